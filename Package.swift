@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Switchboard: four services and their tools, built on Foundation, Dispatch, Glibc and two Debian
+/// C libraries only (see ../shared/DESIGN.md, "Dependencies").
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
+    ],
+    targets: [
+        // System libraries.
+        .systemLibrary(
+            name: "CSQLite", path: "Shared/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CCrypto", path: "Shared/CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+
+        // Shared modules, one purpose each.
+        .target(name: "SwitchboardPOSIX", path: "Shared/POSIX", swiftSettings: strict),
+        .target(name: "SwitchboardCrypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
+        .target(name: "SwitchboardCodec", path: "Shared/Codec", swiftSettings: strict),
+        .target(
+            name: "SwitchboardRuntime", dependencies: ["SwitchboardPOSIX", "SwitchboardCodec"],
+            path: "Shared/Runtime", swiftSettings: strict),
+        .target(
+            name: "SwitchboardNet",
+            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardRuntime", "SwitchboardCrypto"],
+            path: "Shared/Net", swiftSettings: strict),
+        .target(name: "SwitchboardStore", dependencies: ["CSQLite"], path: "Shared/Store", swiftSettings: strict),
+        .target(
+            name: "SwitchboardHTTP", dependencies: ["SwitchboardPOSIX", "SwitchboardNet", "SwitchboardRuntime"],
+            path: "Shared/HTTP", swiftSettings: strict),
+
+        // Executables.
+        .executableTarget(
+            name: "SwitchboardBench",
+            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime"],
+            path: "Services/Bench", swiftSettings: strict),
+        .executableTarget(
+            name: "SwitchboardTestKit",
+            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardHTTP"],
+            path: "Services/TestKit", swiftSettings: strict),
+
+        // Tests.
+        .target(
+            name: "SwitchboardTestSupport",
+            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet"],
+            path: "Tests/Support", swiftSettings: strict),
+        .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec"], path: "Tests/CodecTests", swiftSettings: strict),
+        .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardNetTests",
+            dependencies: ["SwitchboardNet", "SwitchboardTestSupport", "SwitchboardTestKit"],
+            path: "Tests/NetTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardStoreTests",
+            dependencies: ["SwitchboardStore", "SwitchboardTestSupport", "SwitchboardTestKit"],
+            path: "Tests/StoreTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardHTTPTests",
+            dependencies: ["SwitchboardHTTP", "SwitchboardTestSupport"],
+            path: "Tests/HTTPTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardRuntimeTests",
+            dependencies: ["SwitchboardRuntime", "SwitchboardTestSupport"],
+            path: "Tests/RuntimeTests", swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,130 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardNet
+import SwitchboardPOSIX
+import SwitchboardRuntime
+
+/// A small HTTP/1.1 server for provider webhooks, `/healthz` and `/metrics`.
+///
+/// Routes are exact paths with one handler per method: an unknown path gets 404, a known path
+/// with another method 405 (with `Allow`). Requests on one connection are answered in order, one
+/// at a time; connections are independent, so a slow sender delays only itself and is cut off
+/// with 408 when its request is not complete within ``Options/readTimeout``.
+public final class HTTPServer: Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port: UInt16 = 0
+        public var limits = HTTPRequestParser.Limits()
+        /// Seconds a request may take to arrive in full, from its first byte (408 beyond).
+        public var readTimeout: Double = 10
+        /// Seconds a keep-alive connection may sit idle between requests.
+        public var idleTimeout: Double = 60
+        public var maximumConnections = 1024
+
+        public init() {}
+    }
+
+    public let options: Options
+    let logger: Logger
+    let metrics: MetricsRegistry
+
+    private struct State {
+        var routes: [String: [String: Handler]] = [:]
+        var listener: TCPListener?
+        var connections: [ObjectIdentifier: StreamConnection] = [:]
+        var inFlight = 0
+        var draining = false
+    }
+
+    private let state = Mutex(State())
+
+    public init(options: Options, logger: Logger, metrics: MetricsRegistry) {
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Registers `handler` for `method` on the exact `path`.
+    public func route(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        state.withLock { $0.routes[path, default: [:]][method] = handler }
+    }
+
+    /// Adds `GET /healthz` and `GET /metrics` (Prometheus text) backed by the metrics registry.
+    public func addOperationalRoutes(healthy: @escaping @Sendable () -> Bool = { true }) {
+        let metrics = self.metrics
+        route("GET", "/healthz") { _ in healthy() ? .text(200, "ok\n") : .text(503, "unavailable\n") }
+        route("GET", "/metrics") { _ in
+            HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(metrics.prometheusText().utf8))
+        }
+    }
+
+    /// Binds and starts accepting; returns the bound port.
+    public func start() throws(SystemError) -> UInt16 {
+        let listener = try TCPListener(host: options.host, port: options.port)
+        state.withLock { $0.listener = listener }
+        listener.start { [weak self] socket in self?.accept(socket) }
+        logger.info("listening", ["host": options.host, "port": listener.port, "protocol": "http"])
+        return listener.port
+    }
+
+    public var port: UInt16 { state.withLock { $0.listener?.port ?? 0 } }
+
+    /// Stops accepting, waits for in-flight requests (until `deadline`), then closes connections.
+    public func shutdown(deadline: Duration = .seconds(10)) async {
+        let listener = state.withLock { state -> TCPListener? in
+            state.draining = true
+            defer { state.listener = nil }
+            return state.listener
+        }
+        listener?.stop()
+        let clock = ContinuousClock()
+        let giveUp = clock.now + deadline
+        while state.withLock({ $0.inFlight }) > 0, clock.now < giveUp {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        for connection in state.withLock({ Array($0.connections.values) }) { connection.close() }
+        logger.info("stopped", ["protocol": "http"])
+    }
+
+    private func accept(_ socket: Socket) {
+        let connection = StreamConnection(socket: socket, name: "http")
+        let admitted = state.withLock { state -> Bool in
+            guard !state.draining, state.connections.count < options.maximumConnections else { return false }
+            state.connections[ObjectIdentifier(connection)] = connection
+            return true
+        }
+        guard admitted else {
+            let response = HTTPResponse.text(503, "too many connections\n").serialized(keepAlive: false)
+            response.withUnsafeBytes { _ = try? socket.send($0) }
+            socket.close()
+            return
+        }
+        HTTPSession(server: self, connection: connection).start()
+    }
+
+    func connectionClosed(_ connection: StreamConnection) {
+        _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    /// Finds the handler for a request, or the 404/405 response.
+    func resolve(_ request: HTTPRequest) -> Resolution {
+        let methods = state.withLock { $0.routes[request.path] }
+        guard let methods else { return .answer(.text(404, "not found\n")) }
+        if let handler = methods[request.method] { return .handler(handler) }
+        if request.method == "HEAD", let handler = methods["GET"] { return .handler(handler) }
+        var response = HTTPResponse.text(405, "method not allowed\n")
+        response.headers.append(("Allow", methods.keys.sorted().joined(separator: ", ")))
+        return .answer(response)
+    }
+
+    enum Resolution {
+        case handler(Handler)
+        case answer(HTTPResponse)
+    }
+
+    func requestStarted() { state.withLock { $0.inFlight += 1 } }
+    func requestFinished() { state.withLock { $0.inFlight -= 1 } }
+}

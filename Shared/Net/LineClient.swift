@@ -1,0 +1,261 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardCodec
+import SwitchboardPOSIX
+
+/// A line-protocol client: one TCP connection, many pipelined requests matched by id.
+///
+/// Connects lazily and reconnects after a failure, spacing attempts with ``Backoff``. Every
+/// failure is a ``WireError``: a lost or refused connection and a timeout are `unavailable`
+/// (retryable), so ``callRetrying(_:_:as:deadline:backoff:)`` treats them like a server's
+/// retryable answer. Event subscriptions are renewed on every new connection.
+///
+/// Thread-safe: state lives behind one mutex; connecting (a blocking `connect` and `hello`) runs
+/// on the client's private queue, never on the caller's.
+public final class LineClient: Sendable {
+    public typealias EventHandler = @Sendable (_ event: String, _ line: [UInt8]) -> Void
+
+    public let options: LineClientOptions
+    private let connectQueue = DispatchQueue(label: "switchboard.client.connect")
+
+    private struct Pending {
+        var continuation: CheckedContinuation<[UInt8], any Error>
+        var link: ObjectIdentifier
+    }
+
+    private struct Subscription {
+        var op: String
+        var body: [UInt8]
+        var handler: EventHandler
+    }
+
+    private enum Connection {
+        case idle
+        case connecting
+        case connected(ClientLink)
+        case closed
+    }
+
+    private struct State {
+        var connection = Connection.idle
+        var waiters: [CheckedContinuation<ClientLink, any Error>] = []
+        var consecutiveFailures = 0
+        var pending: [String: Pending] = [:]
+        var nextId: UInt64 = 0
+        var subscriptions: [Subscription] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init(options: LineClientOptions) {
+        self.options = options
+    }
+
+    public convenience init(host: String, port: UInt16) {
+        self.init(options: LineClientOptions(host: host, port: port))
+    }
+
+    /// Sends one request and decodes its answer's body as `Reply`.
+    ///
+    /// - Throws: ``WireError``: the server's failure, or `unavailable` for connection loss and timeouts.
+    public func call<Body: Encodable, Reply: Decodable>(
+        _ op: String, _ body: Body, as reply: Reply.Type = Reply.self, timeout: Double? = nil
+    ) async throws -> Reply {
+        let line = try await callRaw(op, body, timeout: timeout)
+        return try Envelope.decodeBody(Reply.self, from: line)
+    }
+
+    /// Sends one request and returns the raw success line.
+    public func callRaw<Body: Encodable>(_ op: String, _ body: Body, timeout: Double? = nil) async throws -> [UInt8] {
+        let id = state.withLock { state -> String in
+            state.nextId += 1
+            return "r\(state.nextId)"
+        }
+        let request = try Envelope.request(id: id, op: op, body: body)
+        let link = try await currentLink()
+        let seconds = timeout ?? options.requestTimeout
+        return try await withCheckedThrowingContinuation { continuation in
+            let registered = state.withLock { state -> Bool in
+                guard !link.connection.isClosed else { return false }
+                state.pending[id] = Pending(continuation: continuation, link: ObjectIdentifier(link))
+                return true
+            }
+            guard registered else {
+                continuation.resume(throwing: WireError.unavailable("connection to \(endpoint) lost"))
+                return
+            }
+            link.connection.send(request)
+            link.connection.queue.asyncAfter(deadline: .now() + seconds) { [weak self] in
+                self?.fail(id: id, WireError.unavailable("\(op) to \(self?.endpoint ?? "server") timed out after \(seconds)s"))
+            }
+        }
+    }
+
+    /// Calls until the answer is not a retryable failure, backing off between attempts.
+    ///
+    /// Use only for idempotent requests (the protocol's write ops carry idempotency keys).
+    /// - Parameter deadline: seconds after which the last retryable error is thrown.
+    public func callRetrying<Body: Encodable, Reply: Decodable>(
+        _ op: String, _ body: Body, as reply: Reply.Type = Reply.self, deadline: Double = 30, backoff: Backoff = Backoff()
+    ) async throws -> Reply {
+        let giveUp = Date().addingTimeInterval(deadline)
+        var attempt = 0
+        while true {
+            do {
+                return try await call(op, body, as: Reply.self)
+            } catch let error as WireError where error.retryable {
+                attempt += 1
+                let delay = backoff.delay(attempt: attempt)
+                if Date().addingTimeInterval(delay) > giveUp { throw error }
+                try await Task.sleep(for: .seconds(delay))
+            }
+        }
+    }
+
+    /// Subscribes with a `*.watch` op; `handler` gets every event, on this and later connections.
+    public func subscribe<Body: Encodable>(_ op: String, _ body: Body, handler: @escaping EventHandler) async throws {
+        let encoded = try WireJSON.encode(body)
+        state.withLock { $0.subscriptions.append(Subscription(op: op, body: encoded, handler: handler)) }
+        let link = try await currentLink()
+        sendSubscription(op: op, body: encoded, on: link)
+    }
+
+    /// Closes the connection and fails everything pending; later calls fail `unavailable`.
+    public func close() {
+        let link = state.withLock { state -> ClientLink? in
+            defer { state.connection = .closed }
+            if case .connected(let link) = state.connection { return link }
+            return nil
+        }
+        link?.connection.close()
+    }
+
+    var endpoint: String { "\(options.host):\(options.port)" }
+
+    // MARK: Connection management
+
+    private func currentLink() async throws -> ClientLink {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ClientLink, any Error>) in
+            enum Step { case ready(ClientLink), wait, connect(delay: Double), closed }
+            let step = state.withLock { state -> Step in
+                switch state.connection {
+                case .connected(let link) where !link.connection.isClosed:
+                    return .ready(link)
+                case .closed:
+                    return .closed
+                case .connecting:
+                    state.waiters.append(continuation)
+                    return .wait
+                case .idle, .connected:
+                    state.connection = .connecting
+                    state.waiters.append(continuation)
+                    let failures = state.consecutiveFailures
+                    return .connect(delay: failures == 0 ? 0 : options.reconnectBackoff.delay(attempt: failures))
+                }
+            }
+            switch step {
+            case .ready(let link): continuation.resume(returning: link)
+            case .wait: break
+            case .closed: continuation.resume(throwing: WireError.unavailable("client for \(endpoint) is closed"))
+            case .connect(let delay):
+                connectQueue.asyncAfter(deadline: .now() + delay) { [self] in connect() }
+            }
+        }
+    }
+
+    /// Runs on ``connectQueue``: dials, says hello, and hands the link to every waiter.
+    private func connect() {
+        let result: Result<ClientLink, WireError>
+        do {
+            let socket = try Socket.connect(host: options.host, port: options.port, timeoutMilliseconds: Int32(options.connectTimeout * 1000))
+            do {
+                if let token = options.token {
+                    try ClientLink.hello(on: socket, token: token, client: options.clientName, timeout: options.connectTimeout, endpoint: endpoint)
+                }
+                try socket.setNonBlocking()
+            } catch {
+                socket.close()
+                throw error
+            }
+            result = .success(ClientLink(socket: socket, client: self, maximumLineLength: options.maximumLineLength))
+        } catch let error as WireError {
+            result = .failure(error)
+        } catch {
+            result = .failure(.unavailable("cannot connect to \(endpoint): \(error)"))
+        }
+        let (waiters, subscriptions) = state.withLock { state -> ([CheckedContinuation<ClientLink, any Error>], [Subscription]) in
+            defer { state.waiters = [] }
+            if case .closed = state.connection {
+                if case .success(let link) = result { link.connection.close() }
+                return (state.waiters, [])
+            }
+            switch result {
+            case .success(let link):
+                state.connection = .connected(link)
+                state.consecutiveFailures = 0
+            case .failure:
+                state.connection = .idle
+                state.consecutiveFailures += 1
+            }
+            return (state.waiters, state.subscriptions)
+        }
+        switch result {
+        case .success(let link):
+            link.start()
+            for subscription in subscriptions { sendSubscription(op: subscription.op, body: subscription.body, on: link) }
+            for waiter in waiters { waiter.resume(returning: link) }
+        case .failure(let error):
+            for waiter in waiters { waiter.resume(throwing: error) }
+        }
+    }
+
+    private func sendSubscription(op: String, body: [UInt8], on link: ClientLink) {
+        let id = state.withLock { state -> String in
+            state.nextId += 1
+            return "w\(state.nextId)"
+        }
+        var line = Array(#"{"v":1,"id":"\#(id)","op":"#.utf8)
+        line += (try? WireJSON.encode(op)) ?? []
+        line += Array(#","body":"#.utf8) + body + Array("}\n".utf8)
+        link.connection.send(line)
+    }
+
+    // MARK: Called by the link, on its queue
+
+    func received(_ message: IncomingMessage) {
+        switch message {
+        case .success(let id, let line):
+            let pending = state.withLock { $0.pending.removeValue(forKey: id) }
+            pending?.continuation.resume(returning: line)
+        case .failure(let id, let error):
+            guard let id else { return }
+            let pending = state.withLock { $0.pending.removeValue(forKey: id) }
+            pending?.continuation.resume(throwing: error)
+        case .event(let name, let line):
+            let handlers = state.withLock { $0.subscriptions.map(\.handler) }
+            for handler in handlers { handler(name, line) }
+        }
+    }
+
+    func linkClosed(_ link: ClientLink) {
+        let identifier = ObjectIdentifier(link)
+        let orphans = state.withLock { state -> [Pending] in
+            if case .connected(let current) = state.connection, current === link {
+                state.connection = .idle
+                state.consecutiveFailures += 1
+            }
+            let orphaned = state.pending.filter { $0.value.link == identifier }
+            for key in orphaned.keys { state.pending.removeValue(forKey: key) }
+            return Array(orphaned.values)
+        }
+        for pending in orphans {
+            pending.continuation.resume(throwing: WireError.unavailable("connection to \(endpoint) lost"))
+        }
+    }
+
+    private func fail(id: String, _ error: WireError) {
+        let pending = state.withLock { $0.pending.removeValue(forKey: id) }
+        pending?.continuation.resume(throwing: error)
+    }
+}

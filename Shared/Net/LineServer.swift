@@ -1,0 +1,191 @@
+import Dispatch
+import Foundation
+import Synchronization
+import SwitchboardCodec
+import SwitchboardPOSIX
+import SwitchboardRuntime
+
+/// The TCP line-protocol server every Switchboard service runs (`PROTOCOL.md`).
+///
+/// Services register one handler per op; the server does the rest: framing, envelopes, `health`,
+/// `metrics`, the `hello` handshake, per-connection limits and graceful shutdown. Handlers run as
+/// tasks, so a slow handler or a stalled client delays no one else; answers to pipelined requests
+/// may leave out of order.
+///
+/// ```swift
+/// let server = LineServer(service: "directory", options: options, logger: log, metrics: metrics)
+/// server.register("directory.get_user") { (body: GetUser, _) in try await store.user(body.id) }
+/// let port = try server.start()
+/// ```
+public final class LineServer: Sendable {
+    public typealias RawHandler = @Sendable (_ line: [UInt8], _ context: RequestContext) async throws -> [UInt8]
+
+    public let service: String
+    public let options: LineServerOptions
+    let logger: Logger
+    let metrics: MetricsRegistry
+    private let startedAt = Date()
+
+    private struct State {
+        var handlers: [String: RawHandler] = [:]
+        var listener: TCPListener?
+        var sessions: [ObjectIdentifier: StreamConnection] = [:]
+        var inFlight = 0
+        var draining = false
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init(service: String, options: LineServerOptions, logger: Logger, metrics: MetricsRegistry) {
+        self.service = service
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Registers the handler of `op` with a typed body and reply.
+    ///
+    /// A body that does not decode is answered `bad_request` naming the field; a thrown
+    /// ``WireError`` is sent as is; any other error becomes `internal` (retryable).
+    public func register<Body: Decodable & Sendable, Reply: Encodable & Sendable>(
+        _ op: String, _ handler: @escaping @Sendable (Body, RequestContext) async throws -> Reply
+    ) {
+        registerRaw(op) { line, context in
+            let body = try Envelope.decodeBody(Body.self, from: line)
+            return try WireJSON.encode(try await handler(body, context))
+        }
+    }
+
+    /// Registers a handler that decodes and encodes bodies itself.
+    public func registerRaw(_ op: String, _ handler: @escaping RawHandler) {
+        state.withLock { $0.handlers[op] = handler }
+    }
+
+    /// Binds and starts accepting; returns the bound port.
+    public func start() throws(SystemError) -> UInt16 {
+        let listener = try TCPListener(host: options.host, port: options.port)
+        state.withLock { $0.listener = listener }
+        listener.start { [weak self] socket in self?.accept(socket) }
+        logger.info("listening", ["host": options.host, "port": listener.port, "protocol": "lines"])
+        return listener.port
+    }
+
+    /// The bound port (0 before ``start()``).
+    public var port: UInt16 { state.withLock { $0.listener?.port ?? 0 } }
+
+    /// Stops accepting, lets in-flight requests finish (until `deadline`), then closes every connection.
+    ///
+    /// Requests that arrive meanwhile are answered `unavailable` (retryable).
+    public func shutdown(deadline: Duration = .seconds(10)) async {
+        let listener = state.withLock { state -> TCPListener? in
+            state.draining = true
+            defer { state.listener = nil }
+            return state.listener
+        }
+        listener?.stop()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForDrain() }
+            group.addTask { try? await Task.sleep(for: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+        let sessions = state.withLock { state -> [StreamConnection] in
+            let drained = state.drainWaiters
+            state.drainWaiters = []
+            for waiter in drained { waiter.resume() }
+            return Array(state.sessions.values)
+        }
+        for connection in sessions { connection.close() }
+        logger.info("stopped", ["protocol": "lines"])
+    }
+
+    private func waitForDrain() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.inFlight == 0 { return true }
+                state.drainWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    private func accept(_ socket: Socket) {
+        let connection = StreamConnection(socket: socket, name: "line")
+        let admitted = state.withLock { state -> Bool in
+            guard !state.draining, state.sessions.count < options.maximumConnections else { return false }
+            state.sessions[ObjectIdentifier(connection)] = connection
+            return true
+        }
+        guard admitted else {
+            metrics.increment("switchboard_connections_refused_total")
+            let line = Envelope.failure(id: nil, error: WireError(.overloaded, "too many connections (limit \(options.maximumConnections))"))
+            line.withUnsafeBytes { _ = try? socket.send($0) }
+            socket.close()
+            return
+        }
+        metrics.increment("switchboard_connections_total")
+        LineSession(server: self, connection: connection).start()
+    }
+
+    func sessionClosed(_ connection: StreamConnection) {
+        _ = state.withLock { $0.sessions.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    /// Reserves an in-flight slot, or nil while draining.
+    func beginRequest(op: String) -> RawHandler?? {
+        state.withLock { state -> RawHandler?? in
+            if state.draining { return .none }
+            guard let handler = state.handlers[op] else { return .some(nil) }
+            state.inFlight += 1
+            return .some(handler)
+        }
+    }
+
+    func endRequest() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return [] }
+            defer { state.drainWaiters = [] }
+            return state.drainWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func healthBody() -> [UInt8] {
+        let (connections, inFlight) = state.withLock { ($0.sessions.count, $0.inFlight) }
+        let body = HealthBody(
+            status: "ok", service: service, uptimeSeconds: Date().timeIntervalSince(startedAt),
+            connections: connections, inFlight: inFlight)
+        return (try? WireJSON.encode(body)) ?? Array("{}".utf8)
+    }
+
+    func metricsBody() -> [UInt8] {
+        (try? WireJSON.encode(metrics.snapshot())) ?? Array("{}".utf8)
+    }
+}
+
+/// The body of the `health` op.
+public struct HealthBody: Codable, Sendable, Equatable {
+    public var status: String
+    public var service: String
+    public var uptimeSeconds: Double
+    public var connections: Int
+    public var inFlight: Int
+
+    enum CodingKeys: String, CodingKey { case status, service, uptimeSeconds, connections, inFlight }
+}
+
+/// The body of `hello`.
+public struct HelloBody: Codable, Sendable {
+    public var token: String?
+    public var client: String?
+
+    public init(token: String?, client: String?) {
+        self.token = token
+        self.client = client
+    }
+
+    enum CodingKeys: String, CodingKey { case token, client }
+}

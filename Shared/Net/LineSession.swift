@@ -1,0 +1,184 @@
+import Dispatch
+import Foundation
+import SwitchboardCodec
+import SwitchboardCrypto
+
+/// One server-side connection of a ``LineServer``: framing, the handshake, limits, dispatch.
+///
+/// Threading: confined to its connection's queue. Handlers run as tasks; their answers come back
+/// to the queue, which also releases the in-flight slot and resumes reading when it was paused.
+final class LineSession: @unchecked Sendable {
+    private let server: LineServer
+    private let connection: StreamConnection
+    private let events: EventSink
+    private var framer: LineFramer
+    private var inFlight = 0
+    private var authenticated: Bool
+    private var peerFinished = false
+    private var lastActivity = DispatchTime.now()
+    private var idleTimer: (any DispatchSourceTimer)?
+
+    init(server: LineServer, connection: StreamConnection) {
+        self.server = server
+        self.connection = connection
+        events = EventSink(connection: connection)
+        framer = LineFramer(maximumLineLength: server.options.maximumLineLength)
+        authenticated = server.options.token == nil
+    }
+
+    func start() {
+        connection.start(StreamConnection.Handlers(
+            bytes: { [self] bytes in received(bytes) },
+            endOfStream: { [self] in
+                peerFinished = true
+                closeIfFinished()
+            },
+            closed: { [self] in
+                idleTimer?.cancel()
+                idleTimer = nil
+                server.sessionClosed(connection)
+            }))
+        connection.queue.async { [self] in startIdleTimer() }
+    }
+
+    private func startIdleTimer() {
+        let idle = server.options.idleTimeout
+        let timer = DispatchSource.makeTimerSource(queue: connection.queue)
+        let interval = max(0.05, idle / 4)
+        timer.schedule(deadline: .now() + interval, repeating: interval)
+        timer.setEventHandler { [self] in
+            let quiet = Double(DispatchTime.now().uptimeNanoseconds - lastActivity.uptimeNanoseconds) / 1e9
+            if inFlight == 0, quiet >= idle {
+                server.logger.debug("idle connection closed", ["seconds": idle])
+                connection.close()
+            }
+        }
+        timer.resume()
+        idleTimer = timer
+    }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        lastActivity = .now()
+        framer.append(bytes)
+        processLines()
+    }
+
+    /// Handles buffered lines while under the in-flight limit; pauses reading at the limit.
+    private func processLines() {
+        while inFlight < server.options.maximumInFlightPerConnection {
+            switch framer.next() {
+            case .line(let line):
+                handle(line)
+                if connection.isClosed { return }
+            case .needMoreData:
+                if !peerFinished { connection.resumeReading() }
+                return
+            case .tooLong:
+                server.metrics.increment("switchboard_requests_rejected_total", labels: ["code": "line_too_long"])
+                connection.write(Envelope.failure(id: nil, error: WireError(.lineTooLong, "line exceeds \(server.options.maximumLineLength) bytes")))
+                connection.closeWhenFlushed()
+                return
+            }
+        }
+        connection.pauseReading()
+    }
+
+    private func closeIfFinished() {
+        // An unterminated tail after end of stream is an incomplete line: dropped, as framing says.
+        if peerFinished, inFlight == 0 {
+            connection.closeWhenFlushed()
+        }
+    }
+
+    private func handle(_ line: [UInt8]) {
+        let head: RequestHead
+        switch RequestHead.parse(line) {
+        case .success(let parsed): head = parsed
+        case .failure(let failure):
+            reject(id: failure.id, failure.error)
+            return
+        }
+        switch head.op {
+        case "hello":
+            hello(head, line)
+            return
+        case _ where !authenticated:
+            reject(id: head.id, WireError(.unauthorized, "send hello with the service token first"))
+            connection.closeWhenFlushed()
+            return
+        case "health":
+            connection.write(Envelope.success(id: head.id, encodedBody: server.healthBody()))
+            return
+        case "metrics":
+            connection.write(Envelope.success(id: head.id, encodedBody: server.metricsBody()))
+            return
+        default:
+            break
+        }
+        guard let reservation = server.beginRequest(op: head.op) else {
+            reject(id: head.id, WireError(.unavailable, "\(server.service) is shutting down"))
+            return
+        }
+        guard let handler = reservation else {
+            reject(id: head.id, WireError(.unknownOp, "\(server.service) has no op \"\(head.op)\""))
+            return
+        }
+        inFlight += 1
+        let context = RequestContext(id: head.id, op: head.op, events: events)
+        let server = self.server
+        let started = DispatchTime.now()
+        Task {
+            let reply: [UInt8]
+            do {
+                reply = Envelope.success(id: head.id, encodedBody: try await handler(line, context))
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "ok"])
+            } catch let error as WireError {
+                reply = Envelope.failure(id: head.id, error: error)
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": error.code.rawValue])
+            } catch {
+                server.logger.error("handler failed", ["op": head.op, "error": String(describing: error)])
+                reply = Envelope.failure(id: head.id, error: .internal("\(head.op) failed; nothing was committed"))
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "internal"])
+            }
+            server.metrics.observe(
+                "switchboard_request_seconds", labels: ["op": head.op],
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            self.connection.queue.async { self.completed(reply) }
+        }
+    }
+
+    private func completed(_ reply: [UInt8]) {
+        inFlight -= 1
+        server.endRequest()
+        lastActivity = .now()
+        connection.write(reply)
+        processLines()
+        closeIfFinished()
+    }
+
+    private func hello(_ head: RequestHead, _ line: [UInt8]) {
+        let body: HelloBody
+        do {
+            body = try Envelope.decodeBody(HelloBody.self, from: line)
+        } catch {
+            reject(id: head.id, error)
+            return
+        }
+        if let expected = server.options.token {
+            guard let offered = body.token, ConstantTime.equals(offered, expected) else {
+                server.logger.warning("hello refused", ["client": body.client ?? "unknown"])
+                reject(id: head.id, WireError(.unauthorized, "invalid token"))
+                connection.closeWhenFlushed()
+                return
+            }
+        }
+        authenticated = true
+        let reply = (try? WireJSON.encode(["service": server.service])) ?? Array("{}".utf8)
+        connection.write(Envelope.success(id: head.id, encodedBody: reply))
+    }
+
+    private func reject(id: String?, _ error: WireError) {
+        server.metrics.increment("switchboard_requests_rejected_total", labels: ["code": error.code.rawValue])
+        connection.write(Envelope.failure(id: id, error: error))
+    }
+}

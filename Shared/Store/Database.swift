@@ -1,0 +1,218 @@
+import CSQLite
+
+/// One SQLite connection, opened `NOMUTEX` and confined to a single thread (the ``Store``'s).
+///
+/// Configured as STYLE.md asks: WAL (checked: sqlite.org/wal.html), `synchronous` NORMAL or
+/// FULL (sqlite.org/pragma.html#pragma_synchronous), `foreign_keys=ON`, a busy timeout and
+/// extended result codes. Statements are prepared once and cached by their SQL text; every
+/// value is bound as a parameter, never spliced into SQL.
+public final class Database {
+    /// How hard a commit tries to reach the disk.
+    public enum Durability: Sendable {
+        /// WAL + `synchronous=NORMAL`: a commit survives a process crash; a power loss may lose
+        /// the last transactions but never corrupts.
+        case normal
+        /// WAL + `synchronous=FULL`: a commit survives power loss too. For ledgers such as the
+        /// adapters' inbox (Twilio never redelivers).
+        case full
+    }
+
+    public let path: String
+    private let handle: OpaquePointer
+    private var statements: [String: OpaquePointer] = [:]
+    private var transactionDepth = 0
+
+    /// Opens (creating if needed) and configures the database at `path`.
+    ///
+    /// - Throws: ``SQLiteError`` when the file cannot be opened, is not a database, or refuses WAL.
+    public init(path: String, durability: Durability = .normal, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
+        self.path = path
+        var opened: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &opened, flags, nil)
+        guard status == SQLITE_OK, let opened else {
+            let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(opened)
+            throw SQLiteError(code: status, message: "cannot open \(path): \(message)")
+        }
+        handle = opened
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
+        do throws(SQLiteError) {
+            let mode = try scalarString("PRAGMA journal_mode=WAL")
+            guard mode?.lowercased() == "wal" else {
+                throw SQLiteError(code: SQLITE_ERROR, message: "\(path) refused WAL mode (journal_mode is \(mode ?? "unknown"))")
+            }
+            try execute(durability == .full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
+            try execute("PRAGMA foreign_keys=ON")
+        } catch {
+            sqlite3_close_v2(handle)
+            throw SQLiteError(code: error.code, message: "\(path) is not a usable SQLite database: \(error.message)", sql: error.sql)
+        }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without parameters (schema, pragmas).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &errorMessage)
+        guard status == SQLITE_OK else {
+            let message = errorMessage.map { String(cString: $0) } ?? lastMessage
+            sqlite3_free(errorMessage)
+            throw SQLiteError(code: status, message: message, sql: sql)
+        }
+    }
+
+    /// Runs a statement with bound parameters to completion.
+    public func run(_ sql: String, _ arguments: [SQLValue] = []) throws(SQLiteError) {
+        let statement = try prepared(sql, arguments)
+        defer { sqlite3_reset(statement) }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            if status != SQLITE_ROW { throw failure(status, sql) }
+        }
+    }
+
+    /// Calls `body` for each row of a query.
+    public func query(_ sql: String, _ arguments: [SQLValue] = [], _ body: (Row) throws -> Void) throws {
+        let statement = try prepared(sql, arguments)
+        defer { sqlite3_reset(statement) }
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw failure(status, sql) }
+            try body(Row(statement: statement))
+        }
+    }
+
+    /// Maps every row of a query.
+    public func rows<T>(_ sql: String, _ arguments: [SQLValue] = [], _ transform: (Row) throws -> T) throws -> [T] {
+        var result: [T] = []
+        try query(sql, arguments) { result.append(try transform($0)) }
+        return result
+    }
+
+    /// Maps the first row of a query, or nil when there is none.
+    public func first<T>(_ sql: String, _ arguments: [SQLValue] = [], _ transform: (Row) throws -> T) throws -> T? {
+        let statement = try prepared(sql, arguments)
+        defer { sqlite3_reset(statement) }
+        let status = sqlite3_step(statement)
+        if status == SQLITE_DONE { return nil }
+        guard status == SQLITE_ROW else { throw failure(status, sql) }
+        return try transform(Row(statement: statement))
+    }
+
+    /// Rows changed by the last `INSERT`, `UPDATE` or `DELETE`.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction (or a savepoint when one is open); commits
+    /// on return, rolls back on throw.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        let depth = transactionDepth
+        let savepoint = "sp\(depth)"
+        try execute(depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        transactionDepth += 1
+        defer { transactionDepth = depth }
+        do {
+            let value = try body()
+            try execute(depth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
+            return value
+        } catch {
+            if depth == 0 {
+                try? execute("ROLLBACK")
+            } else {
+                try? execute("ROLLBACK TO \(savepoint)")
+                try? execute("RELEASE \(savepoint)")
+            }
+            throw error
+        }
+    }
+
+    /// Whether a transaction is open on this connection.
+    public var inTransaction: Bool { transactionDepth > 0 }
+
+    /// Applies the migrations the database has not seen, each in its own transaction.
+    ///
+    /// - Throws: ``SQLiteError`` when the database is newer than `migrations`.
+    public func migrate(_ migrations: [Migration]) throws {
+        let current = try first("PRAGMA user_version") { $0.int(0) } ?? 0
+        guard current <= migrations.count else {
+            throw SQLiteError(
+                code: SQLITE_ERROR,
+                message: "\(path) has schema version \(current), newer than this binary supports (\(migrations.count)); upgrade the binary or restore a backup")
+        }
+        for (index, migration) in migrations.enumerated().dropFirst(current) {
+            try transaction {
+                do throws(SQLiteError) {
+                    try execute(migration.sql)
+                } catch {
+                    throw SQLiteError(code: error.code, message: "migration \(index + 1) (\(migration.name)) failed: \(error.message)", sql: error.sql)
+                }
+                try execute("PRAGMA user_version = \(index + 1)")
+            }
+        }
+    }
+
+    /// The schema version (`PRAGMA user_version`).
+    public func schemaVersion() throws -> Int {
+        try first("PRAGMA user_version") { $0.int(0) } ?? 0
+    }
+
+    private func scalarString(_ sql: String) throws(SQLiteError) -> String? {
+        let statement = try prepared(sql, [])
+        defer { sqlite3_reset(statement) }
+        let status = sqlite3_step(statement)
+        guard status == SQLITE_ROW else {
+            if status == SQLITE_DONE { return nil }
+            throw failure(status, sql)
+        }
+        return Row(statement: statement).optionalString(0)
+    }
+
+    private func prepared(_ sql: String, _ arguments: [SQLValue]) throws(SQLiteError) -> OpaquePointer {
+        let statement: OpaquePointer
+        if let cached = statements[sql] {
+            statement = cached
+        } else {
+            var created: OpaquePointer?
+            let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &created, nil)
+            guard status == SQLITE_OK, let created else { throw failure(status, sql) }
+            statements[sql] = created
+            statement = created
+        }
+        sqlite3_clear_bindings(statement)
+        let expected = Int(sqlite3_bind_parameter_count(statement))
+        guard expected == arguments.count else {
+            throw SQLiteError(code: SQLITE_RANGE, message: "statement takes \(expected) parameters, got \(arguments.count)", sql: sql)
+        }
+        for (offset, argument) in arguments.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32
+            switch argument {
+            case .null: status = sqlite3_bind_null(statement, index)
+            case .integer(let value): status = sqlite3_bind_int64(statement, index, value)
+            case .real(let value): status = sqlite3_bind_double(statement, index, value)
+            case .text(let value): status = sqlite3_bind_text(statement, index, value, -1, csqlite_transient())
+            case .blob(let value):
+                status = value.withUnsafeBytes { bytes in
+                    sqlite3_bind_blob(statement, index, bytes.baseAddress, Int32(bytes.count), csqlite_transient())
+                }
+            }
+            guard status == SQLITE_OK else { throw failure(status, sql) }
+        }
+        return statement
+    }
+
+    private var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    private func failure(_ status: Int32, _ sql: String) -> SQLiteError {
+        SQLiteError(code: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : status, message: lastMessage, sql: sql)
+    }
+}
