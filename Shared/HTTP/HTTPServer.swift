@@ -90,13 +90,13 @@ public final class HTTPServer: Sendable {
     }
 
     private func accept(_ socket: Socket) {
-        let connection = StreamConnection(socket: socket, name: "http")
-        let admitted = state.withLock { state -> Bool in
-            guard !state.draining, state.connections.count < options.maximumConnections else { return false }
+        let admitted = state.withLock { state -> StreamConnection? in
+            guard !state.draining, state.connections.count < options.maximumConnections else { return nil }
+            let connection = StreamConnection(socket: socket, name: "http")
             state.connections[ObjectIdentifier(connection)] = connection
-            return true
+            return connection
         }
-        guard admitted else {
+        guard let connection = admitted else {
             let response = HTTPResponse.text(503, "too many connections\n").serialized(keepAlive: false)
             response.withUnsafeBytes { _ = try? socket.send($0) }
             socket.close()

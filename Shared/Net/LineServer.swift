@@ -112,13 +112,13 @@ public final class LineServer: Sendable {
     }
 
     private func accept(_ socket: Socket) {
-        let connection = StreamConnection(socket: socket, name: "line")
-        let admitted = state.withLock { state -> Bool in
-            guard !state.draining, state.sessions.count < options.maximumConnections else { return false }
+        let admitted = state.withLock { state -> StreamConnection? in
+            guard !state.draining, state.sessions.count < options.maximumConnections else { return nil }
+            let connection = StreamConnection(socket: socket, name: "line")
             state.sessions[ObjectIdentifier(connection)] = connection
-            return true
+            return connection
         }
-        guard admitted else {
+        guard let connection = admitted else {
             metrics.increment("switchboard_connections_refused_total")
             let line = Envelope.failure(id: nil, error: WireError(.overloaded, "too many connections (limit \(options.maximumConnections))"))
             line.withUnsafeBytes { _ = try? socket.send($0) }

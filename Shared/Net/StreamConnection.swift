@@ -37,8 +37,9 @@ public final class StreamConnection: @unchecked Sendable {
     /// A label for logs: the peer or the role.
     public let name: String
 
-    private let readSource: any DispatchSourceRead
-    private let writeSource: any DispatchSourceWrite
+    /// Created in ``start(_:)``: a Dispatch source released before it was ever resumed traps.
+    private var readSource: (any DispatchSourceRead)!
+    private var writeSource: (any DispatchSourceWrite)!
     private var handlers: Handlers?
     private var readSuspended = true
     private var writeSuspended = true
@@ -59,8 +60,6 @@ public final class StreamConnection: @unchecked Sendable {
         self.socket = socket
         self.name = name
         self.queue = queue ?? DispatchQueue(label: "switchboard.connection")
-        readSource = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor, queue: self.queue)
-        writeSource = DispatchSource.makeWriteSource(fileDescriptor: socket.descriptor, queue: self.queue)
     }
 
     /// True once ``close()`` has been called or the connection failed.
@@ -69,7 +68,14 @@ public final class StreamConnection: @unchecked Sendable {
     /// Installs the callbacks and starts reading. Call once.
     public func start(_ handlers: Handlers) {
         queue.async { [self] in
+            if closing {
+                socket.close()
+                handlers.closed()
+                return
+            }
             self.handlers = handlers
+            readSource = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor, queue: queue)
+            writeSource = DispatchSource.makeWriteSource(fileDescriptor: socket.descriptor, queue: queue)
             let sourceCancelled: @Sendable () -> Void = { [self] in
                 pendingCancellations -= 1
                 if pendingCancellations == 0 {
@@ -84,12 +90,9 @@ public final class StreamConnection: @unchecked Sendable {
             writeSource.setEventHandler { [self] in writeAvailable() }
             writeSource.setCancelHandler(handler: sourceCancelled)
             started = true
-            if closing {
-                cancelSources()
-            } else {
-                readSuspended = false
-                readSource.resume()
-            }
+            readSuspended = false
+            readSource.resume()
+            flushWrites()
         }
     }
 
@@ -133,6 +136,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Closes once everything queued so far has been written; on ``queue`` only.
     public func closeWhenFlushed() {
+        guard started else { return finishClose() }
         drainInboxChunks()
         if writeOffset == writeBuffer.count {
             finishClose()
@@ -204,7 +208,7 @@ public final class StreamConnection: @unchecked Sendable {
     }
 
     private func flushWrites() {
-        guard !closing else { return }
+        guard !closing, started else { return }
         while writeOffset < writeBuffer.count {
             let sent: Int
             do {

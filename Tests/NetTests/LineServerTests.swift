@@ -1,0 +1,209 @@
+import Foundation
+import Synchronization
+import Testing
+import SwitchboardCodec
+import SwitchboardNet
+import SwitchboardRuntime
+import SwitchboardTestSupport
+
+/// Integration tests of ``LineServer`` and ``LineClient`` over real loopback sockets.
+@Suite struct LineServerTests {
+    struct Echo: Codable, Equatable, Sendable {
+        var client: Int
+        var sequence: Int
+        enum CodingKeys: String, CodingKey { case client, sequence }
+    }
+
+    struct Pause: Codable, Sendable {
+        var milliseconds: Int
+        enum CodingKeys: String, CodingKey { case milliseconds }
+    }
+
+    static func makeServer(_ configure: (inout LineServerOptions) -> Void = { _ in }) throws -> LineServer {
+        var options = LineServerOptions()
+        configure(&options)
+        let server = LineServer(service: "test", options: options, logger: Logger(service: "test", minimumLevel: .error), metrics: MetricsRegistry())
+        server.register("test.echo") { (body: Echo, _) in body }
+        server.register("test.sleep") { (body: Pause, _) in
+            try await Task.sleep(for: .milliseconds(body.milliseconds))
+            return body
+        }
+        server.register("test.watch") { (_: EmptyBody, context) in
+            context.events.push("test.changed", ["version": 7])
+            return EmptyBody()
+        }
+        _ = try server.start()
+        return server
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func twoHundredClientsPipeliningAThousandRequestsEachGetTheirOwnAnswers() async throws {
+        let server = try Self.makeServer()
+        let mismatches = Tally()
+        let answered = Tally()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for clientIndex in 0..<200 {
+                group.addTask {
+                    let client = LineClient(host: "127.0.0.1", port: server.port)
+                    defer { client.close() }
+                    try await withThrowingTaskGroup(of: Void.self) { requests in
+                        for sequence in 0..<1000 {
+                            requests.addTask {
+                                let sent = Echo(client: clientIndex, sequence: sequence)
+                                let reply = try await client.call("test.echo", sent, as: Echo.self, timeout: 120)
+                                if reply != sent { mismatches.add() }
+                                answered.add()
+                            }
+                        }
+                        try await requests.waitForAll()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(answered.value == 200_000)
+        #expect(mismatches.value == 0)
+        await server.shutdown()
+    }
+
+    @Test func aClientStalledMidLineDoesNotDelayOthers() async throws {
+        let server = try Self.makeServer()
+        let stalled = try RawConnection(port: server.port)
+        try stalled.send(#"{"v":1,"id":"slow","op":"test.echo","body":{"client":1,"#)
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        for sequence in 0..<100 {
+            let reply = try await client.call("test.echo", Echo(client: 2, sequence: sequence), as: Echo.self, timeout: 5)
+            #expect(reply.sequence == sequence)
+        }
+        try stalled.send("\"sequence\":9}}\n")
+        let line = try #require(try stalled.readLine())
+        #expect(line.contains(#""id":"slow""#) && line.contains(#""ok":true"#))
+        client.close()
+        await server.shutdown()
+    }
+
+    @Test func aTwoMebibyteLineGetsLineTooLongAndTheConnectionCloses() async throws {
+        let server = try Self.makeServer()
+        let connection = try RawConnection(port: server.port)
+        let padding = String(repeating: "x", count: 2 << 20)
+        try? connection.send(#"{"v":1,"id":"big","op":"test.echo","body":{"pad":""# + padding + "\"}}\n")
+        let line = try #require(try connection.readLine())
+        let message = try IncomingMessage.parse(Array(line.utf8))
+        guard case .failure(_, let error) = message else {
+            Issue.record("expected a failure, got \(line.prefix(200))")
+            return
+        }
+        #expect(error.code == .lineTooLong)
+        #expect(connection.isClosedByPeer())
+        await server.shutdown()
+    }
+
+    @Test func garbageGetsBadRequestAndTheConnectionStaysUsable() async throws {
+        let server = try Self.makeServer()
+        let connection = try RawConnection(port: server.port)
+        try connection.send([0xFF, 0x00, 0x13, 0x37, 0x0A])
+        try connection.send("[1,2,3]\n")
+        try connection.send(#"{"v":1,"id":"n","op":"nope"}"# + "\n")
+        try connection.send(#"{"v":9,"id":"v","op":"health"}"# + "\n")
+        try connection.send(#"{"v":1,"id":"ok","op":"test.echo","body":{"client":1,"sequence":2}}"# + "\n")
+        var errors: [ErrorCode] = []
+        for _ in 0..<4 {
+            let line = try #require(try connection.readLine())
+            if case .failure(_, let error) = try IncomingMessage.parse(Array(line.utf8)) { errors.append(error.code) }
+        }
+        #expect(errors == [.badRequest, .badRequest, .unknownOp, .unsupportedVersion])
+        let answer = try #require(try connection.readLine())
+        #expect(answer.contains(#""id":"ok""#) && answer.contains(#""ok":true"#))
+        await server.shutdown()
+    }
+
+    @Test func aWrongTokenIsRefusedAndTheConnectionClosed() async throws {
+        let server = try Self.makeServer { $0.token = "s3cret-token" }
+        let early = try RawConnection(port: server.port)
+        try early.send(#"{"v":1,"id":"1","op":"test.echo","body":{"client":1,"sequence":1}}"# + "\n")
+        #expect(try #require(try early.readLine()).contains("unauthorized"))
+        #expect(early.isClosedByPeer())
+
+        var wrong = LineClientOptions(host: "127.0.0.1", port: server.port)
+        wrong.token = "not-the-token"
+        let refused = LineClient(options: wrong)
+        await #expect(throws: WireError.self) { _ = try await refused.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) }
+
+        var right = wrong
+        right.token = "s3cret-token"
+        let accepted = LineClient(options: right)
+        #expect(try await accepted.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) == Echo(client: 1, sequence: 1))
+        accepted.close()
+        await server.shutdown()
+    }
+
+    @Test func connectionsBeyondTheLimitGetOverloaded() async throws {
+        let server = try Self.makeServer { $0.maximumConnections = 2 }
+        let first = try RawConnection(port: server.port)
+        let second = try RawConnection(port: server.port)
+        try first.send(#"{"v":1,"id":"a","op":"health"}"# + "\n")
+        try second.send(#"{"v":1,"id":"b","op":"health"}"# + "\n")
+        _ = try first.readLine()
+        _ = try second.readLine()
+        let third = try RawConnection(port: server.port)
+        let line = try #require(try third.readLine())
+        #expect(line.contains("overloaded"))
+        await server.shutdown()
+    }
+
+    @Test func healthAndMetricsAreAnsweredByTheServerItself() async throws {
+        let server = try Self.makeServer()
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        _ = try await client.call("test.echo", Echo(client: 0, sequence: 0), as: Echo.self)
+        let health = try await client.call("health", EmptyBody(), as: HealthBody.self)
+        #expect(health.status == "ok" && health.service == "test")
+        let metrics = try await client.call("metrics", EmptyBody(), as: MetricsSnapshot.self)
+        #expect(metrics.counters["switchboard_requests_total{op=\"test.echo\",outcome=\"ok\"}"] == 1)
+        client.close()
+        await server.shutdown()
+    }
+
+    @Test func idleConnectionsAreClosed() async throws {
+        let server = try Self.makeServer { $0.idleTimeout = 0.2 }
+        let connection = try RawConnection(port: server.port, receiveTimeout: 5)
+        #expect(connection.isClosedByPeer())
+        await server.shutdown()
+    }
+
+    @Test func eventsReachSubscribers() async throws {
+        let server = try Self.makeServer()
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        let received = AsyncStream<String>.makeStream()
+        try await client.subscribe("test.watch", EmptyBody()) { name, _ in received.continuation.yield(name) }
+        var iterator = received.stream.makeAsyncIterator()
+        #expect(await iterator.next() == "test.changed")
+        client.close()
+        await server.shutdown()
+    }
+
+    @Test func retryingCallsSucceedOnceTheServerComesUp() async throws {
+        let probe = try Self.makeServer()
+        let port = probe.port
+        await probe.shutdown()
+        let client = LineClient(host: "127.0.0.1", port: port)
+        await #expect(throws: WireError.self) { _ = try await client.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) }
+        async let reply = client.callRetrying("test.echo", Echo(client: 1, sequence: 1), as: Echo.self, deadline: 20)
+        let server = try Self.makeServer { $0.port = port }
+        #expect(try await reply == Echo(client: 1, sequence: 1))
+        client.close()
+        await server.shutdown()
+    }
+
+    @Test func shutdownLetsInFlightRequestsFinish() async throws {
+        let server = try Self.makeServer()
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        async let slow = client.call("test.sleep", Pause(milliseconds: 300), as: Pause.self)
+        let observer = LineClient(host: "127.0.0.1", port: server.port)
+        for _ in 0..<500 {
+            if try await observer.call("health", EmptyBody(), as: HealthBody.self).inFlight == 1 { break }
+            await Task.yield()
+        }
+        await server.shutdown()
+        #expect(try await slow.milliseconds == 300)
+    }
+}
