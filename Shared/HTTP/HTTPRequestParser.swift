@@ -222,8 +222,15 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private func parseHead(_ bytes: [UInt8]) -> Result<HTTPRequest, Failure> {
-        guard let text = String(validating: bytes, as: UTF8.self) else { return .failure(Failure(status: 400, message: "header is not UTF-8")) }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        // Split on bytes, not Characters: Swift treats "\r\n" as one Character.
+        var lines: [String] = []
+        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            let trimmed = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
+            guard let line = String(validating: trimmed, as: UTF8.self) else {
+                return .failure(Failure(status: 400, message: "header is not UTF-8"))
+            }
+            lines.append(line)
+        }
         while let first = lines.first, first.isEmpty { lines.removeFirst() }
         guard let requestLine = lines.first else { return .failure(Failure(status: 400, message: "empty request")) }
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)

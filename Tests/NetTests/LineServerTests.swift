@@ -68,15 +68,15 @@ import SwitchboardTestSupport
 
     @Test func aClientStalledMidLineDoesNotDelayOthers() async throws {
         let server = try Self.makeServer()
-        let stalled = try RawConnection(port: server.port)
-        try stalled.send(#"{"v":1,"id":"slow","op":"test.echo","body":{"client":1,"#)
+        let stalled = try await RawConnection(port: server.port)
+        try await stalled.send(#"{"v":1,"id":"slow","op":"test.echo","body":{"client":1,"#)
         let client = LineClient(host: "127.0.0.1", port: server.port)
         for sequence in 0..<100 {
-            let reply = try await client.call("test.echo", Echo(client: 2, sequence: sequence), as: Echo.self, timeout: 5)
+            let reply = try await client.call("test.echo", Echo(client: 2, sequence: sequence), as: Echo.self, timeout: 60)
             #expect(reply.sequence == sequence)
         }
-        try stalled.send("\"sequence\":9}}\n")
-        let line = try #require(try stalled.readLine())
+        try await stalled.send("\"sequence\":9}}\n")
+        let line = try #require(try await stalled.readLine())
         #expect(line.contains(#""id":"slow""#) && line.contains(#""ok":true"#))
         client.close()
         await server.shutdown()
@@ -84,45 +84,45 @@ import SwitchboardTestSupport
 
     @Test func aTwoMebibyteLineGetsLineTooLongAndTheConnectionCloses() async throws {
         let server = try Self.makeServer()
-        let connection = try RawConnection(port: server.port)
+        let connection = try await RawConnection(port: server.port)
         let padding = String(repeating: "x", count: 2 << 20)
-        try? connection.send(#"{"v":1,"id":"big","op":"test.echo","body":{"pad":""# + padding + "\"}}\n")
-        let line = try #require(try connection.readLine())
+        try? await connection.send(#"{"v":1,"id":"big","op":"test.echo","body":{"pad":""# + padding + "\"}}\n")
+        let line = try #require(try await connection.readLine())
         let message = try IncomingMessage.parse(Array(line.utf8))
         guard case .failure(_, let error) = message else {
             Issue.record("expected a failure, got \(line.prefix(200))")
             return
         }
         #expect(error.code == .lineTooLong)
-        #expect(connection.isClosedByPeer())
+        #expect(await connection.isClosedByPeer())
         await server.shutdown()
     }
 
     @Test func garbageGetsBadRequestAndTheConnectionStaysUsable() async throws {
         let server = try Self.makeServer()
-        let connection = try RawConnection(port: server.port)
-        try connection.send([0xFF, 0x00, 0x13, 0x37, 0x0A])
-        try connection.send("[1,2,3]\n")
-        try connection.send(#"{"v":1,"id":"n","op":"nope"}"# + "\n")
-        try connection.send(#"{"v":9,"id":"v","op":"health"}"# + "\n")
-        try connection.send(#"{"v":1,"id":"ok","op":"test.echo","body":{"client":1,"sequence":2}}"# + "\n")
+        let connection = try await RawConnection(port: server.port)
+        try await connection.send([0xFF, 0x00, 0x13, 0x37, 0x0A])
+        try await connection.send("[1,2,3]\n")
+        try await connection.send(#"{"v":1,"id":"n","op":"nope"}"# + "\n")
+        try await connection.send(#"{"v":9,"id":"v","op":"health"}"# + "\n")
+        try await connection.send(#"{"v":1,"id":"ok","op":"test.echo","body":{"client":1,"sequence":2}}"# + "\n")
         var errors: [ErrorCode] = []
         for _ in 0..<4 {
-            let line = try #require(try connection.readLine())
+            let line = try #require(try await connection.readLine())
             if case .failure(_, let error) = try IncomingMessage.parse(Array(line.utf8)) { errors.append(error.code) }
         }
         #expect(errors == [.badRequest, .badRequest, .unknownOp, .unsupportedVersion])
-        let answer = try #require(try connection.readLine())
+        let answer = try #require(try await connection.readLine())
         #expect(answer.contains(#""id":"ok""#) && answer.contains(#""ok":true"#))
         await server.shutdown()
     }
 
     @Test func aWrongTokenIsRefusedAndTheConnectionClosed() async throws {
         let server = try Self.makeServer { $0.token = "s3cret-token" }
-        let early = try RawConnection(port: server.port)
-        try early.send(#"{"v":1,"id":"1","op":"test.echo","body":{"client":1,"sequence":1}}"# + "\n")
-        #expect(try #require(try early.readLine()).contains("unauthorized"))
-        #expect(early.isClosedByPeer())
+        let early = try await RawConnection(port: server.port)
+        try await early.send(#"{"v":1,"id":"1","op":"test.echo","body":{"client":1,"sequence":1}}"# + "\n")
+        #expect(try #require(try await early.readLine()).contains("unauthorized"))
+        #expect(await early.isClosedByPeer())
 
         var wrong = LineClientOptions(host: "127.0.0.1", port: server.port)
         wrong.token = "not-the-token"
@@ -139,14 +139,14 @@ import SwitchboardTestSupport
 
     @Test func connectionsBeyondTheLimitGetOverloaded() async throws {
         let server = try Self.makeServer { $0.maximumConnections = 2 }
-        let first = try RawConnection(port: server.port)
-        let second = try RawConnection(port: server.port)
-        try first.send(#"{"v":1,"id":"a","op":"health"}"# + "\n")
-        try second.send(#"{"v":1,"id":"b","op":"health"}"# + "\n")
-        _ = try first.readLine()
-        _ = try second.readLine()
-        let third = try RawConnection(port: server.port)
-        let line = try #require(try third.readLine())
+        let first = try await RawConnection(port: server.port)
+        let second = try await RawConnection(port: server.port)
+        try await first.send(#"{"v":1,"id":"a","op":"health"}"# + "\n")
+        try await second.send(#"{"v":1,"id":"b","op":"health"}"# + "\n")
+        _ = try await first.readLine()
+        _ = try await second.readLine()
+        let third = try await RawConnection(port: server.port)
+        let line = try #require(try await third.readLine())
         #expect(line.contains("overloaded"))
         await server.shutdown()
     }
@@ -165,8 +165,8 @@ import SwitchboardTestSupport
 
     @Test func idleConnectionsAreClosed() async throws {
         let server = try Self.makeServer { $0.idleTimeout = 0.2 }
-        let connection = try RawConnection(port: server.port, receiveTimeout: 5)
-        #expect(connection.isClosedByPeer())
+        let connection = try await RawConnection(port: server.port, receiveTimeout: 5)
+        #expect(await connection.isClosedByPeer())
         await server.shutdown()
     }
 

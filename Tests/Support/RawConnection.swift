@@ -2,24 +2,39 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardPOSIX
 
-/// A blocking test client that writes arbitrary bytes and reads lines with a bounded wait:
-/// for feeding servers garbage, half lines, oversized lines and raw HTTP.
-public final class RawConnection {
+/// A test client that writes arbitrary bytes and reads lines with a bounded wait: for feeding
+/// servers garbage, half lines, oversized lines and raw HTTP.
+///
+/// Its socket is blocking, so every call runs on a thread of its own (``offPool(_:)``), never on
+/// the cooperative pool that the server under test needs for its handlers.
+// @unchecked: used by one test task at a time; each call completes before the next starts.
+public final class RawConnection: @unchecked Sendable {
     public let socket: Socket
     private var buffer: [UInt8] = []
 
-    public init(port: UInt16, host: String = "127.0.0.1", receiveTimeout: Double = 10) throws {
-        socket = try Socket.connect(host: host, port: port, timeoutMilliseconds: 2000)
-        try socket.setReceiveTimeout(milliseconds: Int(receiveTimeout * 1000))
+    public init(port: UInt16, host: String = "127.0.0.1", receiveTimeout: Double = 10) async throws {
+        socket = try await offPool {
+            let socket = try Socket.connect(host: host, port: port, timeoutMilliseconds: 2000)
+            try socket.setReceiveTimeout(milliseconds: Int(receiveTimeout * 1000))
+            return socket
+        }
     }
 
     deinit { socket.close() }
 
-    public func send(_ bytes: [UInt8]) throws { try socket.sendAll(bytes) }
-    public func send(_ text: String) throws { try socket.sendAll(Array(text.utf8)) }
+    public func send(_ bytes: [UInt8]) async throws {
+        let socket = self.socket
+        try await offPool { try socket.sendAll(bytes) }
+    }
+
+    public func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     /// Reads one line (without `\n`); nil at end of stream. Throws when the wait times out.
-    public func readLine() throws -> String? {
+    public func readLine() async throws -> String? {
+        try await offPool { try self.readLineBlocking() }
+    }
+
+    private func readLineBlocking() throws -> String? {
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
                 let line = String(decoding: buffer[..<newline], as: UTF8.self)
@@ -31,14 +46,22 @@ public final class RawConnection {
     }
 
     /// Reads until the peer closes (bounded by the receive timeout); returns everything unread.
-    public func readToEnd() throws -> [UInt8] {
+    public func readToEnd() async throws -> [UInt8] {
+        try await offPool { try self.readToEndBlocking() }
+    }
+
+    private func readToEndBlocking() throws -> [UInt8] {
         while try fill() {}
         defer { buffer = [] }
         return buffer
     }
 
     /// Reads one HTTP response head and its `Content-Length` body.
-    public func readHTTPResponse() throws -> (status: Int, head: String, body: String)? {
+    public func readHTTPResponse() async throws -> HTTPResponseText? {
+        try await offPool { try self.readHTTPResponseBlocking() }
+    }
+
+    private func readHTTPResponseBlocking() throws -> HTTPResponseText? {
         while true {
             if let range = findHeadEnd() {
                 let head = String(decoding: buffer[..<range], as: UTF8.self)
@@ -48,15 +71,15 @@ public final class RawConnection {
                 let body = String(decoding: buffer[(range + 4)..<(range + 4 + length)], as: UTF8.self)
                 buffer.removeSubrange(..<(range + 4 + length))
                 let status = Int(head.split(separator: " ")[1]) ?? 0
-                return (status, head, body)
+                return HTTPResponseText(status: status, head: head, body: body)
             }
             guard try fill() else { return nil }
         }
     }
 
     /// True once the peer has closed (reads return end of stream), waiting at most the receive timeout.
-    public func isClosedByPeer() -> Bool {
-        (try? fill()) == false
+    public func isClosedByPeer() async -> Bool {
+        (try? await offPool { try self.fill() }) == false
     }
 
     private func findHeadEnd() -> Int? {
@@ -84,5 +107,27 @@ public final class RawConnection {
         case .wouldBlock:
             throw TestFailure("read timed out")
         }
+    }
+}
+
+/// A raw HTTP response as a test reads it.
+public struct HTTPResponseText: Sendable {
+    public var status: Int
+    public var head: String
+    public var body: String
+}
+
+/// Runs blocking work on a thread of its own and awaits its result, keeping the cooperative pool
+/// free for the code under test.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do {
+                continuation.resume(returning: try work())
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+        thread.start()
     }
 }

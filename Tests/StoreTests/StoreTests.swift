@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import SwitchboardStore
+import SwitchboardTestSupport
+
+@Suite struct StoreTests {
+    static let migrations = [
+        Migration("items", sql: "CREATE TABLE items (id TEXT PRIMARY KEY, value INTEGER NOT NULL)"),
+        Migration("items.note", sql: "ALTER TABLE items ADD COLUMN note TEXT"),
+    ]
+
+    @Test func configuresWALForeignKeysAndTheRequestedSynchronousLevel() async throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("a.sqlite"), durability: .full, migrations: Self.migrations)
+        let pragmas = try await store.read { database in
+            (try database.first("PRAGMA journal_mode") { $0.string(0) },
+             try database.first("PRAGMA synchronous") { $0.int(0) },
+             try database.first("PRAGMA foreign_keys") { $0.int(0) },
+             try database.schemaVersion())
+        }
+        #expect(pragmas.0 == "wal")
+        #expect(pragmas.1 == 2)
+        #expect(pragmas.2 == 1)
+        #expect(pragmas.3 == 2)
+        store.close()
+    }
+
+    @Test func aThrowInsideAWriteRollsBackOnlyThatWrite() async throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("b.sqlite"), migrations: Self.migrations)
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    do {
+                        try await store.write { database in
+                            try database.run("INSERT INTO items (id, value) VALUES (?, ?)", [.text("k\(index)"), .integer(index)])
+                            if index % 2 == 1 { throw SQLiteError(code: 1, message: "odd") }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            var succeeded = 0
+            for try await ok in group where ok { succeeded += 1 }
+            #expect(succeeded == 100)
+        }
+        let ids = try await store.read { try $0.rows("SELECT value FROM items ORDER BY value") { $0.int(0) } }
+        #expect(ids == Array(stride(from: 0, to: 200, by: 2)))
+        #expect(store.committedBatches < 100)
+        store.close()
+    }
+
+    @Test func constraintViolationsCarryTheExtendedCodeAndSQL() async throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("c.sqlite"), migrations: Self.migrations)
+        try await store.write { try $0.run("INSERT INTO items (id, value) VALUES ('x', 1)") }
+        do {
+            try await store.write { try $0.run("INSERT INTO items (id, value) VALUES ('x', 2)") }
+            Issue.record("expected a constraint violation")
+        } catch let error as SQLiteError {
+            #expect(error.isConstraintViolation)
+            #expect(error.code == 1555)
+            #expect(error.sql?.contains("INSERT INTO items") == true)
+        }
+        store.close()
+    }
+
+    @Test func refusesADatabaseWithANewerSchema() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("d.sqlite")
+        try Store(path: path, migrations: Self.migrations).close()
+        #expect {
+            try Store(path: path, migrations: Array(Self.migrations.prefix(1)))
+        } throws: { error in
+            "\(error)".contains("schema version 2, newer than this binary supports (1)")
+        }
+    }
+
+    @Test func refusesAFileThatIsNotADatabase() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("garbage.sqlite")
+        try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: path))
+        #expect {
+            try Store(path: path, migrations: Self.migrations)
+        } throws: { error in
+            "\(error)".contains("not a usable SQLite database")
+        }
+    }
+
+    @Test func appliesOnlyTheMigrationsNotYetApplied() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("e.sqlite")
+        let first = try Store(path: path, migrations: Array(Self.migrations.prefix(1)))
+        try await first.write { try $0.run("INSERT INTO items (id, value) VALUES ('kept', 1)") }
+        first.close()
+        let second = try Store(path: path, migrations: Self.migrations)
+        let row = try await second.read { try $0.first("SELECT id, note FROM items") { ($0.string(0), $0.optionalString(1)) } }
+        #expect(row?.0 == "kept")
+        #expect(row?.1 == nil)
+        second.close()
+    }
+
+    @Test func aWriterKilledMidTransactionLeavesOnlyCommittedBatches() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("killed.sqlite")
+        let writer = try ChildProcess("SwitchboardTestKit", ["store-writer", path])
+        try writer.waitForLine(containing: "mid-transaction 6")
+        writer.signal(SIGKILL)
+        _ = try writer.waitForExit()
+        let database = try Database(path: path)
+        #expect(try database.first("PRAGMA integrity_check") { $0.string(0) } == "ok")
+        let counts = try database.rows("SELECT batch, COUNT(*) FROM rows GROUP BY batch ORDER BY batch") { [$0.int(0), $0.int(1)] }
+        #expect(counts == [[1, 100], [2, 100], [3, 100], [4, 100], [5, 100]])
+    }
+}
