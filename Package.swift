@@ -20,6 +20,8 @@ let package = Package(
             name: "CCrypto", path: "Shared/CCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]),
 
+        .systemLibrary(name: "CLinux", path: "Shared/CLinux"),
+
         // Shared modules, one purpose each.
         .target(name: "SwitchboardPOSIX", path: "Shared/POSIX", swiftSettings: strict),
         .target(name: "SwitchboardCrypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
@@ -29,7 +31,7 @@ let package = Package(
             path: "Shared/Runtime", swiftSettings: strict),
         .target(
             name: "SwitchboardNet",
-            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardRuntime", "SwitchboardCrypto"],
+            dependencies: ["CLinux", "SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardRuntime", "SwitchboardCrypto"],
             path: "Shared/Net", swiftSettings: strict),
         .target(name: "SwitchboardStore", dependencies: ["CSQLite"], path: "Shared/Store", swiftSettings: strict),
         .target(

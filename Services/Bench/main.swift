@@ -1,1 +1,3 @@
-print("todo")
+import Foundation
+
+exit(await BenchCommand.main(Array(CommandLine.arguments.dropFirst())))

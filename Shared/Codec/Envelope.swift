@@ -3,62 +3,108 @@ import Foundation
 /// The protocol version this codec speaks (`PROTOCOL.md`, "Messages").
 public let protocolVersion = 1
 
-/// The head of a request line: version, id and op, read before the body is decoded.
+/// A request line whose head (`v`, `id`, `op`) has been read and whose `body` has been located
+/// but not decoded.
 ///
-/// Decoding is lenient about the id so that a request with a bad `op` or `v` can still be
-/// answered with its own id; a line that is not a JSON object yields ``parse(_:)``'s failure with
-/// a null id, as the protocol requires.
+/// The line is scanned once (``JSONObjectScanner``); the body is decoded once, by the handler's
+/// type, with ``decodeBody(_:)``. A line that is not a JSON object yields a failure with a null
+/// id, as the protocol requires; otherwise failures carry the request's id.
 public struct RequestHead: Sendable, Equatable {
     public var id: String
     public var op: String
+    /// The whole line, without its terminator.
+    public var line: [UInt8]
+    /// Where the `body` value sits in ``line``; nil when absent.
+    public var bodyRange: Range<Int>?
+
+    public init(id: String, op: String, line: [UInt8] = [], bodyRange: Range<Int>? = nil) {
+        self.id = id
+        self.op = op
+        self.line = line
+        self.bodyRange = bodyRange
+    }
 
     /// Reads the head of `line`.
-    ///
-    /// - Returns: the head, or a failure carrying the id to answer with (nil when none could be read).
     public static func parse(_ line: [UInt8]) -> Result<RequestHead, RequestFailure> {
-        let raw: RawHead
+        let members: [JSONObjectScanner.Member]
         do {
-            raw = try WireJSON.decoder.decode(RawHead.self, from: Data(line))
+            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
+                try JSONObjectScanner.members(of: buffer)
+            }
         } catch {
             return .failure(RequestFailure(id: nil, error: .badRequest("not a JSON object")))
         }
-        guard let id = raw.id else {
-            return .failure(RequestFailure(id: nil, error: .badRequest(raw.idIsMistyped ? "field id has the wrong type (expected string)" : "missing field id")))
+        let fields = LineFields(line: line, members: members)
+        let id: String
+        switch fields.string("id") {
+        case .some(.some(let value)): id = value
+        case .some(.none): return .failure(RequestFailure(id: nil, error: .badRequest("field id has the wrong type (expected string)")))
+        case .none: return .failure(RequestFailure(id: nil, error: .badRequest("missing field id")))
         }
-        if let problem = raw.versionProblem {
-            return .failure(RequestFailure(id: id, error: problem))
+        switch fields.integer("v") {
+        case .none: return .failure(RequestFailure(id: id, error: .badRequest("missing field v")))
+        case .some(.none): return .failure(RequestFailure(id: id, error: .badRequest("field v has the wrong type (expected number)")))
+        case .some(.some(let version)) where version != protocolVersion:
+            return .failure(RequestFailure(id: id, error: WireError(
+                .unsupportedVersion, "protocol version \(version) is not supported (this service speaks \(protocolVersion))")))
+        default: break
         }
-        guard let op = raw.op else {
-            return .failure(RequestFailure(id: id, error: .badRequest(raw.opIsMistyped ? "field op has the wrong type (expected string)" : "missing field op")))
+        let op: String
+        switch fields.string("op") {
+        case .some(.some(let value)): op = value
+        case .some(.none): return .failure(RequestFailure(id: id, error: .badRequest("field op has the wrong type (expected string)")))
+        case .none: return .failure(RequestFailure(id: id, error: .badRequest("missing field op")))
         }
-        return .success(RequestHead(id: id, op: op))
+        return .success(RequestHead(id: id, op: op, line: line, bodyRange: fields.range("body")))
     }
 
-    private struct RawHead: Decodable {
-        var id: String?
-        var idIsMistyped = false
-        var op: String?
-        var opIsMistyped = false
-        var versionProblem: WireError?
+    /// Decodes the body as `T`; an absent or null body is decoded as `{}`.
+    public func decodeBody<T: Decodable>(_ type: T.Type) throws(WireError) -> T {
+        try Envelope.decodeBody(T.self, in: line, range: bodyRange)
+    }
 
-        enum CodingKeys: String, CodingKey { case v, id, op }
+    public static func == (lhs: RequestHead, rhs: RequestHead) -> Bool {
+        lhs.id == rhs.id && lhs.op == rhs.op
+    }
+}
 
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            id = try? container.decodeIfPresent(String.self, forKey: .id)
-            idIsMistyped = id == nil && container.contains(.id) && (try? container.decodeNil(forKey: .id)) == false
-            op = try? container.decodeIfPresent(String.self, forKey: .op)
-            opIsMistyped = op == nil && container.contains(.op)
-            if !container.contains(.v) {
-                versionProblem = .badRequest("missing field v")
-            } else if let version = try? container.decode(Int.self, forKey: .v) {
-                if version != protocolVersion {
-                    versionProblem = WireError(.unsupportedVersion, "protocol version \(version) is not supported (this service speaks \(protocolVersion))")
-                }
-            } else {
-                versionProblem = .badRequest("field v has the wrong type (expected number)")
-            }
+/// Typed access to the top-level members found by ``JSONObjectScanner``.
+struct LineFields {
+    let line: [UInt8]
+    let members: [JSONObjectScanner.Member]
+
+    func range(_ key: String) -> Range<Int>? {
+        members.last { $0.key == key }?.value
+    }
+
+    /// nil: absent; .some(nil): present but not a string (null counts as absent).
+    func string(_ key: String) -> String?? {
+        guard let range = range(key) else { return nil }
+        if isNull(range) { return nil }
+        guard line[range.lowerBound] == UInt8(ascii: "\"") else { return .some(nil) }
+        return line.withUnsafeBufferPointer { buffer in
+            .some(try? JSONObjectScanner.decodeString(UnsafeBufferPointer(rebasing: buffer[range])))
         }
+    }
+
+    /// nil: absent; .some(nil): present but not an integer.
+    func integer(_ key: String) -> Int?? {
+        guard let range = range(key) else { return nil }
+        return .some(Int(String(decoding: line[range], as: UTF8.self)))
+    }
+
+    /// nil: absent or not a boolean.
+    func boolean(_ key: String) -> Bool? {
+        guard let range = range(key) else { return nil }
+        switch line[range.lowerBound] {
+        case UInt8(ascii: "t"): return true
+        case UInt8(ascii: "f"): return false
+        default: return nil
+        }
+    }
+
+    func isNull(_ range: Range<Int>) -> Bool {
+        line[range.lowerBound] == UInt8(ascii: "n")
     }
 }
 
@@ -85,22 +131,30 @@ public enum Envelope {
     /// An absent or null `body` is decoded as `{}`, so ops whose body fields are all optional
     /// accept a bare request; a required field then reports `missing field body.x`.
     public static func decodeBody<T: Decodable>(_ type: T.Type, from line: [UInt8]) throws(WireError) -> T {
-        let wrapper = try WireJSON.decode(BodyWrapper<T>.self, from: line)
-        if let body = wrapper.body { return body }
-        return try WireJSON.decode(T.self, from: Array("{}".utf8), path: "body")
+        let members: [JSONObjectScanner.Member]
+        do {
+            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
+                try JSONObjectScanner.members(of: buffer)
+            }
+        } catch {
+            throw WireError.badRequest("not a JSON object")
+        }
+        return try decodeBody(T.self, in: line, range: LineFields(line: line, members: members).range("body"))
     }
 
-    private struct BodyWrapper<T: Decodable>: Decodable {
-        var body: T?
-        enum CodingKeys: String, CodingKey { case body }
+    static func decodeBody<T: Decodable>(_ type: T.Type, in line: [UInt8], range: Range<Int>?) throws(WireError) -> T {
+        if let range, line[range.lowerBound] != UInt8(ascii: "n") {
+            return try WireJSON.decode(T.self, from: line[range], path: "body")
+        }
+        return try WireJSON.decode(T.self, from: Array("{}".utf8), path: "body")
     }
 
     /// `{"v":1,"id":…,"op":…,"body":…}\n`
     public static func request<Body: Encodable>(id: String, op: String, body: Body) throws(WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)
-        line += try WireJSON.encode(id)
+        JSONString.append(id, to: &line)
         line += Array(#","op":"#.utf8)
-        line += try WireJSON.encode(op)
+        JSONString.append(op, to: &line)
         line += Array(#","body":"#.utf8)
         line += try WireJSON.encode(body)
         line += Array("}\n".utf8)
@@ -110,7 +164,8 @@ public enum Envelope {
     /// `{"v":1,"id":…,"ok":true,"body":…}\n` with an already encoded body.
     public static func success(id: String, encodedBody: [UInt8]) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)
-        line += (try? WireJSON.encode(id)) ?? Array(#""""#.utf8)
+        line.reserveCapacity(encodedBody.count + id.utf8.count + 32)
+        JSONString.append(id, to: &line)
         line += Array(#","ok":true,"body":"#.utf8)
         line += encodedBody
         line += Array("}\n".utf8)
@@ -120,7 +175,7 @@ public enum Envelope {
     /// `{"v":1,"id":…,"ok":false,"error":{…}}\n`; `id` nil is written as `null`.
     public static func failure(id: String?, error: WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)
-        line += id.flatMap { try? WireJSON.encode($0) } ?? Array("null".utf8)
+        if let id { JSONString.append(id, to: &line) } else { line += Array("null".utf8) }
         line += Array(#","ok":false,"error":"#.utf8)
         line += (try? WireJSON.encode(error)) ?? Array(#"{"code":"internal","message":"unencodable error","retryable":true}"#.utf8)
         line += Array("}\n".utf8)
@@ -130,7 +185,7 @@ public enum Envelope {
     /// `{"v":1,"event":…,"body":…}\n`
     public static func event<Body: Encodable>(_ name: String, body: Body) throws(WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"event":"#.utf8)
-        line += try WireJSON.encode(name)
+        JSONString.append(name, to: &line)
         line += Array(#","body":"#.utf8)
         line += try WireJSON.encode(body)
         line += Array("}\n".utf8)
@@ -149,21 +204,23 @@ public enum IncomingMessage: Sendable, Equatable {
 
     /// Classifies a line received by a client.
     public static func parse(_ line: [UInt8]) throws(WireError) -> IncomingMessage {
-        let head = try WireJSON.decode(ResponseHead.self, from: line)
-        if let event = head.event { return .event(name: event, line: line) }
-        guard let ok = head.ok else { throw WireError.badRequest("response has neither ok nor event") }
+        let members: [JSONObjectScanner.Member]
+        do {
+            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
+                try JSONObjectScanner.members(of: buffer)
+            }
+        } catch {
+            throw WireError.badRequest("not a JSON object")
+        }
+        let fields = LineFields(line: line, members: members)
+        if case .some(.some(let event)) = fields.string("event") { return .event(name: event, line: line) }
+        guard let ok = fields.boolean("ok") else { throw WireError.badRequest("response has neither ok nor event") }
+        let id = fields.string("id").flatMap { $0 }
         if ok {
-            guard let id = head.id else { throw WireError.badRequest("success response without id") }
+            guard let id else { throw WireError.badRequest("success response without id") }
             return .success(id: id, line: line)
         }
-        return .failure(id: head.id, error: head.error ?? WireError(.internal, "failure without error"))
-    }
-
-    private struct ResponseHead: Decodable {
-        var id: String?
-        var ok: Bool?
-        var error: WireError?
-        var event: String?
-        enum CodingKeys: String, CodingKey { case id, ok, error, event }
+        guard let range = fields.range("error") else { return .failure(id: id, error: WireError(.internal, "failure without error")) }
+        return .failure(id: id, error: try WireJSON.decode(WireError.self, from: line[range], path: "error"))
     }
 }

@@ -5,8 +5,8 @@ import SwitchboardNet
 /// One HTTP connection: parses requests, runs handlers one at a time, writes responses, and
 /// enforces the read deadline and idle timeout.
 ///
-/// Threading: confined to the connection's queue; handlers run as tasks whose responses return
-/// to the queue.
+/// Threading: confined to the connection's event loop; handlers start inline there
+/// (`Task.immediate`) and their responses return to the loop.
 final class HTTPSession: @unchecked Sendable {
     private let server: HTTPServer
     private let connection: StreamConnection
@@ -15,7 +15,7 @@ final class HTTPSession: @unchecked Sendable {
     private var peerFinished = false
     private var requestStartedAt: DispatchTime?
     private var lastActivity = DispatchTime.now()
-    private var timer: (any DispatchSourceTimer)?
+    private var timer: EventLoop.TimerID?
 
     init(server: HTTPServer, connection: StreamConnection) {
         self.server = server
@@ -36,20 +36,17 @@ final class HTTPSession: @unchecked Sendable {
                 if !busy { connection.closeWhenFlushed() }
             },
             closed: { [self] in
-                timer?.cancel()
+                if let timer { connection.loop.cancel(timer) }
                 timer = nil
                 server.connectionClosed(connection)
             }))
-        connection.queue.async { [self] in startTimer() }
+        connection.execute { [self] in startTimer() }
     }
 
     private func startTimer() {
+        guard !connection.isClosed else { return }
         let interval = max(0.02, min(server.options.readTimeout, server.options.idleTimeout) / 4)
-        let timer = DispatchSource.makeTimerSource(queue: connection.queue)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [self] in checkDeadlines() }
-        timer.resume()
-        self.timer = timer
+        timer = connection.loop.schedule(after: interval, repeating: interval) { [self] in checkDeadlines() }
     }
 
     private func checkDeadlines() {
@@ -97,10 +94,10 @@ final class HTTPSession: @unchecked Sendable {
             connection.pauseReading()
             server.requestStarted()
             let server = self.server
-            Task {
+            Task.immediate {
                 let response = await handler(request)
                 server.requestFinished()
-                self.connection.queue.async {
+                self.connection.execute {
                     self.busy = false
                     self.finish(response, request: request, keepAlive: keepAlive)
                     if !self.connection.isClosed {

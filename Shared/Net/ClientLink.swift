@@ -4,7 +4,7 @@ import SwitchboardPOSIX
 
 /// One live connection of a ``LineClient``: frames the server's lines and passes them up.
 ///
-/// Threading: the framer is confined to the connection's queue.
+/// Threading: the framer is confined to the connection's event loop.
 final class ClientLink: @unchecked Sendable {
     let connection: StreamConnection
     private weak var client: LineClient?

@@ -13,7 +13,8 @@ import SwitchboardPOSIX
 ///
 /// Thread-safe: state lives behind one mutex; connecting (a blocking `connect` and `hello`) runs
 /// on the client's private queue, never on the caller's.
-public final class LineClient: Sendable {
+// @unchecked: the deadline timer is a thread-safe Dispatch object set up once in `init`.
+public final class LineClient: @unchecked Sendable {
     public typealias EventHandler = @Sendable (_ event: String, _ line: [UInt8]) -> Void
 
     public let options: LineClientOptions
@@ -22,6 +23,8 @@ public final class LineClient: Sendable {
     private struct Pending {
         var continuation: CheckedContinuation<[UInt8], any Error>
         var link: ObjectIdentifier
+        var op: String
+        var deadline: DispatchTime
     }
 
     private struct Subscription {
@@ -47,9 +50,20 @@ public final class LineClient: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Fails requests past their deadline; one timer per client instead of one per request.
+    private let deadlineSweeper: any DispatchSourceTimer
 
     public init(options: LineClientOptions) {
         self.options = options
+        deadlineSweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "switchboard.client.deadlines"))
+        let interval = min(0.1, max(0.01, options.requestTimeout / 10))
+        deadlineSweeper.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
+        deadlineSweeper.setEventHandler { [weak self] in self?.failExpired() }
+        deadlineSweeper.resume()
+    }
+
+    deinit {
+        deadlineSweeper.cancel()
     }
 
     public convenience init(host: String, port: UInt16) {
@@ -74,11 +88,11 @@ public final class LineClient: Sendable {
         }
         let request = try Envelope.request(id: id, op: op, body: body)
         let link = try await currentLink()
-        let seconds = timeout ?? options.requestTimeout
+        let deadline = DispatchTime.now() + (timeout ?? options.requestTimeout)
         return try await withCheckedThrowingContinuation { continuation in
             let registered = state.withLock { state -> Bool in
                 guard !link.connection.isClosed else { return false }
-                state.pending[id] = Pending(continuation: continuation, link: ObjectIdentifier(link))
+                state.pending[id] = Pending(continuation: continuation, link: ObjectIdentifier(link), op: op, deadline: deadline)
                 return true
             }
             guard registered else {
@@ -86,9 +100,6 @@ public final class LineClient: Sendable {
                 return
             }
             link.connection.send(request)
-            link.connection.queue.asyncAfter(deadline: .now() + seconds) { [weak self] in
-                self?.fail(id: id, WireError.unavailable("\(op) to \(self?.endpoint ?? "server") timed out after \(seconds)s"))
-            }
         }
     }
 
@@ -136,7 +147,12 @@ public final class LineClient: Sendable {
     // MARK: Connection management
 
     private func currentLink() async throws -> ClientLink {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ClientLink, any Error>) in
+        let established = state.withLock { state -> ClientLink? in
+            if case .connected(let link) = state.connection, !link.connection.isClosed { return link }
+            return nil
+        }
+        if let established { return established }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ClientLink, any Error>) in
             enum Step { case ready(ClientLink), wait, connect(delay: Double), closed }
             let step = state.withLock { state -> Step in
                 switch state.connection {
@@ -254,8 +270,15 @@ public final class LineClient: Sendable {
         }
     }
 
-    private func fail(id: String, _ error: WireError) {
-        let pending = state.withLock { $0.pending.removeValue(forKey: id) }
-        pending?.continuation.resume(throwing: error)
+    private func failExpired() {
+        let now = DispatchTime.now()
+        let expired = state.withLock { state -> [Pending] in
+            let late = state.pending.filter { $0.value.deadline <= now }
+            for key in late.keys { state.pending.removeValue(forKey: key) }
+            return Array(late.values)
+        }
+        for pending in expired {
+            pending.continuation.resume(throwing: WireError.unavailable("\(pending.op) to \(endpoint) timed out"))
+        }
     }
 }

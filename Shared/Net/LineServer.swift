@@ -18,7 +18,8 @@ import SwitchboardRuntime
 /// let port = try server.start()
 /// ```
 public final class LineServer: Sendable {
-    public typealias RawHandler = @Sendable (_ line: [UInt8], _ context: RequestContext) async throws -> [UInt8]
+    /// Takes the request (head read, body located) and returns the encoded answer body.
+    public typealias RawHandler = @Sendable (_ request: RequestHead, _ context: RequestContext) async throws -> [UInt8]
 
     public let service: String
     public let options: LineServerOptions
@@ -51,8 +52,8 @@ public final class LineServer: Sendable {
     public func register<Body: Decodable & Sendable, Reply: Encodable & Sendable>(
         _ op: String, _ handler: @escaping @Sendable (Body, RequestContext) async throws -> Reply
     ) {
-        registerRaw(op) { line, context in
-            let body = try Envelope.decodeBody(Body.self, from: line)
+        registerRaw(op) { request, context in
+            let body = try request.decodeBody(Body.self)
             return try WireJSON.encode(try await handler(body, context))
         }
     }

@@ -5,8 +5,9 @@ import SwitchboardCrypto
 
 /// One server-side connection of a ``LineServer``: framing, the handshake, limits, dispatch.
 ///
-/// Threading: confined to its connection's queue. Handlers run as tasks; their answers come back
-/// to the queue, which also releases the in-flight slot and resumes reading when it was paused.
+/// Threading: confined to its connection's event loop. Handlers start inline on the loop
+/// (`Task.immediate`) and send their answer from wherever they finish; the loop then releases the
+/// in-flight slot and resumes reading when it was paused.
 final class LineSession: @unchecked Sendable {
     private let server: LineServer
     private let connection: StreamConnection
@@ -16,7 +17,7 @@ final class LineSession: @unchecked Sendable {
     private var authenticated: Bool
     private var peerFinished = false
     private var lastActivity = DispatchTime.now()
-    private var idleTimer: (any DispatchSourceTimer)?
+    private var idleTimer: EventLoop.TimerID?
 
     init(server: LineServer, connection: StreamConnection) {
         self.server = server
@@ -34,27 +35,24 @@ final class LineSession: @unchecked Sendable {
                 closeIfFinished()
             },
             closed: { [self] in
-                idleTimer?.cancel()
+                if let idleTimer { connection.loop.cancel(idleTimer) }
                 idleTimer = nil
                 server.sessionClosed(connection)
             }))
-        connection.queue.async { [self] in startIdleTimer() }
+        connection.execute { [self] in startIdleTimer() }
     }
 
     private func startIdleTimer() {
+        guard !connection.isClosed else { return }
         let idle = server.options.idleTimeout
-        let timer = DispatchSource.makeTimerSource(queue: connection.queue)
         let interval = max(0.05, idle / 4)
-        timer.schedule(deadline: .now() + interval, repeating: interval)
-        timer.setEventHandler { [self] in
+        idleTimer = connection.loop.schedule(after: interval, repeating: interval) { [self] in
             let quiet = Double(DispatchTime.now().uptimeNanoseconds - lastActivity.uptimeNanoseconds) / 1e9
             if inFlight == 0, quiet >= idle {
                 server.logger.debug("idle connection closed", ["seconds": idle])
                 connection.close()
             }
         }
-        timer.resume()
-        idleTimer = timer
     }
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
@@ -100,7 +98,7 @@ final class LineSession: @unchecked Sendable {
         }
         switch head.op {
         case "hello":
-            hello(head, line)
+            hello(head)
             return
         case _ where !authenticated:
             reject(id: head.id, WireError(.unauthorized, "send hello with the service token first"))
@@ -127,10 +125,12 @@ final class LineSession: @unchecked Sendable {
         let context = RequestContext(id: head.id, op: head.op, events: events)
         let server = self.server
         let started = DispatchTime.now()
-        Task {
+        // Runs on this thread until the handler first suspends: a handler that needs no I/O
+        // answers without a hop to the cooperative pool.
+        Task.immediate {
             let reply: [UInt8]
             do {
-                reply = Envelope.success(id: head.id, encodedBody: try await handler(line, context))
+                reply = Envelope.success(id: head.id, encodedBody: try await handler(head, context))
                 server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "ok"])
             } catch let error as WireError {
                 reply = Envelope.failure(id: head.id, error: error)
@@ -143,23 +143,23 @@ final class LineSession: @unchecked Sendable {
             server.metrics.observe(
                 "switchboard_request_seconds", labels: ["op": head.op],
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            self.connection.queue.async { self.completed(reply) }
+            self.connection.send(reply)
+            self.connection.execute { self.completed() }
         }
     }
 
-    private func completed(_ reply: [UInt8]) {
+    private func completed() {
         inFlight -= 1
         server.endRequest()
         lastActivity = .now()
-        connection.write(reply)
         processLines()
         closeIfFinished()
     }
 
-    private func hello(_ head: RequestHead, _ line: [UInt8]) {
+    private func hello(_ head: RequestHead) {
         let body: HelloBody
         do {
-            body = try Envelope.decodeBody(HelloBody.self, from: line)
+            body = try head.decodeBody(HelloBody.self)
         } catch {
             reject(id: head.id, error)
             return

@@ -1,18 +1,21 @@
-import Dispatch
+import CLinux
 import Foundation
 import Synchronization
 import SwitchboardPOSIX
 
-/// A non-blocking TCP connection driven by Dispatch read and write sources on its own serial queue.
+/// A non-blocking TCP connection: read on its ``EventLoop``, written directly from whichever
+/// thread produces the bytes.
 ///
 /// The line server, the line client and the HTTP server all sit on this type, so no service reads
 /// or writes a socket by itself.
 ///
-/// Threading: every mutable property is confined to ``queue``; the callbacks run there. Only
-/// ``send(_:)`` and ``close()`` may be called from any thread. The descriptor is closed in the
-/// cancel handler of the last Dispatch source to be cancelled, never elsewhere.
+/// Threading: reading state and the callbacks are confined to ``loop``. Output lives behind a
+/// mutex: ``send(_:)`` writes straight to the socket when nothing is queued (no thread hop on the
+/// answer path) and leaves the rest to the loop. While the `bytes` callback runs, sends are held
+/// ("corked") and leave in one `send` afterwards, so answers to pipelined requests share syscalls.
+/// The descriptor is deregistered and closed on the loop, once.
 public final class StreamConnection: @unchecked Sendable {
-    /// Callbacks run on ``queue``.
+    /// Callbacks run on ``loop``.
     public struct Handlers: Sendable {
         /// Bytes arrived.
         public var bytes: @Sendable (UnsafeRawBufferPointer) -> Void
@@ -32,212 +35,252 @@ public final class StreamConnection: @unchecked Sendable {
         }
     }
 
-    public let queue: DispatchQueue
+    private struct Output {
+        var buffer: [UInt8] = []
+        var offset = 0
+        /// Started and not closing: sends may touch the socket.
+        var writable = false
+        /// Bytes are waiting for the socket to take more (write interest is on).
+        var waitingForSpace = false
+        /// The loop is inside the `bytes` callback: hold sends until it returns.
+        var corked = false
+        var closeAfterFlush = false
+
+        var isEmpty: Bool { offset == buffer.count }
+
+        mutating func append(_ bytes: [UInt8]) {
+            if isEmpty {
+                buffer.removeAll(keepingCapacity: true)
+                offset = 0
+            }
+            buffer.append(contentsOf: bytes)
+        }
+
+        /// Writes what the socket takes; returns false on a socket error.
+        mutating func flush(to socket: Socket) -> Bool {
+            while !isEmpty {
+                let sent: Int
+                do {
+                    sent = try buffer.withUnsafeBytes { raw in try socket.send(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+                } catch {
+                    writable = false
+                    return false
+                }
+                if sent == 0 {
+                    waitingForSpace = true
+                    return true
+                }
+                offset += sent
+            }
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+            offset = 0
+            waitingForSpace = false
+            return true
+        }
+    }
+
+    public let loop: EventLoop
     public let socket: Socket
     /// A label for logs: the peer or the role.
     public let name: String
 
-    /// Created in ``start(_:)``: a Dispatch source released before it was ever resumed traps.
-    private var readSource: (any DispatchSourceRead)!
-    private var writeSource: (any DispatchSourceWrite)!
+    // Confined to `loop`.
     private var handlers: Handlers?
-    private var readSuspended = true
-    private var writeSuspended = true
-    private var writeBuffer: [UInt8] = []
-    private var writeOffset = 0
+    private var reading = true
+    private var watchingWrites = false
+    /// What `epoll` currently watches, so unchanged interest costs no syscall.
+    private var registeredInterest: EventLoop.Interest = .readable
     private var closing = false
-    private var closeAfterFlush = false
-    private var pendingCancellations = 2
     private var started = false
     private var readChunk = [UInt8](repeating: 0, count: 65_536)
 
-    /// Bytes sent from other threads, waiting for the queue; guarded by its mutex.
-    private let inbox = Mutex<(chunks: [[UInt8]], flushScheduled: Bool)>(([], false))
+    private let output = Mutex(Output())
     private let closedFlag = Atomic<Bool>(false)
 
-    /// Wraps `socket`, which must be non-blocking. Call ``start(_:)`` to begin reading.
-    public init(socket: Socket, name: String, queue: DispatchQueue? = nil) {
+    /// Wraps `socket`, which must be non-blocking. Call ``start(_:)`` to begin.
+    public init(socket: Socket, name: String, loop: EventLoop = EventLoopGroup.shared.next()) {
         self.socket = socket
         self.name = name
-        self.queue = queue ?? DispatchQueue(label: "switchboard.connection")
+        self.loop = loop
     }
 
-    /// True once ``close()`` has been called or the connection failed.
+    /// True once the connection is closing or closed.
     public var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// Installs the callbacks and starts reading. Call once.
     public func start(_ handlers: Handlers) {
-        queue.async { [self] in
-            if closing {
+        loop.execute { [self] in
+            guard !closing else {
                 socket.close()
                 handlers.closed()
                 return
             }
             self.handlers = handlers
-            readSource = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor, queue: queue)
-            writeSource = DispatchSource.makeWriteSource(fileDescriptor: socket.descriptor, queue: queue)
-            let sourceCancelled: @Sendable () -> Void = { [self] in
-                pendingCancellations -= 1
-                if pendingCancellations == 0 {
-                    socket.close()
-                    let closed = self.handlers?.closed
-                    self.handlers = nil
-                    closed?()
-                }
+            do {
+                try loop.register(socket.descriptor, interest: .readable) { [self] events in handle(events) }
+            } catch {
+                closing = true
+                closedFlag.store(true, ordering: .releasing)
+                socket.close()
+                self.handlers = nil
+                handlers.closed()
+                return
             }
-            readSource.setEventHandler { [self] in readAvailable() }
-            readSource.setCancelHandler(handler: sourceCancelled)
-            writeSource.setEventHandler { [self] in writeAvailable() }
-            writeSource.setCancelHandler(handler: sourceCancelled)
             started = true
-            readSuspended = false
-            readSource.resume()
-            flushWrites()
+            let healthy = output.withLock { output -> Bool in
+                output.writable = true
+                return output.flush(to: socket)
+            }
+            if !healthy { return finishClose() }
+            updateInterest()
         }
     }
 
-    /// Queues bytes for sending; callable from any thread. Sends from one thread keep their order.
+    /// Sends bytes; callable from any thread. Bytes from one thread keep their order.
     public func send(_ bytes: [UInt8]) {
-        let schedule = inbox.withLock { state -> Bool in
-            state.chunks.append(bytes)
-            if state.flushScheduled { return false }
-            state.flushScheduled = true
-            return true
+        enum Outcome { case done, needsLoop, failed }
+        let outcome = output.withLock { output -> Outcome in
+            if !output.isEmpty || output.waitingForSpace || !output.writable || output.corked {
+                output.append(bytes)
+                return .done
+            }
+            output.append(bytes)
+            guard output.flush(to: socket) else { return .failed }
+            return output.waitingForSpace ? .needsLoop : .done
         }
-        if schedule {
-            queue.async { [self] in drainInbox() }
+        switch outcome {
+        case .done: break
+        case .needsLoop: loop.execute { [self] in updateInterest() }
+        case .failed: close()
         }
     }
 
-    /// Queues bytes for sending; call on ``queue`` only. Writes are coalesced within a queue turn.
+    /// The same as ``send(_:)``.
     public func write(_ bytes: [UInt8]) {
-        guard !closing else { return }
-        if writeBuffer.count == writeOffset {
-            writeBuffer.removeAll(keepingCapacity: true)
-            writeOffset = 0
-        }
-        writeBuffer.append(contentsOf: bytes)
-        flushWrites()
+        send(bytes)
     }
 
-    /// Stops reading (back-pressure) until ``resumeReading()``; on ``queue`` only.
+    /// Stops reading (back-pressure) until ``resumeReading()``; on ``loop`` only.
     public func pauseReading() {
-        guard !readSuspended, !closing else { return }
-        readSuspended = true
-        readSource.suspend()
+        guard reading, !closing else { return }
+        reading = false
+        updateInterest()
     }
 
-    /// Resumes reading after ``pauseReading()``; on ``queue`` only.
+    /// Resumes reading after ``pauseReading()``; on ``loop`` only.
     public func resumeReading() {
-        guard readSuspended, !closing, started else { return }
-        readSuspended = false
-        readSource.resume()
+        guard !reading, !closing else { return }
+        reading = true
+        updateInterest()
     }
 
-    /// Closes once everything queued so far has been written; on ``queue`` only.
+    /// Closes once everything sent so far has been written; on ``loop`` only.
     public func closeWhenFlushed() {
-        guard started else { return finishClose() }
-        drainInboxChunks()
-        if writeOffset == writeBuffer.count {
+        let flushed = output.withLock { output -> Bool in
+            if output.isEmpty { return true }
+            output.closeAfterFlush = true
+            return false
+        }
+        if flushed {
             finishClose()
         } else {
-            closeAfterFlush = true
             pauseReading()
         }
     }
 
     /// Closes at once, discarding unsent bytes; callable from any thread.
     public func close() {
-        queue.async { [self] in finishClose() }
+        loop.execute { [self] in finishClose() }
+    }
+
+    /// Runs `work` on this connection's loop.
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        loop.execute(work)
     }
 
     private func finishClose() {
         guard !closing else { return }
         closing = true
         closedFlag.store(true, ordering: .releasing)
-        if started { cancelSources() }
+        output.withLock { $0.writable = false }
+        guard started else { return }
+        loop.deregister(socket.descriptor)
+        socket.close()
+        let closed = handlers?.closed
+        handlers = nil
+        closed?()
     }
 
-    private func cancelSources() {
-        if readSuspended { readSuspended = false; readSource.resume() }
-        if writeSuspended { writeSuspended = false; writeSource.resume() }
-        writeSource.cancel()
-        readSource.cancel()
+    private func updateInterest() {
+        guard started, !closing else { return }
+        let wantsWrites = output.withLock { $0.waitingForSpace }
+        var interest: EventLoop.Interest = []
+        if reading { interest.insert(.readable) }
+        if wantsWrites { interest.insert(.writable) }
+        watchingWrites = wantsWrites
+        guard interest != registeredInterest else { return }
+        registeredInterest = interest
+        loop.modify(socket.descriptor, interest: interest)
     }
 
+    private func handle(_ events: UInt32) {
+        if events & (EPOLLOUT.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0, watchingWrites {
+            writeAvailable()
+        }
+        if events & (EPOLLIN.rawValue | EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0, reading {
+            readAvailable()
+        }
+    }
+
+    /// Reads at most one chunk per readiness event, so one busy peer cannot starve the other
+    /// connections of its loop (epoll is level-triggered: the rest is reported again).
     private func readAvailable() {
-        guard !closing else { return }
-        for _ in 0..<16 {
-            let result: Socket.ReadResult
-            do {
-                result = try readChunk.withUnsafeMutableBytes { try socket.read(into: $0) }
-            } catch {
-                finishClose()
-                return
+        guard !closing, reading else { return }
+        let result: Socket.ReadResult
+        do {
+            result = try readChunk.withUnsafeMutableBytes { try socket.read(into: $0) }
+        } catch {
+            finishClose()
+            return
+        }
+        switch result {
+        case .bytes(let count):
+            output.withLock { $0.corked = true }
+            readChunk.withUnsafeBytes { chunk in
+                handlers?.bytes(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             }
-            switch result {
-            case .bytes(let count):
-                readChunk.withUnsafeBytes { chunk in
-                    handlers?.bytes(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
-                }
-                if closing || readSuspended { return }
-                if count < readChunk.count { return }
-            case .wouldBlock:
-                return
-            case .endOfStream:
-                pauseReading()
-                handlers?.endOfStream()
-                return
-            }
+            uncork()
+        case .wouldBlock:
+            break
+        case .endOfStream:
+            pauseReading()
+            handlers?.endOfStream()
         }
     }
 
-    private func drainInbox() {
-        drainInboxChunks()
-        flushWrites()
-    }
-
-    private func drainInboxChunks() {
-        let chunks = inbox.withLock { state -> [[UInt8]] in
-            state.flushScheduled = false
-            defer { state.chunks.removeAll() }
-            return state.chunks
+    private func uncork() {
+        enum Outcome { case fine, failed, close }
+        let outcome = output.withLock { output -> Outcome in
+            output.corked = false
+            guard output.writable else { return .fine }
+            guard output.flush(to: socket) else { return .failed }
+            return output.isEmpty && output.closeAfterFlush ? .close : .fine
         }
-        guard !closing else { return }
-        for chunk in chunks { writeBuffer.append(contentsOf: chunk) }
-    }
-
-    private func flushWrites() {
-        guard !closing, started else { return }
-        while writeOffset < writeBuffer.count {
-            let sent: Int
-            do {
-                sent = try writeBuffer.withUnsafeBytes { raw in
-                    try socket.send(UnsafeRawBufferPointer(rebasing: raw[writeOffset...]))
-                }
-            } catch {
-                finishClose()
-                return
-            }
-            if sent == 0 {
-                if writeSuspended {
-                    writeSuspended = false
-                    writeSource.resume()
-                }
-                return
-            }
-            writeOffset += sent
+        switch outcome {
+        case .fine: if !closing { updateInterest() }
+        case .failed, .close: finishClose()
         }
-        writeBuffer.removeAll(keepingCapacity: writeBuffer.capacity <= 1 << 20)
-        writeOffset = 0
-        if !writeSuspended {
-            writeSuspended = true
-            writeSource.suspend()
-        }
-        if closeAfterFlush { finishClose() }
     }
 
     private func writeAvailable() {
-        flushWrites()
+        enum Outcome { case fine, failed, close }
+        let outcome = output.withLock { output -> Outcome in
+            guard output.flush(to: socket) else { return .failed }
+            return output.isEmpty && output.closeAfterFlush ? .close : .fine
+        }
+        switch outcome {
+        case .fine: updateInterest()
+        case .failed, .close: finishClose()
+        }
     }
 }

@@ -133,11 +133,22 @@ public final class MetricsRegistry: Sendable {
 
     private static func render(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
-        return labels.sorted { $0.key < $1.key }.map { key, value in
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n")
-            return "\(key)=\"\(escaped)\""
-        }.joined(separator: ",")
+        return labels.sorted { $0.key < $1.key }.map { key, value in "\(key)=\"\(escapeLabel(value))\"" }.joined(separator: ",")
+    }
+
+    /// Escapes `\\`, `"` and newlines as the exposition format requires.
+    private static func escapeLabel(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return value }
+        var escaped = ""
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            default: escaped.unicodeScalars.append(character)
+            }
+        }
+        return escaped
     }
 
     private static func joined(_ labels: String, _ extra: String) -> String {
