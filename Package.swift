@@ -1,9 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Switchboard: four services and their tools, built on Foundation, Dispatch, Glibc and two Debian
-/// C libraries only (see ../shared/DESIGN.md, "Dependencies").
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Switchboard: four services and their tools, built on Foundation, Dispatch, Glibc and two Debian
+// C libraries only (see ../shared/DESIGN.md, "Dependencies"). Every target compiles in Swift 6
+// language mode with warnings as errors, so the CI build and a developer's build are the same.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-warnings-as-errors"])]
 
 let package = Package(
     name: "Switchboard",

@@ -98,6 +98,16 @@ struct FoundationBenchmarks {
         let migrations = [Migration("rows", sql: "CREATE TABLE rows (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")]
         let payload = String(repeating: "x", count: 200)
 
+        let raw = try Database(path: directory.appendingPathComponent("raw.sqlite").path, durability: .normal)
+        try raw.migrate(migrations)
+        var rawCommits = 0
+        let rawStart = Date()
+        while Date().timeIntervalSince(rawStart) < seconds {
+            try raw.transaction { try raw.run("INSERT INTO rows (payload) VALUES (?)", [.text(payload)]) }
+            rawCommits += 1
+        }
+        report("store: single-row commits on the caller's thread (raw)", Double(rawCommits) / Date().timeIntervalSince(rawStart), "commits/s")
+
         let normal = try Store(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal, migrations: migrations)
         var commits = 0
         let normalStart = Date()

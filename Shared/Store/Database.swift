@@ -117,19 +117,20 @@ public final class Database {
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let depth = transactionDepth
         let savepoint = "sp\(depth)"
-        try execute(depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
+        // Through `run`, so these statements are prepared once and cached like any other.
+        try run(depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT \(savepoint)")
         transactionDepth += 1
         defer { transactionDepth = depth }
         do {
             let value = try body()
-            try execute(depth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
+            try run(depth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
             return value
         } catch {
             if depth == 0 {
-                try? execute("ROLLBACK")
+                try? run("ROLLBACK")
             } else {
-                try? execute("ROLLBACK TO \(savepoint)")
-                try? execute("RELEASE \(savepoint)")
+                try? run("ROLLBACK TO \(savepoint)")
+                try? run("RELEASE \(savepoint)")
             }
             throw error
         }
