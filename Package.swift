@@ -34,6 +34,7 @@ let package = Package(
             name: "SwitchboardNet",
             dependencies: ["CLinux", "SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardRuntime", "SwitchboardCrypto"],
             path: "Shared/Net", swiftSettings: strict),
+        .target(name: "SwitchboardDomain", dependencies: ["SwitchboardCodec"], path: "Shared/Domain", swiftSettings: strict),
         .target(name: "SwitchboardStore", dependencies: ["CSQLite"], path: "Shared/Store", swiftSettings: strict),
         .target(
             name: "SwitchboardHTTP", dependencies: ["SwitchboardPOSIX", "SwitchboardNet", "SwitchboardRuntime"],
@@ -55,6 +56,7 @@ let package = Package(
             dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet"],
             path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec"], path: "Tests/CodecTests", swiftSettings: strict),
+        .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardNetTests",
