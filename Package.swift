@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
+        .executable(name: "switchboard-directory", targets: ["switchboard-directory"]),
     ],
     targets: [
         // System libraries.
@@ -40,10 +41,19 @@ let package = Package(
             name: "SwitchboardHTTP", dependencies: ["SwitchboardPOSIX", "SwitchboardNet", "SwitchboardRuntime"],
             path: "Shared/HTTP", swiftSettings: strict),
 
-        // Executables.
+        // Services: a library with the logic, a thin executable.
+        .target(
+            name: "SwitchboardDirectory",
+            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            path: "Services/Directory/Library", swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-directory", dependencies: ["SwitchboardDirectory"],
+            path: "Services/Directory/Executable", swiftSettings: strict),
+
+        // Tools.
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain"],
             path: "Services/Bench", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardTestKit",
@@ -56,6 +66,10 @@ let package = Package(
             dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet"],
             path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec"], path: "Tests/CodecTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardDirectoryTests",
+            dependencies: ["SwitchboardDirectory", "SwitchboardDomain", "SwitchboardNet", "SwitchboardTestSupport", "switchboard-directory"],
+            path: "Tests/DirectoryTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

@@ -127,9 +127,18 @@ public final class LineClient: @unchecked Sendable {
     /// Subscribes with a `*.watch` op; `handler` gets every event, on this and later connections.
     public func subscribe<Body: Encodable>(_ op: String, _ body: Body, handler: @escaping EventHandler) async throws {
         let encoded = try WireJSON.encode(body)
-        state.withLock { $0.subscriptions.append(Subscription(op: op, body: encoded, handler: handler)) }
-        let link = try await currentLink()
-        sendSubscription(op: op, body: encoded, on: link)
+        // A connection made from now on renews every subscription, this one included; only an
+        // existing connection needs it sent here.
+        let established = state.withLock { state -> ClientLink? in
+            state.subscriptions.append(Subscription(op: op, body: encoded, handler: handler))
+            if case .connected(let link) = state.connection, !link.connection.isClosed { return link }
+            return nil
+        }
+        if let established {
+            sendSubscription(op: op, body: encoded, on: established)
+        } else {
+            _ = try await currentLink()
+        }
     }
 
     /// Closes the connection and fails everything pending; later calls fail `unavailable`.

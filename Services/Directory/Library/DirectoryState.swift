@@ -1,0 +1,301 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+
+/// Everything the directory knows, as one immutable value: readers take a snapshot, writers
+/// compute the next one (with the rows that changed) and publish it after the commit.
+///
+/// Every mutation validates first and changes nothing when it fails (`WireError` naming the
+/// field). A mutation that changes nothing leaves the version as it was, so applying the same
+/// configuration twice is a no-op.
+public struct DirectoryState: Sendable {
+    public private(set) var version = 0
+    private(set) var users: [String: DirectoryUser] = [:]
+    /// Location → its members.
+    private(set) var members: [String: Set<String>] = [:]
+    /// Location → default time zone.
+    private(set) var timezones: [String: String] = [:]
+    /// Location → team id → team.
+    private(set) var teams: [String: [String: Team]] = [:]
+    /// User id → parsed schedule (absent: always on shift).
+    private var schedules: [String: Schedule] = [:]
+
+    /// A row to write for a mutation.
+    enum Change: Sendable {
+        case user(DirectoryUser)
+        case membership(location: String, user: String, member: Bool)
+        case team(location: String, Team)
+        case removeTeam(location: String, id: String)
+        case location(String, timezone: String)
+    }
+
+    public init() {}
+
+    init(users: [DirectoryUser], members: [String: Set<String>], timezones: [String: String], teams: [String: [String: Team]], version: Int) throws {
+        self.version = version
+        self.members = members
+        self.timezones = timezones
+        self.teams = teams
+        for user in users {
+            self.users[user.id] = user
+            if let days = user.schedule { schedules[user.id] = try Schedule(days: days) }
+        }
+    }
+
+    // MARK: Reads
+
+    func user(_ id: String) throws(WireError) -> DirectoryUser {
+        guard var user = users[id] else { throw WireError.notFound("no user \(id)") }
+        user.locations = members.filter { $0.value.contains(id) }.map(\.key).sorted()
+        return user
+    }
+
+    func users(in location: String) -> [DirectoryUser] {
+        (members[location] ?? []).sorted().compactMap { try? user($0) }
+    }
+
+    func teams(in location: String) -> [Team] {
+        (teams[location] ?? [:]).values.sorted { $0.id < $1.id }
+    }
+
+    // MARK: Mutations
+
+    mutating func putUsers(_ request: PutUsersRequest) throws(WireError) -> [Change] {
+        var changes: [Change] = []
+        if let timezone = request.timezone {
+            try validateZone(timezone, field: "timezone")
+            if timezones[request.location] != timezone {
+                timezones[request.location] = timezone
+                changes.append(.location(request.location, timezone: timezone))
+            }
+        } else if timezones[request.location] == nil {
+            throw WireError.badRequest("timezone is required the first time location \(request.location) is written")
+        }
+        var seen = Set<String>()
+        for (index, incoming) in request.users.enumerated() {
+            guard seen.insert(incoming.id).inserted else { throw WireError.badRequest("users[\(index)].id: duplicate id \(incoming.id)") }
+            var user = incoming
+            user.locations = []
+            user.removed = false
+            try validate(user, field: "users[\(index)]")
+            if stored(users[user.id]) != user {
+                users[user.id] = user
+                schedules[user.id] = try user.schedule.map { days throws(WireError) in try parseSchedule(days, field: "users[\(index)].schedule") }
+                changes.append(.user(user))
+            }
+            if members[request.location]?.contains(user.id) != true {
+                members[request.location, default: []].insert(user.id)
+                changes.append(.membership(location: request.location, user: user.id, member: true))
+            }
+        }
+        if request.replace == true {
+            for id in (members[request.location] ?? []).subtracting(seen).sorted() {
+                members[request.location]?.remove(id)
+                changes.append(.membership(location: request.location, user: id, member: false))
+            }
+        }
+        if !changes.isEmpty { version += 1 }
+        return changes
+    }
+
+    mutating func putTeams(_ request: PutTeamsRequest) throws(WireError) -> [Change] {
+        guard members[request.location] != nil || timezones[request.location] != nil else {
+            throw WireError.notFound("unknown location \(request.location); put its users first")
+        }
+        var changes: [Change] = []
+        var seen = Set<String>()
+        for (index, team) in request.teams.enumerated() {
+            let field = "teams[\(index)]"
+            guard seen.insert(team.id).inserted else { throw WireError.badRequest("\(field).id: duplicate id \(team.id)") }
+            if let lead = team.lead { try requireMember(lead, of: request.location, field: "\(field).lead") }
+            for (memberIndex, member) in team.members.enumerated() {
+                try requireMember(member, of: request.location, field: "\(field).members[\(memberIndex)]")
+            }
+            guard Set(team.members).count == team.members.count else { throw WireError.badRequest("\(field).members: a user is listed twice") }
+            if teams[request.location]?[team.id] != team {
+                teams[request.location, default: [:]][team.id] = team
+                changes.append(.team(location: request.location, team))
+            }
+        }
+        if request.replace == true {
+            for id in Set(teams[request.location]?.keys.map { $0 } ?? []).subtracting(seen).sorted() {
+                teams[request.location]?.removeValue(forKey: id)
+                changes.append(.removeTeam(location: request.location, id: id))
+            }
+        }
+        if !changes.isEmpty { version += 1 }
+        return changes
+    }
+
+    mutating func updateUser(_ request: UpdateUserRequest) throws(WireError) -> [Change] {
+        guard var user = users[request.id] else { throw WireError.notFound("no user \(request.id)") }
+        let patch = request.set
+        if let active = patch.active { user.active = active }
+        if let away = patch.away { user.away = away }
+        if let assignable = patch.assignable { user.assignable = assignable }
+        switch patch.maxOpen {
+        case .unchanged: break
+        case .clear: user.maxOpen = nil
+        case .set(let value): user.maxOpen = value
+        }
+        switch patch.schedule {
+        case .unchanged: break
+        case .clear: user.schedule = nil
+        case .set(let value): user.schedule = value
+        }
+        switch patch.timezone {
+        case .unchanged: break
+        case .clear: user.timezone = nil
+        case .set(let value): user.timezone = value
+        }
+        if let notify = patch.notify { user.notify = notify }
+        try validate(user, field: "set")
+        return replaceUser(user)
+    }
+
+    mutating func removeUser(_ id: String) throws(WireError) -> [Change] {
+        guard var user = users[id] else { throw WireError.notFound("no user \(id)") }
+        user.active = false
+        user.removed = true
+        return replaceUser(user)
+    }
+
+    /// Upserts GoHighLevel users into `location`: `deleted` becomes inactive; the fields
+    /// Switchboard owns (schedule, capacity, channels, away, permission) are kept as they were.
+    mutating func importGHL(_ request: ImportGHLRequest) throws(WireError) -> [Change] {
+        guard timezones[request.location] != nil else {
+            throw WireError.notFound("unknown location \(request.location); apply its configuration (with a time zone) first")
+        }
+        var changes: [Change] = []
+        for ghlUser in request.response.users {
+            var user = users[ghlUser.id] ?? DirectoryUser(id: ghlUser.id, name: ghlUser.displayName)
+            user.name = ghlUser.displayName
+            user.email = ghlUser.email ?? user.email
+            user.phone = ghlUser.phone ?? user.phone
+            user.active = !(ghlUser.deleted ?? false)
+            user.locations = []
+            if stored(users[user.id]) != user {
+                users[user.id] = user
+                changes.append(.user(user))
+            }
+            if members[request.location]?.contains(user.id) != true {
+                members[request.location, default: []].insert(user.id)
+                changes.append(.membership(location: request.location, user: user.id, member: true))
+            }
+        }
+        if !changes.isEmpty { version += 1 }
+        return changes
+    }
+
+    private mutating func replaceUser(_ user: DirectoryUser) -> [Change] {
+        guard stored(users[user.id]) != user else { return [] }
+        users[user.id] = user
+        schedules[user.id] = user.schedule.flatMap { try? Schedule(days: $0) }
+        version += 1
+        return [.user(user)]
+    }
+
+    private func stored(_ user: DirectoryUser?) -> DirectoryUser? {
+        guard var user else { return nil }
+        user.locations = []
+        return user
+    }
+
+    // MARK: Resolve
+
+    /// Expands `target` into candidates in rotation order with their eligibility at `instant`.
+    func resolve(location: String, target: Target, at instant: Date) throws(WireError) -> ResolveResponse {
+        guard let locationZone = timezones[location] else { throw WireError.notFound("unknown location \(location)") }
+        let ids: [(id: String, weight: Int)]
+        switch target {
+        case .user(let id):
+            guard users[id] != nil else { throw WireError.notFound("no user \(id)") }
+            ids = [(id, 1)]
+        case .team(let teamID, let mode):
+            let team = try team(teamID, in: location)
+            if mode == .lead {
+                guard let lead = team.lead else { throw WireError.notFound("team \(teamID) has no lead") }
+                ids = [(lead, 1)]
+            } else {
+                ids = team.members.map { ($0, 1) }
+            }
+        case .pool(let pool, _, let weights):
+            for id in pool where users[id] == nil { throw WireError.notFound("no user \(id)") }
+            ids = pool.map { ($0, weights[$0] ?? 1) }
+        case .queue(let teamID):
+            let team = try team(teamID, in: location)
+            var ordered = team.lead.map { [$0] } ?? []
+            for member in team.members where !ordered.contains(member) { ordered.append(member) }
+            ids = ordered.map { ($0, 1) }
+        case .previousOwner, .none:
+            throw WireError.badRequest("target: \(target.summary) is decided by the router, not expanded by the directory")
+        }
+        let memberIDs = members[location] ?? []
+        let candidates = ids.compactMap { entry -> Candidate? in
+            guard let user = users[entry.id] else { return nil }
+            let zoneName = user.timezone ?? locationZone
+            let zone = TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
+            let localTime = LocalTime(instant, in: zone).description
+            var reasons: [Ineligibility] = []
+            if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
+            if !user.assignable { reasons.append(Ineligibility(code: "not_assignable", detail: "not assignable")) }
+            if user.away { reasons.append(Ineligibility(code: "away", detail: "away")) }
+            if !memberIDs.contains(user.id) { reasons.append(Ineligibility(code: "not_member", detail: "not a member of \(location)")) }
+            if let schedule = schedules[user.id], !schedule.isOpen(at: instant, in: zone) {
+                reasons.append(Ineligibility(code: "off_shift", detail: "off shift (\(localTime) in \(zoneName))"))
+            }
+            return Candidate(
+                id: user.id, name: user.name, weight: entry.weight, maxOpen: user.maxOpen, notify: user.notify,
+                timezone: zoneName, localTime: localTime, reasons: reasons)
+        }
+        return ResolveResponse(version: version, candidates: candidates)
+    }
+
+    private func team(_ id: String, in location: String) throws(WireError) -> Team {
+        guard let team = teams[location]?[id] else { throw WireError.notFound("no team \(id) in \(location)") }
+        return team
+    }
+
+    // MARK: Validation
+
+    private func validate(_ user: DirectoryUser, field: String) throws(WireError) {
+        guard !user.id.isEmpty else { throw WireError.badRequest("\(field).id: must not be empty") }
+        if let zone = user.timezone { try validateZone(zone, field: "\(field).timezone") }
+        if let days = user.schedule { _ = try parseSchedule(days, field: "\(field).schedule") }
+        if let maxOpen = user.maxOpen, maxOpen < 0 { throw WireError.badRequest("\(field).maxOpen: must not be negative") }
+        for (index, channel) in user.notify.enumerated() {
+            let place = "\(field).notify[\(index)]"
+            switch channel.channel {
+            case "webhook", "slack":
+                guard let url = channel.url, let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http" else {
+                    throw WireError.badRequest("\(place).url: a \(channel.channel) channel needs an http(s) url")
+                }
+            case "file":
+                guard let path = channel.path, !path.isEmpty else { throw WireError.badRequest("\(place).path: a file channel needs a path") }
+            default:
+                throw WireError.badRequest("\(place).channel: unknown channel \"\(channel.channel)\" (webhook, slack or file)")
+            }
+        }
+    }
+
+    private func validateZone(_ identifier: String, field: String) throws(WireError) {
+        do {
+            _ = try TimeZones.named(identifier)
+        } catch {
+            throw WireError.badRequest("\(field): \(error.description)")
+        }
+    }
+
+    private func parseSchedule(_ days: [String: [String]], field: String) throws(WireError) -> Schedule {
+        do {
+            return try Schedule(days: days)
+        } catch {
+            throw WireError.badRequest("\(field): \(error.description)")
+        }
+    }
+
+    private func requireMember(_ id: String, of location: String, field: String) throws(WireError) {
+        guard users[id] != nil else { throw WireError.badRequest("\(field): unknown user \(id)") }
+        guard members[location]?.contains(id) == true else { throw WireError.badRequest("\(field): user \(id) is not a member of \(location)") }
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+
+/// A delivery channel for a user's notifications (`CONFIG.md`, `users[].notify`).
+public struct NotifyChannel: Codable, Sendable, Equatable, Hashable {
+    /// `webhook` (signed POST), `slack` (incoming-webhook body) or `file` (JSON lines).
+    public var channel: String
+    public var url: String?
+    public var path: String?
+
+    public init(channel: String, url: String? = nil, path: String? = nil) {
+        self.channel = channel
+        self.url = url
+        self.path = path
+    }
+
+    enum CodingKeys: String, CodingKey { case channel, url, path }
+}
+
+/// A team member as the directory knows them: identity, status, shift, capacity, channels.
+///
+/// `id` is the CRM user id. Defaults follow `CONFIG.md`: active, assignable, not away, always on
+/// shift, no capacity limit.
+public struct DirectoryUser: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var email: String?
+    public var phone: String?
+    public var active: Bool
+    public var assignable: Bool
+    public var away: Bool
+    /// IANA zone; nil means the location's.
+    public var timezone: String?
+    /// `{"mon": ["08:00-16:00"], …}`; nil means always on shift.
+    public var schedule: [String: [String]]?
+    public var maxOpen: Int?
+    public var skills: [String]
+    public var notify: [NotifyChannel]
+    /// Locations the user belongs to (filled by the directory on reads).
+    public var locations: [String]
+    /// Removed with `directory.remove_user`: kept, inactive, so history stays readable.
+    public var removed: Bool
+
+    public init(
+        id: String, name: String, email: String? = nil, phone: String? = nil, active: Bool = true, assignable: Bool = true,
+        away: Bool = false, timezone: String? = nil, schedule: [String: [String]]? = nil, maxOpen: Int? = nil,
+        skills: [String] = [], notify: [NotifyChannel] = [], locations: [String] = [], removed: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.email = email
+        self.phone = phone
+        self.active = active
+        self.assignable = assignable
+        self.away = away
+        self.timezone = timezone
+        self.schedule = schedule
+        self.maxOpen = maxOpen
+        self.skills = skills
+        self.notify = notify
+        self.locations = locations
+        self.removed = removed
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, email, phone, active, assignable, away, timezone, schedule, maxOpen, skills, notify, locations, removed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
+        email = try container.decodeIfPresent(String.self, forKey: .email)
+        phone = try container.decodeIfPresent(String.self, forKey: .phone)
+        active = try container.decodeIfPresent(Bool.self, forKey: .active) ?? true
+        assignable = try container.decodeIfPresent(Bool.self, forKey: .assignable) ?? true
+        away = try container.decodeIfPresent(Bool.self, forKey: .away) ?? false
+        timezone = try container.decodeIfPresent(String.self, forKey: .timezone)
+        schedule = try container.decodeIfPresent([String: [String]].self, forKey: .schedule)
+        maxOpen = try container.decodeIfPresent(Int.self, forKey: .maxOpen)
+        skills = try container.decodeIfPresent([String].self, forKey: .skills) ?? []
+        notify = try container.decodeIfPresent([NotifyChannel].self, forKey: .notify) ?? []
+        locations = try container.decodeIfPresent([String].self, forKey: .locations) ?? []
+        removed = try container.decodeIfPresent(Bool.self, forKey: .removed) ?? false
+    }
+}
+
+/// A team of a location: a lead and members in rotation order.
+public struct Team: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var lead: String?
+    public var members: [String]
+
+    public init(id: String, name: String, lead: String? = nil, members: [String] = []) {
+        self.id = id
+        self.name = name
+        self.lead = lead
+        self.members = members
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, lead, members }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
+        lead = try container.decodeIfPresent(String.self, forKey: .lead)
+        members = try container.decodeIfPresent([String].self, forKey: .members) ?? []
+    }
+}
+
+/// Why a candidate cannot take a new assignment now (`ROUTING.md`, "Eligibility").
+public struct Ineligibility: Codable, Sendable, Equatable {
+    /// `inactive`, `not_assignable`, `away`, `off_shift` or `not_member`.
+    public var code: String
+    /// For people: e.g. `off shift (18:40 in America/Los_Angeles)`.
+    public var detail: String
+
+    public init(code: String, detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey { case code, detail }
+}
+
+/// One user a target expands to, in rotation order, with everything the router needs to pick
+/// and to notify.
+public struct Candidate: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var weight: Int
+    public var maxOpen: Int?
+    public var notify: [NotifyChannel]
+    public var timezone: String
+    /// The user's wall-clock time at the instant asked about, `HH:MM`.
+    public var localTime: String
+    /// Every reason the user is not eligible; empty when eligible.
+    public var reasons: [Ineligibility]
+
+    public init(
+        id: String, name: String, weight: Int, maxOpen: Int?, notify: [NotifyChannel], timezone: String, localTime: String,
+        reasons: [Ineligibility]
+    ) {
+        self.id = id
+        self.name = name
+        self.weight = weight
+        self.maxOpen = maxOpen
+        self.notify = notify
+        self.timezone = timezone
+        self.localTime = localTime
+        self.reasons = reasons
+    }
+
+    enum CodingKeys: String, CodingKey { case id, name, weight, maxOpen, notify, timezone, localTime, reasons }
+
+    /// Eligible on every count the directory knows (capacity is the router's to check).
+    public var eligible: Bool { reasons.isEmpty }
+
+    /// Eligible except, possibly, for being off shift (for assignments with `requireOnShift: false`).
+    public var eligibleIgnoringShift: Bool { reasons.allSatisfy { $0.code == "off_shift" } }
+}
+
+/// `directory.resolve`: expand a target at an instant.
+public struct ResolveRequest: Codable, Sendable {
+    public var location: String
+    public var target: Target
+    public var at: Date?
+
+    public init(location: String, target: Target, at: Date?) {
+        self.location = location
+        self.target = target
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey { case location, target, at }
+}
+
+/// The candidates of a target, in rotation order, and the directory version they reflect.
+public struct ResolveResponse: Codable, Sendable, Equatable {
+    public var version: Int
+    public var candidates: [Candidate]
+
+    public init(version: Int, candidates: [Candidate]) {
+        self.version = version
+        self.candidates = candidates
+    }
+
+    enum CodingKeys: String, CodingKey { case version, candidates }
+}
