@@ -8,7 +8,7 @@ import Foundation
 enum BenchCommand {
     static func main(_ arguments: [String]) async -> Int32 {
         guard let suite = arguments.first, suite != "--help" else {
-            print("usage: switchboard-bench foundation|codec|lines|store [--seconds N]")
+            print("usage: switchboard-bench foundation|codec|lines|store|directory [--seconds N]")
             return arguments.first == "--help" ? 0 : 64
         }
         var seconds = 3.0
@@ -19,6 +19,14 @@ enum BenchCommand {
         case "foundation", "codec", "lines", "store":
             do {
                 try await FoundationBenchmarks(seconds: seconds).run(only: suite == "foundation" ? nil : suite)
+                return 0
+            } catch {
+                FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
+                return 1
+            }
+        case "directory":
+            do {
+                try await DirectoryBenchmark(seconds: seconds).run()
                 return 0
             } catch {
                 FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

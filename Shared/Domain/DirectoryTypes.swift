@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 
 /// A delivery channel for a user's notifications (`CONFIG.md`, `users[].notify`).
 public struct NotifyChannel: Codable, Sendable, Equatable, Hashable {
@@ -187,4 +188,49 @@ public struct ResolveResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case version, candidates }
+}
+
+extension ResolveResponse {
+    /// The same JSON that `JSONEncoder` writes, without its per-value overhead: `resolve` is on
+    /// the router's path for every decision.
+    public func encodedJSON() -> [UInt8] {
+        var writer = JSONWriter(capacity: 256 + candidates.count * 256)
+        writer.beginObject()
+        writer.key("version")
+        writer.integer(version)
+        writer.key("candidates")
+        writer.beginArray()
+        for candidate in candidates {
+            writer.beginObject()
+            writer.key("id"); writer.string(candidate.id)
+            writer.key("name"); writer.string(candidate.name)
+            writer.key("weight"); writer.integer(candidate.weight)
+            if let maxOpen = candidate.maxOpen { writer.key("maxOpen"); writer.integer(maxOpen) }
+            writer.key("notify")
+            writer.beginArray()
+            for channel in candidate.notify {
+                writer.beginObject()
+                writer.key("channel"); writer.string(channel.channel)
+                if let url = channel.url { writer.key("url"); writer.string(url) }
+                if let path = channel.path { writer.key("path"); writer.string(path) }
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.key("timezone"); writer.string(candidate.timezone)
+            writer.key("localTime"); writer.string(candidate.localTime)
+            writer.key("reasons")
+            writer.beginArray()
+            for reason in candidate.reasons {
+                writer.beginObject()
+                writer.key("code"); writer.string(reason.code)
+                writer.key("detail"); writer.string(reason.detail)
+                writer.endObject()
+            }
+            writer.endArray()
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
 }

@@ -85,7 +85,9 @@ public struct LocalTime: Sendable, Equatable, CustomStringConvertible {
 
     /// `HH:MM`, as explanations print it ("off shift (18:40 in America/Los_Angeles)").
     public var description: String {
-        String(format: "%02d:%02d", secondOfDay / 3600, secondOfDay / 60 % 60)
+        let hours = secondOfDay / 3600
+        let minutes = secondOfDay / 60 % 60
+        return (hours < 10 ? "0" : "") + String(hours) + (minutes < 10 ? ":0" : ":") + String(minutes)
     }
 }
 

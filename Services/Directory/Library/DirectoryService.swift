@@ -56,8 +56,9 @@ public final class DirectoryService: Sendable {
             let state = store.state
             return TeamsResponse(teams: state.teams(in: request.location), version: state.version)
         }
-        server.register("directory.resolve") { [self] (request: ResolveRequest, _) in
-            try store.state.resolve(location: request.location, target: request.target, at: request.at ?? Date())
+        server.registerRaw("directory.resolve") { [self] request, _ in
+            let body = try request.decodeBody(ResolveRequest.self)
+            return try store.state.resolve(location: body.location, target: body.target, at: body.at ?? Date()).encodedJSON()
         }
         server.register("directory.version") { [self] (_: EmptyBody, _) in
             VersionResponse(version: store.state.version)

@@ -19,6 +19,8 @@ public struct DirectoryState: Sendable {
     private(set) var teams: [String: [String: Team]] = [:]
     /// User id → parsed schedule (absent: always on shift).
     private var schedules: [String: Schedule] = [:]
+    /// Zones by identifier, looked up once (a `TimeZone` lookup costs more than a schedule check).
+    private var zones: [String: TimeZone] = [:]
 
     /// A row to write for a mutation.
     enum Change: Sendable {
@@ -36,7 +38,9 @@ public struct DirectoryState: Sendable {
         self.members = members
         self.timezones = timezones
         self.teams = teams
+        for zone in timezones.values { cacheZone(zone) }
         for user in users {
+            if let zone = user.timezone { cacheZone(zone) }
             self.users[user.id] = user
             if let days = user.schedule { schedules[user.id] = try Schedule(days: days) }
         }
@@ -66,6 +70,7 @@ public struct DirectoryState: Sendable {
             try validateZone(timezone, field: "timezone")
             if timezones[request.location] != timezone {
                 timezones[request.location] = timezone
+                cacheZone(timezone)
                 changes.append(.location(request.location, timezone: timezone))
             }
         } else if timezones[request.location] == nil {
@@ -79,6 +84,7 @@ public struct DirectoryState: Sendable {
             user.removed = false
             try validate(user, field: "users[\(index)]")
             if stored(users[user.id]) != user {
+                if let zone = user.timezone { cacheZone(zone) }
                 users[user.id] = user
                 schedules[user.id] = try user.schedule.map { days throws(WireError) in try parseSchedule(days, field: "users[\(index)].schedule") }
                 changes.append(.user(user))
@@ -187,8 +193,13 @@ public struct DirectoryState: Sendable {
         return changes
     }
 
+    private mutating func cacheZone(_ identifier: String) {
+        if zones[identifier] == nil, let zone = TimeZone(identifier: identifier) { zones[identifier] = zone }
+    }
+
     private mutating func replaceUser(_ user: DirectoryUser) -> [Change] {
         guard stored(users[user.id]) != user else { return [] }
+        if let zone = user.timezone { cacheZone(zone) }
         users[user.id] = user
         schedules[user.id] = user.schedule.flatMap { try? Schedule(days: $0) }
         version += 1
@@ -234,7 +245,7 @@ public struct DirectoryState: Sendable {
         let candidates = ids.compactMap { entry -> Candidate? in
             guard let user = users[entry.id] else { return nil }
             let zoneName = user.timezone ?? locationZone
-            let zone = TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
+            let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
             let localTime = LocalTime(instant, in: zone).description
             var reasons: [Ineligibility] = []
             if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
