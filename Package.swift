@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
         .executable(name: "switchboard-directory", targets: ["switchboard-directory"]),
+        .executable(name: "switchboard-notifier", targets: ["switchboard-notifier"]),
     ],
     targets: [
         // System libraries.
@@ -50,6 +51,14 @@ let package = Package(
             name: "switchboard-directory", dependencies: ["SwitchboardDirectory"],
             path: "Services/Directory/Executable", swiftSettings: strict),
 
+        .target(
+            name: "SwitchboardNotifier",
+            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            path: "Services/Notifier/Library", swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-notifier", dependencies: ["SwitchboardNotifier"],
+            path: "Services/Notifier/Executable", swiftSettings: strict),
+
         // Tools.
         .executableTarget(
             name: "SwitchboardBench",
@@ -63,13 +72,17 @@ let package = Package(
         // Tests.
         .target(
             name: "SwitchboardTestSupport",
-            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet"],
+            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet", "SwitchboardHTTP", "SwitchboardRuntime"],
             path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec"], path: "Tests/CodecTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardDirectoryTests",
             dependencies: ["SwitchboardDirectory", "SwitchboardDomain", "SwitchboardNet", "SwitchboardTestSupport", "switchboard-directory"],
             path: "Tests/DirectoryTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardNotifierTests",
+            dependencies: ["SwitchboardNotifier", "SwitchboardDomain", "SwitchboardNet", "SwitchboardCrypto", "SwitchboardTestSupport", "switchboard-notifier"],
+            path: "Tests/NotifierTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

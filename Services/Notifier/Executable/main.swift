@@ -1,0 +1,4 @@
+import Foundation
+import SwitchboardNotifier
+
+exit(await NotifierCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,195 @@
+import Foundation
+import Synchronization
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// When to give up on a delivery, and how to space its retries.
+public struct RetryPolicy: Sendable {
+    public var maximumAttempts = 8
+    /// Seconds after intake past which a failing delivery is dead-lettered.
+    public var maximumAge: Double = 24 * 3600
+    public var backoff = Backoff(initial: 1, multiplier: 2, maximum: 300)
+
+    public init() {}
+}
+
+/// The delivery loop: picks due deliveries, attempts them concurrently (at most
+/// ``concurrency`` at once, one at a time per CRM contact), records each outcome.
+///
+/// Crash safety: an outcome is recorded only after the attempt, so a process killed mid-attempt
+/// attempts again after restart: deliveries are at least once, and receivers deduplicate by
+/// `X-Switchboard-Delivery-Id`.
+final class DeliveryEngine: Sendable {
+    private let store: NotifierStore
+    private let channels: ChannelDeliverer
+    private let crm: CRMSync
+    private let policy: RetryPolicy
+    private let concurrency: Int
+    private let logger: Logger
+    private let metrics: MetricsRegistry
+
+    private struct State {
+        var busy: Set<String> = []
+        var busyContacts: Set<String> = []
+        var wake: CheckedContinuation<Void, Never>?
+        var wakeRequested = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    init(store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry) {
+        self.store = store
+        self.channels = channels
+        self.crm = crm
+        self.policy = policy
+        self.concurrency = concurrency
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    func start() {
+        let task = Task { await run() }
+        loop.withLock { $0 = task }
+    }
+
+    /// New work arrived: look now rather than at the next timer.
+    func wake() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.wakeRequested = true
+            defer { state.wake = nil }
+            return state.wake
+        }
+        continuation?.resume()
+    }
+
+    func stop() async {
+        state.withLock { $0.stopping = true }
+        wake()
+        let task = loop.withLock { $0 }
+        await task?.value
+    }
+
+    private func run() async {
+        while !state.withLock({ $0.stopping }) {
+            let (busy, busyContacts, free) = state.withLock { ($0.busy, $0.busyContacts, concurrency - $0.busy.count) }
+            var started = 0
+            if free > 0 {
+                do {
+                    let due = try await store.due(now: Date(), limit: free, excluding: busy, busyContacts: busyContacts)
+                    for delivery in due where claim(delivery) {
+                        started += 1
+                        Task { await attempt(delivery) }
+                    }
+                } catch {
+                    logger.error("delivery query failed", ["error": String(describing: error)])
+                }
+            }
+            if started == 0 || free <= started { await sleep() }
+        }
+    }
+
+    private func claim(_ delivery: NotifierStore.DueDelivery) -> Bool {
+        state.withLock { state in
+            guard !state.busy.contains(delivery.id) else { return false }
+            if let key = delivery.contactKey {
+                guard !state.busyContacts.contains(key) else { return false }
+                state.busyContacts.insert(key)
+            }
+            state.busy.insert(delivery.id)
+            return true
+        }
+    }
+
+    /// Waits until woken or until the next delivery comes due (at most one second).
+    private func sleep() async {
+        let next = (try? await store.nextDue()) ?? nil
+        let seconds = min(1, max(0.001, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.wakeRequested || state.stopping {
+                            state.wakeRequested = false
+                            return true
+                        }
+                        state.wake = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            let pending = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.wakeRequested = false
+                defer { state.wake = nil }
+                return state.wake
+            }
+            pending?.resume()
+            group.cancelAll()
+        }
+    }
+
+    private func attempt(_ delivery: NotifierStore.DueDelivery) async {
+        let now = Date()
+        let started = DispatchTime.now()
+        let result: AttemptResult
+        if let notification = delivery.item.notification {
+            result = await channels.deliver(delivery, notification, now: now)
+        } else if let update = delivery.item.crm {
+            result = await crm.apply(update, now: now)
+        } else {
+            result = .permanent(status: nil, error: "empty item")
+        }
+        let outcome = decide(result, delivery, now: Date())
+        do {
+            try await store.record(delivery.id, outcome, now: Date())
+        } catch {
+            logger.error("cannot record delivery outcome", ["delivery": delivery.id, "error": String(describing: error)])
+        }
+        count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+        state.withLock { state in
+            state.busy.remove(delivery.id)
+            if let key = delivery.contactKey { state.busyContacts.remove(key) }
+        }
+        wake()
+    }
+
+    /// Applies the retry policy to one attempt's result.
+    func decide(_ result: AttemptResult, _ delivery: NotifierStore.DueDelivery, now: Date) -> NotifierStore.Outcome {
+        switch result {
+        case .success(let status):
+            return .delivered(status: status)
+        case .skip(let reason):
+            return .skipped(reason)
+        case .throttled(let until):
+            return .retry(at: until, status: 429, error: "rate limited", countsAsAttempt: false)
+        case .permanent(let status, let error):
+            return .dead(status: status, error: error)
+        case .transient(let status, let error, let retryAfter):
+            let attempts = delivery.attempts + 1
+            if attempts >= policy.maximumAttempts || now.timeIntervalSince(delivery.createdAt) >= policy.maximumAge {
+                return .dead(status: status, error: "gave up after \(attempts) attempts: \(error)")
+            }
+            let at = retryAfter ?? now.addingTimeInterval(policy.backoff.delay(attempt: attempts))
+            return .retry(at: at, status: status, error: error, countsAsAttempt: true)
+        }
+    }
+
+    private func count(_ outcome: NotifierStore.Outcome, channel: String, seconds: Double) {
+        let name: String
+        switch outcome {
+        case .delivered: name = "delivered"
+        case .retry: name = "retried"
+        case .dead(_, let error):
+            name = "dead"
+            logger.warning("delivery dead-lettered", ["channel": channel, "reason": error])
+        case .skipped: name = "skipped"
+        }
+        metrics.increment("switchboard_deliveries_total", labels: ["channel": channel, "outcome": name])
+        metrics.observe("switchboard_delivery_seconds", labels: ["channel": channel], seconds: seconds)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// The `switchboard-notifier` process.
+public enum NotifierCommand {
+    public static let keys = [
+        Settings.Key("listen", default: "127.0.0.1:7104", help: "host:port of the line protocol"),
+        Settings.Key("database", default: "state/notifier.sqlite", help: "path of the SQLite file"),
+        Settings.Key("crm-base-url", default: "https://services.leadconnectorhq.com", help: "GoHighLevel API base URL"),
+        Settings.Key("max-attempts", default: "8", help: "attempts before a delivery is dead-lettered"),
+        Settings.Key("max-age", default: "86400", help: "seconds after intake before a failing delivery is dead-lettered"),
+        Settings.Key("retry-initial", default: "1", help: "seconds before the first retry (doubling, with jitter)"),
+        Settings.Key("retry-maximum", default: "300", help: "longest wait between retries, seconds"),
+        Settings.Key("request-timeout", default: "10", help: "seconds an outbound HTTP request may take"),
+        Settings.Key("concurrency", default: "64", help: "deliveries attempted at once"),
+        Settings.Key("crm-rate-limit", default: "100", help: "GoHighLevel requests per location per interval"),
+        Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
+    ]
+
+    /// `token` guards the line port; `webhook-secret` signs webhooks; `ghl-token` (or
+    /// `ghl-token-LOCATION`) authorises GoHighLevel calls.
+    public static let secretNames = ["token", "webhook-secret", "ghl-token"]
+
+    public static func main(arguments: [String]) async -> Int32 {
+        await ServiceMain.run(
+            service: "switchboard-notifier",
+            summary: "Delivers notifications to users and assignments to GoHighLevel, with retries and dead letters.",
+            keys: keys, secretNames: secretNames, arguments: arguments
+        ) { settings, secrets, logger in
+            let metrics = MetricsRegistry()
+            let path = settings.string("database") ?? "state/notifier.sqlite"
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            var configuration = NotifierService.Configuration(databasePath: path)
+            configuration.webhookSecret = try secrets.value("webhook-secret")
+            configuration.crmBaseURL = settings.string("crm-base-url") ?? configuration.crmBaseURL
+            let defaultToken = try secrets.value("ghl-token")
+            configuration.crmToken = { location in (try? secrets.value("ghl-token-\(location)")) ?? defaultToken }
+            configuration.retry.maximumAttempts = try settings.int("max-attempts") ?? 8
+            configuration.retry.maximumAge = try settings.double("max-age") ?? 86_400
+            configuration.retry.backoff = Backoff(
+                initial: try settings.double("retry-initial") ?? 1, multiplier: 2, maximum: try settings.double("retry-maximum") ?? 300)
+            configuration.requestTimeout = try settings.double("request-timeout") ?? 10
+            configuration.concurrency = try settings.int("concurrency") ?? 64
+            configuration.crmRateLimit = try settings.int("crm-rate-limit") ?? 100
+            configuration.crmRateInterval = try settings.double("crm-rate-interval") ?? 10
+            if configuration.webhookSecret == nil {
+                logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
+            }
+            let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
+            var options = LineServerOptions()
+            if let address = try settings.address("listen") {
+                options.host = address.host
+                options.port = address.port
+            }
+            options.token = try secrets.value("token")
+            let server = LineServer(service: "notifier", options: options, logger: logger, metrics: metrics)
+            service.register(on: server)
+            let port = try server.start()
+            service.start()
+            return ServiceMain.Running(status: "lines=\(options.host):\(port)") {
+                await server.shutdown()
+                await service.stop()
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// `switchboard-notifier`: reliable delivery to team members and to GoHighLevel (DESIGN.md).
+public final class NotifierService: Sendable {
+    /// What the notifier needs besides its database.
+    public struct Configuration: Sendable {
+        public var databasePath: String
+        public var webhookSecret: String?
+        public var crmBaseURL = "https://services.leadconnectorhq.com"
+        /// The CRM token for a location, or nil when it has no CRM sync.
+        public var crmToken: @Sendable (String) -> String? = { _ in nil }
+        public var retry = RetryPolicy()
+        public var requestTimeout: Double = 10
+        public var concurrency = 64
+        public var crmRateLimit = 100
+        public var crmRateInterval: Double = 10
+
+        public init(databasePath: String) {
+            self.databasePath = databasePath
+        }
+    }
+
+    private let store: NotifierStore
+    private let engine: DeliveryEngine
+    private let metrics: MetricsRegistry
+
+    public init(configuration: Configuration, logger: Logger, metrics: MetricsRegistry) throws {
+        store = try NotifierStore(path: configuration.databasePath)
+        let poster = HTTPPoster(timeout: configuration.requestTimeout)
+        let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender())
+        let crm = CRMSync(
+            poster: poster, baseURL: configuration.crmBaseURL, token: configuration.crmToken,
+            limiter: RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval), store: store)
+        engine = DeliveryEngine(
+            store: store, channels: channels, crm: crm, policy: configuration.retry, concurrency: configuration.concurrency,
+            logger: logger, metrics: metrics)
+        self.metrics = metrics
+    }
+
+    /// Starts delivering whatever is pending, including what a previous process left.
+    public func start() {
+        engine.start()
+    }
+
+    public func register(on server: LineServer) {
+        server.register("notifier.enqueue") { [self] (request: EnqueueRequest, _) in
+            let accepted = try await store.enqueue(request.items, now: Date())
+            metrics.increment("switchboard_notifier_items_total", by: accepted)
+            engine.wake()
+            return EnqueueResponse(accepted: accepted, duplicates: request.items.count - accepted)
+        }
+        server.register("notifier.list") { [self] (request: ListRequest, _) in
+            ListResponse(deliveries: try await store.deliveries(
+                status: request.status, user: request.user, contact: request.contact, limit: request.limit ?? 100))
+        }
+        server.register("notifier.items") { [self] (request: ItemsRequest, _) in
+            ItemsResponse(items: try await store.items(after: request.after ?? 0, limit: request.limit ?? 1000))
+        }
+        server.register("notifier.pending") { [self] (_: EmptyBody, _) in
+            try await store.counts()
+        }
+        server.register("notifier.retry") { [self] (request: RetryRequest, _) in
+            let count = try await store.retryDead(ids: request.ids, now: Date())
+            engine.wake()
+            return ["requeued": count]
+        }
+    }
+
+    public func stop() async {
+        await engine.stop()
+        store.close()
+    }
+}
+
+public struct EnqueueRequest: Codable, Sendable {
+    public var items: [OutboxItem]
+    public init(items: [OutboxItem]) { self.items = items }
+    enum CodingKeys: String, CodingKey { case items }
+}
+
+public struct EnqueueResponse: Codable, Sendable, Equatable {
+    public var accepted: Int
+    public var duplicates: Int
+
+    public init(accepted: Int, duplicates: Int) {
+        self.accepted = accepted
+        self.duplicates = duplicates
+    }
+
+    enum CodingKeys: String, CodingKey { case accepted, duplicates }
+}
+
+struct ListRequest: Codable, Sendable {
+    var status: String?
+    var user: String?
+    var contact: String?
+    var limit: Int?
+    enum CodingKeys: String, CodingKey { case status, user, contact, limit }
+}
+
+struct ListResponse: Codable, Sendable {
+    var deliveries: [NotifierStore.DeliveryRecord]
+    enum CodingKeys: String, CodingKey { case deliveries }
+}
+
+struct ItemsRequest: Codable, Sendable {
+    var after: Int?
+    var limit: Int?
+    enum CodingKeys: String, CodingKey { case after, limit }
+}
+
+struct ItemsResponse: Codable, Sendable {
+    var items: [NotifierStore.ItemRecord]
+    enum CodingKeys: String, CodingKey { case items }
+}
+
+struct RetryRequest: Codable, Sendable {
+    var ids: [String]?
+    enum CodingKeys: String, CodingKey { case ids }
+}

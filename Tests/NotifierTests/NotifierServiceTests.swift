@@ -1,0 +1,183 @@
+import Foundation
+import Testing
+import SwitchboardCodec
+import SwitchboardCrypto
+import SwitchboardDomain
+import SwitchboardHTTP
+import SwitchboardNet
+import SwitchboardNotifier
+import SwitchboardTestSupport
+
+/// The real `switchboard-notifier` binary against local HTTP receivers the tests start.
+@Suite(.serialized) struct NotifierServiceTests {
+    static let secret = "whsec_test_5f2b8c"
+
+    struct Running {
+        let process: ChildProcess
+        let client: LineClient
+    }
+
+    static func start(_ directory: TemporaryDirectory, crm: RecordingReceiver? = nil, extra: [String] = []) throws -> Running {
+        var arguments = ["--listen", "127.0.0.1:0", "--database", directory.file("notifier.sqlite"), "--retry-initial", "0.05", "--retry-maximum", "0.2"]
+        if let crm { arguments += ["--crm-base-url", crm.url("")] }
+        let process = try ChildProcess(
+            "switchboard-notifier", arguments + extra,
+            environment: ["SWITCHBOARD_WEBHOOK_SECRET": secret, "SWITCHBOARD_GHL_TOKEN": "ghl-test-token"])
+        let port = try process.listeningPort()
+        return Running(process: process, client: LineClient(host: "127.0.0.1", port: port))
+    }
+
+    static func notification(_ id: String, channels: [NotifyChannel], kind: String = "assigned") -> OutboxItem {
+        OutboxItem(id: id, notification: UserNotification(
+            recipient: "u_alice", channels: channels, kind: kind, location: "loc_acme", contact: "+15551230001", contactName: "Ann",
+            account: "+15550001111", accountName: "Sales Line", platform: "whatsapp", at: RFC3339.parse("2026-11-30T15:00:00Z")!,
+            summary: "Ann was assigned to Alice"))
+    }
+
+    static func pending(_ client: LineClient) async throws -> [String: Int] {
+        try await client.call("notifier.pending", EmptyBody(), as: [String: Int].self)
+    }
+
+    static func waitUntil(_ client: LineClient, timeout: Double = 20, _ predicate: ([String: Int]) -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let counts = try await pending(client)
+            if predicate(counts) { return }
+            guard Date() < deadline else { throw TestFailure("queue never reached the expected state: \(counts)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test func webhookSlackAndFileDeliveriesCarryTheirSignatureHeadersAndText() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/alice", [HTTPResponse(status: 200)])
+        receiver.script("/slack", [HTTPResponse(status: 200)])
+        let running = try Self.start(directory)
+        let channels = [
+            NotifyChannel(channel: "webhook", url: receiver.url("/alice")),
+            NotifyChannel(channel: "slack", url: receiver.url("/slack")),
+            NotifyChannel(channel: "file", path: directory.file("notifications.jsonl")),
+        ]
+        let answer = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n1", channels: channels)]), as: EnqueueResponse.self)
+        #expect(answer == EnqueueResponse(accepted: 1, duplicates: 0))
+        try await Self.waitUntil(running.client) { $0["delivered"] == 3 }
+
+        let webhook = try #require(receiver.requests.first { $0.path == "/alice" })
+        let timestamp = try #require(webhook.headers["x-switchboard-timestamp"])
+        let expected = "sha256=" + Hex.encode(HMAC.authenticationCode(.sha256, key: Array(Self.secret.utf8), message: Array((timestamp + ".").utf8) + webhook.body))
+        #expect(webhook.headers["x-switchboard-signature"] == expected)
+        #expect(webhook.headers["x-switchboard-delivery-id"] == "n1/0")
+        #expect(String(decoding: webhook.body, as: UTF8.self).contains(#""kind":"assigned""#))
+
+        let slack = try #require(receiver.requests.first { $0.path == "/slack" })
+        let text = try JSONDecoder().decode([String: String].self, from: Data(slack.body))["text"]
+        #expect(text == "New WhatsApp contact Ann (+15551230001) assigned to you via Sales Line")
+
+        let lines = try String(contentsOfFile: directory.file("notifications.jsonl"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains(#""deliveryId":"n1/2""#))
+
+        let again = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n1", channels: channels)]), as: EnqueueResponse.self)
+        #expect(again == EnqueueResponse(accepted: 0, duplicates: 1))
+        await receiver.stop()
+    }
+
+    @Test func aReceiverAnswering500Then200GetsTheItemOnceMore() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/flaky", [HTTPResponse(status: 500), HTTPResponse(status: 200)])
+        let running = try Self.start(directory)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n2", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/flaky"))])]), as: EnqueueResponse.self)
+        try await Self.waitUntil(running.client) { $0["delivered"] == 1 }
+        #expect(receiver.requests.count == 2)
+        #expect(Set(receiver.requests.map { $0.headers["x-switchboard-delivery-id"] }) == ["n2/0"])
+        await receiver.stop()
+    }
+
+    @Test func a429WithRetryAfterDelaysTheNextAttempt() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/busy", [HTTPResponse(status: 429, headers: [("Retry-After", "1")]), HTTPResponse(status: 200)])
+        let running = try Self.start(directory)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n3", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/busy"))])]), as: EnqueueResponse.self)
+        try await Self.waitUntil(running.client) { $0["delivered"] == 1 }
+        let times = receiver.requests.map(\.at)
+        #expect(times.count == 2)
+        #expect(times[1].timeIntervalSince(times[0]) >= 0.95)
+        await receiver.stop()
+    }
+
+    @Test func a404IsDeadLetteredAndRetrySendsItAgain() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/gone", [HTTPResponse(status: 404, body: Array("no such hook".utf8)), HTTPResponse(status: 200)])
+        let running = try Self.start(directory)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n4", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/gone"))])]), as: EnqueueResponse.self)
+        try await Self.waitUntil(running.client) { $0["dead"] == 1 }
+        struct Listed: Decodable { var deliveries: [Delivery] }
+        struct Delivery: Decodable { var id: String; var lastStatus: Int?; var lastError: String? }
+        let dead = try await running.client.call("notifier.list", ["status": "dead"], as: Listed.self)
+        #expect(dead.deliveries.first?.lastStatus == 404)
+        #expect(dead.deliveries.first?.lastError?.contains("no such hook") == true)
+        let requeued = try await running.client.call("notifier.retry", EmptyBody(), as: [String: Int].self)
+        #expect(requeued["requeued"] == 1)
+        try await Self.waitUntil(running.client) { $0["delivered"] == 1 && $0["dead"] == 0 }
+        await receiver.stop()
+    }
+
+    @Test func goHighLevelSyncUpsertsAssignsAndTagsWithinTheRateLimit() async throws {
+        let directory = TemporaryDirectory()
+        let ghl = try RecordingReceiver()
+        ghl.script("/contacts/upsert", [HTTPResponse.json(200, Array(#"{"new":true,"contact":{"id":"ghl_1"}}"#.utf8))])
+        ghl.script("/contacts/ghl_1", [HTTPResponse(status: 200)])
+        ghl.script("/contacts/ghl_1/tags", [HTTPResponse(status: 200)])
+        let running = try Self.start(directory, crm: ghl, extra: ["--crm-rate-limit", "5", "--crm-rate-interval", "1"])
+        let updates = (1...6).map { sequence in
+            OutboxItem(id: "crm\(sequence)", crm: CRMUpdate(
+                location: "loc_acme", contact: "+15551230001", contactName: "Ann", assignedTo: "u_\(sequence)",
+                tags: ["whatsnap-account-sales"], sequence: sequence))
+        }
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: updates), as: EnqueueResponse.self)
+        try await Self.waitUntil(running.client) { $0["delivered"] == 6 }
+        let requests = ghl.requests
+        let upsert = try #require(requests.first)
+        #expect(upsert.method == "POST" && upsert.path == "/contacts/upsert")
+        #expect(upsert.headers["authorization"] == "Bearer ghl-test-token")
+        #expect(upsert.headers["version"] == "2021-07-28")
+        let upsertBody = try JSONDecoder().decode([String: String].self, from: Data(upsert.body))
+        #expect(upsertBody["locationId"] == "loc_acme" && upsertBody["phone"] == "+15551230001")
+        let assigns = requests.filter { $0.method == "PUT" }
+        #expect(assigns.count == 6)
+        #expect(assigns.map { String(decoding: $0.body, as: UTF8.self) } == (1...6).map { #"{"assignedTo":"u_\#($0)"}"# })
+        let tags = requests.filter { $0.path.hasSuffix("/tags") }
+        #expect(tags.count == 6 && String(decoding: tags[0].body, as: UTF8.self) == #"{"tags":["whatsnap-account-sales"]}"#)
+        #expect(requests.filter { $0.path == "/contacts/upsert" }.count == 1)
+        for (index, request) in requests.enumerated() {
+            let window = requests[index...].prefix { $0.at.timeIntervalSince(request.at) < 0.99 }
+            #expect(window.count <= 5, "more than 5 requests within 1 s starting at request \(index)")
+        }
+        await ghl.stop()
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func sigkillDuringABurstLosesNothingAndReceiversSeeOneDeliveryIdPerItem() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/burst", [HTTPResponse(status: 200)])
+        let first = try Self.start(directory)
+        let channel = [NotifyChannel(channel: "webhook", url: receiver.url("/burst"))]
+        for batch in 0..<10 {
+            let items = (0..<100).map { Self.notification("burst-\(batch * 100 + $0)", channels: channel) }
+            _ = try await first.client.call("notifier.enqueue", EnqueueRequest(items: items), as: EnqueueResponse.self)
+        }
+        try await receiver.wait { $0.count >= 100 }
+        first.process.signal(SIGKILL)
+        _ = try first.process.waitForExit()
+        first.client.close()
+        let second = try Self.start(directory)
+        try await Self.waitUntil(second.client, timeout: 60) { $0["delivered"] == 1000 && $0["pending"] == 0 }
+        let seen = Set(receiver.requests.compactMap { $0.headers["x-switchboard-delivery-id"] })
+        #expect(seen == Set((0..<1000).map { "burst-\($0)/0" }))
+        await receiver.stop()
+    }
+}
