@@ -62,7 +62,8 @@ let package = Package(
         // Tools.
         .executableTarget(
             name: "SwitchboardBench",
-            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain"],
+            dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",
+                           "SwitchboardNotifier", "SwitchboardHTTP"],
             path: "Services/Bench", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardTestKit",

@@ -8,7 +8,7 @@ import Foundation
 enum BenchCommand {
     static func main(_ arguments: [String]) async -> Int32 {
         guard let suite = arguments.first, suite != "--help" else {
-            print("usage: switchboard-bench foundation|codec|lines|store|directory [--seconds N]")
+            print("usage: switchboard-bench foundation|codec|lines|store|directory|notifier [--seconds N]")
             return arguments.first == "--help" ? 0 : 64
         }
         var seconds = 3.0
@@ -24,9 +24,13 @@ enum BenchCommand {
                 FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
                 return 1
             }
-        case "directory":
+        case "directory", "notifier":
             do {
-                try await DirectoryBenchmark(seconds: seconds).run()
+                if suite == "directory" {
+                    try await DirectoryBenchmark(seconds: seconds).run()
+                } else {
+                    try await NotifierBenchmark(seconds: seconds).run()
+                }
                 return 0
             } catch {
                 FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))

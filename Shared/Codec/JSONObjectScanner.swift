@@ -54,6 +54,35 @@ public struct JSONObjectScanner {
         return members
     }
 
+    /// The byte ranges of the elements of the array that is the whole of `bytes`, so each element
+    /// can be decoded (or stored) on its own without re-encoding.
+    public static func elements(ofArray bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) -> [Range<Int>] {
+        var scanner = Cursor(bytes: bytes)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "[") else { throw Malformed(offset: scanner.index) }
+        scanner.index += 1
+        var elements: [Range<Int>] = []
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "]") {
+            scanner.index += 1
+        } else {
+            while true {
+                scanner.skipWhitespace()
+                let start = scanner.index
+                try scanner.skipValue(depth: 1)
+                elements.append(start..<scanner.index)
+                scanner.skipWhitespace()
+                guard let next = scanner.peek() else { throw Malformed(offset: scanner.index) }
+                scanner.index += 1
+                if next == UInt8(ascii: "]") { break }
+                guard next == UInt8(ascii: ",") else { throw Malformed(offset: scanner.index - 1) }
+            }
+        }
+        scanner.skipWhitespace()
+        guard scanner.index == bytes.count else { throw Malformed(offset: scanner.index) }
+        return elements
+    }
+
     /// Decodes a JSON string token (with its quotes) to a Swift string.
     public static func decodeString(_ token: UnsafeBufferPointer<UInt8>) throws(Malformed) -> String {
         guard token.count >= 2 else { throw Malformed(offset: 0) }

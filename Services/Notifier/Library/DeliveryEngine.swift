@@ -65,18 +65,25 @@ final class DeliveryEngine: Sendable {
         continuation?.resume()
     }
 
-    func stop() async {
+    /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
+    /// their outcomes are recorded before the database closes.
+    func stop(deadline: Double = 10) async {
         state.withLock { $0.stopping = true }
         wake()
         let task = loop.withLock { $0 }
         await task?.value
+        let giveUp = Date().addingTimeInterval(deadline)
+        while !state.withLock({ $0.busy.isEmpty }), Date() < giveUp {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     private func run() async {
         while !state.withLock({ $0.stopping }) {
             let (busy, busyContacts, free) = state.withLock { ($0.busy, $0.busyContacts, concurrency - $0.busy.count) }
             var started = 0
-            if free > 0 {
+            // Refill in batches: one query per quarter of the slots, not one per finished attempt.
+            if free > 0, busy.isEmpty || free >= max(1, concurrency / 4) {
                 do {
                     let due = try await store.due(now: Date(), limit: free, excluding: busy, busyContacts: busyContacts)
                     for delivery in due where claim(delivery) {
@@ -87,7 +94,7 @@ final class DeliveryEngine: Sendable {
                     logger.error("delivery query failed", ["error": String(describing: error)])
                 }
             }
-            if started == 0 || free <= started { await sleep() }
+            if started == 0 || free <= started { await sleep(idle: busy.isEmpty && started == 0) }
         }
     }
 
@@ -103,9 +110,10 @@ final class DeliveryEngine: Sendable {
         }
     }
 
-    /// Waits until woken or until the next delivery comes due (at most one second).
-    private func sleep() async {
-        let next = (try? await store.nextDue()) ?? nil
+    /// Waits until woken or until the next delivery comes due (at most one second). While
+    /// attempts are under way their completions wake the loop, so the due time is not looked up.
+    private func sleep(idle: Bool) async {
+        let next = idle ? ((try? await store.nextDue()) ?? nil) : nil
         let seconds = min(1, max(0.001, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

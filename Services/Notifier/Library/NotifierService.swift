@@ -47,11 +47,12 @@ public final class NotifierService: Sendable {
     }
 
     public func register(on server: LineServer) {
-        server.register("notifier.enqueue") { [self] (request: EnqueueRequest, _) in
-            let accepted = try await store.enqueue(request.items, now: Date())
+        server.registerRaw("notifier.enqueue") { [self] request, _ in
+            let items = try Self.items(of: request)
+            let accepted = try await store.enqueue(items, now: Date())
             metrics.increment("switchboard_notifier_items_total", by: accepted)
             engine.wake()
-            return EnqueueResponse(accepted: accepted, duplicates: request.items.count - accepted)
+            return try WireJSON.encode(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted))
         }
         server.register("notifier.list") { [self] (request: ListRequest, _) in
             ListResponse(deliveries: try await store.deliveries(
@@ -68,6 +69,34 @@ public final class NotifierService: Sendable {
             engine.wake()
             return ["requeued": count]
         }
+    }
+
+    /// The items of an enqueue request, each with its own JSON as sent: it is stored as is, so
+    /// intake decodes each item once and never re-encodes it.
+    static func items(of request: RequestHead) throws(WireError) -> [(OutboxItem, String)] {
+        guard let bodyRange = request.bodyRange else { throw WireError.badRequest("missing field body.items") }
+        let line = request.line
+        let found: [Range<Int>]
+        do {
+            found = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) -> [Range<Int>] in
+                let body = UnsafeBufferPointer(rebasing: buffer[bodyRange])
+                guard let items = try JSONObjectScanner.members(of: body).last(where: { $0.key == "items" })?.value else { return [] }
+                return try JSONObjectScanner.elements(ofArray: UnsafeBufferPointer(rebasing: body[items]))
+                    .map { ($0.lowerBound + bodyRange.lowerBound + items.lowerBound)..<($0.upperBound + bodyRange.lowerBound + items.lowerBound) }
+            }
+        } catch {
+            throw WireError.badRequest("field body.items must be an array of items")
+        }
+        var result: [(OutboxItem, String)] = []
+        result.reserveCapacity(found.count)
+        for (index, range) in found.enumerated() {
+            let item = try WireJSON.decode(OutboxItem.self, from: line[range], path: "body.items[\(index)]")
+            guard (item.notification == nil) != (item.crm == nil) else {
+                throw WireError.badRequest("body.items[\(index)]: an item has exactly one of notification and crm")
+            }
+            result.append((item, String(decoding: line[range], as: UTF8.self)))
+        }
+        return result
     }
 
     public func stop() async {

@@ -52,26 +52,24 @@ final class NotifierStore: Sendable {
     }
 
     /// Commits the items not seen before; returns how many were new.
-    func enqueue(_ items: [OutboxItem], now: Date) async throws -> Int {
+    func enqueue(_ items: [(OutboxItem, String)], now: Date) async throws -> Int {
         try await store.write { database in
             var accepted = 0
-            for item in items {
-                let exists = try database.first("SELECT 1 FROM items WHERE id = ?", [.text(item.id)]) { _ in true } ?? false
-                if exists { continue }
-                try Self.insert(item, now: now.timeIntervalSince1970, into: database)
+            for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, into: database) {
                 accepted += 1
             }
             return accepted
         }
     }
 
-    private static func insert(_ item: OutboxItem, now: Double, into database: Database) throws {
-        let payload = String(decoding: try WireJSON.encode(item), as: UTF8.self)
+    /// Inserts `item` and its deliveries; false when its id was already committed.
+    private static func insert(_ item: OutboxItem, payload: String, now: Double, into database: Database) throws -> Bool {
         if let notification = item.notification {
             try database.run(
-                "INSERT INTO items (id, type, location, recipient, kind, contact, payload, created_at) VALUES (?, 'notification', ?, ?, ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO items (id, type, location, recipient, kind, contact, payload, created_at) VALUES (?, 'notification', ?, ?, ?, ?, ?, ?)",
                 [.text(item.id), .text(notification.location), .text(notification.recipient), .text(notification.kind),
                  .text(notification.contact), .text(payload), .real(now)])
+            guard database.changes == 1 else { return false }
             if notification.channels.isEmpty {
                 try database.run(
                     "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, last_error) VALUES (?, ?, 'none', 'skipped', ?, ?, 'the user has no notify channel')",
@@ -84,14 +82,16 @@ final class NotifierStore: Sendable {
             }
         } else if let crm = item.crm {
             try database.run(
-                "INSERT INTO items (id, type, location, contact, payload, created_at) VALUES (?, 'crm', ?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO items (id, type, location, contact, payload, created_at) VALUES (?, 'crm', ?, ?, ?, ?)",
                 [.text(item.id), .text(crm.location), .text(crm.contact), .text(payload), .real(now)])
+            guard database.changes == 1 else { return false }
             try database.run(
                 "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, contact_key, sequence) VALUES (?, ?, 'crm', 'pending', ?, ?, ?, ?)",
                 [.text(item.id), .text(item.id), .real(now), .real(now), .text("\(crm.location)|\(crm.contact)"), .integer(crm.sequence)])
         } else {
             throw WireError.badRequest("item \(item.id) has neither notification nor crm")
         }
+        return true
     }
 
     /// A delivery ready to attempt, with its item.

@@ -1,0 +1,75 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardHTTP
+import SwitchboardNet
+import SwitchboardNotifier
+import SwitchboardRuntime
+
+/// `notifier.enqueue` items committed per second (batches of 100) and deliveries per second to a
+/// local webhook receiver.
+struct NotifierBenchmark {
+    let seconds: Double
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let logger = Logger(service: "bench", minimumLevel: .error)
+
+        let receiver = HTTPServer(options: HTTPServer.Options(), logger: logger, metrics: MetricsRegistry())
+        receiver.route("POST", "/hook") { _ in HTTPResponse(status: 200) }
+        let receiverPort = try receiver.start()
+
+        var configuration = NotifierService.Configuration(databasePath: folder.appendingPathComponent("notifier.sqlite").path)
+        configuration.webhookSecret = "bench-secret"
+        configuration.concurrency = 256
+        let metrics = MetricsRegistry()
+        let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
+        let server = LineServer(service: "notifier", options: LineServerOptions(), logger: logger, metrics: metrics)
+        service.register(on: server)
+        let port = try server.start()
+        let client = LineClient(host: "127.0.0.1", port: port)
+
+        let channel = [NotifyChannel(channel: "webhook", url: "http://127.0.0.1:\(receiverPort)/hook")]
+        func item(_ id: String) -> OutboxItem {
+            OutboxItem(id: id, notification: UserNotification(
+                recipient: "u_alice", channels: channel, kind: "assigned", location: "loc_bench", contact: "+15551230001",
+                account: "+15550001111", at: Date(), summary: "bench"))
+        }
+        var enqueued = 0
+        let intakeStart = Date()
+        let deadline = intakeStart.addingTimeInterval(seconds)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var done = 0
+                    var batch = 0
+                    while Date() < deadline {
+                        let items = (0..<100).map { item("w\(worker)-b\(batch)-\($0)") }
+                        _ = try await client.call("notifier.enqueue", EnqueueRequest(items: items), as: EnqueueResponse.self)
+                        done += 100
+                        batch += 1
+                    }
+                    return done
+                }
+            }
+            enqueued = try await group.reduce(0, +)
+        }
+        report("notifier.enqueue, batches of 100, 4 in flight", Double(enqueued) / Date().timeIntervalSince(intakeStart), "items/s", target: 20000)
+
+        let deliveryStart = Date()
+        service.start()
+        var delivered = 0
+        while Date().timeIntervalSince(deliveryStart) < seconds {
+            try await Task.sleep(for: .milliseconds(100))
+            delivered = try await client.call("notifier.pending", EmptyBody(), as: [String: Int].self)["delivered"] ?? 0
+            if delivered >= enqueued { break }
+        }
+        report("deliveries to a local webhook receiver", Double(delivered) / Date().timeIntervalSince(deliveryStart), "deliveries/s", target: 2000)
+        client.close()
+        await server.shutdown()
+        await service.stop()
+        await receiver.shutdown()
+    }
+}
