@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "switchboard-bench", targets: ["SwitchboardBench"]),
         .executable(name: "switchboard-directory", targets: ["switchboard-directory"]),
         .executable(name: "switchboard-notifier", targets: ["switchboard-notifier"]),
+        .executable(name: "switchboard-adapters", targets: ["switchboard-adapters"]),
     ],
     targets: [
         // System libraries.
@@ -59,6 +60,14 @@ let package = Package(
             name: "switchboard-notifier", dependencies: ["SwitchboardNotifier"],
             path: "Services/Notifier/Executable", swiftSettings: strict),
 
+        .target(
+            name: "SwitchboardAdapters",
+            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            path: "Services/Adapters/Library", swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-adapters", dependencies: ["SwitchboardAdapters"],
+            path: "Services/Adapters/Executable", swiftSettings: strict),
+
         // Tools.
         .executableTarget(
             name: "SwitchboardBench",
@@ -84,6 +93,10 @@ let package = Package(
             name: "SwitchboardNotifierTests",
             dependencies: ["SwitchboardNotifier", "SwitchboardDomain", "SwitchboardNet", "SwitchboardCrypto", "SwitchboardTestSupport", "switchboard-notifier"],
             path: "Tests/NotifierTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardAdaptersTests",
+            dependencies: ["SwitchboardAdapters", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardCrypto", "SwitchboardTestSupport", "switchboard-adapters"],
+            path: "Tests/AdaptersTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

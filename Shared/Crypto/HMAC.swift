@@ -117,3 +117,19 @@ public enum Hex {
         }
     }
 }
+
+/// Message digests through libcrypto.
+public enum Digest {
+    /// SHA-256 of `message` (Twilio's `bodySHA256` for JSON bodies).
+    public static func sha256(_ message: some Collection<UInt8>) -> [UInt8] {
+        let bytes = Array(message)
+        var output = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        bytes.withUnsafeBytes { input in
+            output.withUnsafeMutableBufferPointer { out in
+                _ = EVP_Digest(input.baseAddress, bytes.count, out.baseAddress, &length, EVP_sha256(), nil)
+            }
+        }
+        return output
+    }
+}

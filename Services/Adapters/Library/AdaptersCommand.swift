@@ -1,0 +1,72 @@
+import Foundation
+import SwitchboardHTTP
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// The `switchboard-adapters` process: webhook HTTP port, line port, inbox, forwarder.
+public enum AdaptersCommand {
+    public static let keys = [
+        Settings.Key("listen", default: "127.0.0.1:7101", help: "host:port of the line protocol"),
+        Settings.Key("http", default: "127.0.0.1:7100", help: "host:port of the webhook HTTP server"),
+        Settings.Key("database", default: "state/adapters.sqlite", help: "path of the SQLite file"),
+        Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
+        Settings.Key("public-base-url", help: "URL prefix providers call, e.g. https://hooks.example.com (Twilio signs it)"),
+        Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),
+        Settings.Key("test-clock", default: "false", help: "honour X-Switchboard-Received-At as event time (tests only, never production)"),
+    ]
+
+    public static let secretNames = ["token", "router-token", "twilio-auth-token", "whatsapp-app-secret", "whatsapp-verify-token", "bridge-signing-secret"]
+
+    public static func main(arguments: [String]) async -> Int32 {
+        await ServiceMain.run(
+            service: "switchboard-adapters",
+            summary: "Verifies provider webhooks, commits them to a durable inbox and forwards them to the router.",
+            keys: keys, secretNames: secretNames, arguments: arguments
+        ) { settings, secrets, logger in
+            let metrics = MetricsRegistry()
+            let path = settings.string("database") ?? "state/adapters.sqlite"
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            var configuration = AdaptersService.Configuration(databasePath: path)
+            configuration.defaults = DefaultSecrets(
+                twilioAuthToken: try secrets.value("twilio-auth-token"), whatsAppAppSecret: try secrets.value("whatsapp-app-secret"),
+                whatsAppVerifyToken: try secrets.value("whatsapp-verify-token"), bridgeSigningSecret: try secrets.value("bridge-signing-secret"))
+            configuration.publicBaseURL = settings.string("public-base-url")
+            configuration.testClock = try settings.bool("test-clock")
+            if configuration.testClock { logger.warning("test clock enabled: X-Switchboard-Received-At sets event times") }
+            guard let routerAddress = try settings.address("router") else { throw SettingsError("router address missing") }
+            var routerOptions = LineClientOptions(host: routerAddress.host, port: routerAddress.port)
+            routerOptions.token = try secrets.value("router-token")
+            routerOptions.clientName = "switchboard-adapters"
+            let router = LineClient(options: routerOptions)
+            let service = try await AdaptersService(configuration: configuration, router: router, logger: logger, metrics: metrics)
+
+            var httpOptions = HTTPServer.Options()
+            if let address = try settings.address("http") {
+                httpOptions.host = address.host
+                httpOptions.port = address.port
+            }
+            httpOptions.limits.maximumBodyBytes = try settings.int("max-body") ?? (1 << 20)
+            let http = HTTPServer(options: httpOptions, logger: logger, metrics: metrics)
+            service.register(on: http)
+
+            var lineOptions = LineServerOptions()
+            if let address = try settings.address("listen") {
+                lineOptions.host = address.host
+                lineOptions.port = address.port
+            }
+            lineOptions.token = try secrets.value("token")
+            let lines = LineServer(service: "adapters", options: lineOptions, logger: logger, metrics: metrics)
+            service.register(on: lines)
+            let linePort = try lines.start()
+            let httpPort = try http.start()
+            service.start()
+            return ServiceMain.Running(status: "http=\(httpOptions.host):\(httpPort) lines=\(lineOptions.host):\(linePort)") {
+                await http.shutdown()
+                await lines.shutdown()
+                await service.stop()
+                router.close()
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardHTTP
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// `switchboard-adapters`: the mesh's front door (DESIGN.md). Provider webhooks are verified
+/// before anything is read, normalized, committed to the inbox, answered, then forwarded to the
+/// router until it acknowledges.
+public final class AdaptersService: Sendable {
+    public struct Configuration: Sendable {
+        public var databasePath: String
+        public var defaults = DefaultSecrets()
+        /// The public URL prefix providers call (for Twilio signatures behind a proxy).
+        public var publicBaseURL: String?
+        /// Honour `X-Switchboard-Received-At` as the event time. Tests and scenarios only.
+        public var testClock = false
+        public var forwardBackoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
+
+        public init(databasePath: String) {
+            self.databasePath = databasePath
+        }
+    }
+
+    static let twiml = HTTPResponse(
+        status: 200, headers: [("Content-Type", "text/xml")], body: Array(#"<?xml version="1.0" encoding="UTF-8"?><Response/>"#.utf8))
+
+    let configuration: Configuration
+    private let store: AdaptersStore
+    private let forwarder: Forwarder
+    private let logger: Logger
+    private let metrics: MetricsRegistry
+
+    public init(configuration: Configuration, router: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
+        self.configuration = configuration
+        store = try await AdaptersStore(path: configuration.databasePath)
+        forwarder = Forwarder(store: store, router: router, logger: logger, metrics: metrics, backoff: configuration.forwardBackoff)
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Starts forwarding whatever the inbox holds, including what a previous process left.
+    public func start() {
+        forwarder.start()
+    }
+
+    public func stop() async {
+        await forwarder.stop()
+        store.close()
+    }
+
+    // MARK: HTTP
+
+    public func register(on http: HTTPServer) {
+        http.route("POST", "/webhooks/twilio") { [self] request in await twilio(request, status: false) }
+        http.route("POST", "/webhooks/twilio/status") { [self] request in await twilio(request, status: true) }
+        http.route("GET", "/webhooks/whatsapp") { [self] request in whatsAppHandshake(request) }
+        http.route("POST", "/webhooks/whatsapp") { [self] request in await whatsApp(request) }
+        http.route("POST", "/webhooks/imessage") { [self] request in await bridge(request) }
+        http.addOperationalRoutes()
+    }
+
+    private func receivedAt(_ request: HTTPRequest) -> (Date, fromHeader: Bool) {
+        if configuration.testClock, let header = request.header("X-Switchboard-Received-At"), let date = RFC3339.parse(header) {
+            return (date, true)
+        }
+        return (Date(), false)
+    }
+
+    private func refuse(_ provider: String, _ why: String) -> HTTPResponse {
+        metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "forbidden"])
+        logger.warning("webhook refused", ["provider": provider, "reason": why])
+        return .text(403, "forbidden\n")
+    }
+
+    private func malformed(_ provider: String, _ error: any Error) -> HTTPResponse {
+        metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "malformed"])
+        logger.info("webhook malformed", ["provider": provider, "reason": String(describing: error)])
+        return .text(400, "malformed webhook\n")
+    }
+
+    /// Commits events, then answers: the provider hears 200 only once they are on disk.
+    private func commit(_ provider: String, _ events: [InboxEvent], at: Date, answer: HTTPResponse) async -> HTTPResponse {
+        do {
+            let added = try await store.store(events, receivedAt: at)
+            metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "accepted"])
+            metrics.increment("switchboard_inbox_events_total", labels: ["provider": provider], by: added)
+            if added > 0 { forwarder.wake() }
+            return answer
+        } catch {
+            logger.error("inbox write failed", ["provider": provider, "error": String(describing: error)])
+            return .text(500, "try again\n")
+        }
+    }
+
+    private func twilio(_ request: HTTPRequest, status: Bool) async -> HTTPResponse {
+        guard let signature = request.header("X-Twilio-Signature") else { return refuse("twilio", "no X-Twilio-Signature") }
+        guard let parameters = FormURLEncoding.decode(body: request.body) else { return malformed("twilio", MalformedWebhook("body is not UTF-8")) }
+        let business = TwilioParser.value(parameters, status ? "From" : "To").map(ContactAddress.normalize)
+        let channels = store.allChannels.filter { $0.platform == "twilio" }
+        let preferred = channels.filter { $0.account == business }
+        var candidates = (preferred.isEmpty ? channels : preferred).map { ($0.twilioAuthToken ?? configuration.defaults.twilioAuthToken, $0.publicBaseURL) }
+        if preferred.isEmpty { candidates.append((configuration.defaults.twilioAuthToken, nil)) }
+        let valid = candidates.contains { token, base in
+            guard let token else { return false }
+            let prefix = base ?? configuration.publicBaseURL ?? "http://\(request.header("Host") ?? "localhost")"
+            let url = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix) + request.target
+            return WebhookSignatures.twilioValid(signature: signature, url: url, parameters: parameters, authToken: token)
+        }
+        guard valid else { return refuse("twilio", "signature mismatch") }
+        let (at, _) = receivedAt(request)
+        do {
+            if status {
+                guard let reply = try TwilioParser.reply(parameters, at: at) else { return Self.twiml }
+                return await commit("twilio", [.reply(reply)], at: at, answer: Self.twiml)
+            }
+            return await commit("twilio", [.inbound(try TwilioParser.inbound(parameters, at: at))], at: at, answer: Self.twiml)
+        } catch {
+            return malformed("twilio", error)
+        }
+    }
+
+    private func whatsAppHandshake(_ request: HTTPRequest) -> HTTPResponse {
+        let query = request.query
+        func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
+        guard value("hub.mode") == "subscribe", let offered = value("hub.verify_token"), let challenge = value("hub.challenge") else {
+            return .text(403, "forbidden\n")
+        }
+        let tokens = store.allChannels.compactMap(\.verifyToken) + [configuration.defaults.whatsAppVerifyToken].compactMap { $0 }
+        guard tokens.contains(where: { ConstantTimeCompare.equals($0, offered) }) else { return .text(403, "forbidden\n") }
+        return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(challenge.utf8))
+    }
+
+    private func whatsApp(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let signature = request.header("X-Hub-Signature-256") else { return refuse("whatsapp", "no X-Hub-Signature-256") }
+        let channels = store.allChannels.filter { $0.platform == "whatsapp" }
+        let secrets = Set(channels.compactMap(\.appSecret) + [configuration.defaults.whatsAppAppSecret].compactMap { $0 })
+        guard secrets.contains(where: { WebhookSignatures.metaValid(header: signature, body: request.body, appSecret: $0) }) else {
+            return refuse("whatsapp", "signature mismatch")
+        }
+        let (at, _) = receivedAt(request)
+        do {
+            let events = try WhatsAppParser.events(request.body, receivedAt: at) { metadata in
+                if let id = metadata.phoneNumberId, let channel = channels.first(where: { $0.phoneNumberId == id }) { return channel.account }
+                return ContactAddress.normalize(metadata.displayPhoneNumber ?? "")
+            }
+            return await commit("whatsapp", events, at: at, answer: .text(200, "ok\n"))
+        } catch {
+            return malformed("whatsapp", error)
+        }
+    }
+
+    private func bridge(_ request: HTTPRequest) async -> HTTPResponse {
+        guard let offered = request.header("sb-signing-secret") else { return refuse("bridge", "no sb-signing-secret") }
+        let secrets = store.allChannels.filter { $0.platform == "imessage" }.compactMap(\.signingSecret)
+            + [configuration.defaults.bridgeSigningSecret].compactMap { $0 }
+        guard secrets.contains(where: { ConstantTimeCompare.equals($0, offered) }) else { return refuse("bridge", "signing secret mismatch") }
+        let (at, fromHeader) = receivedAt(request)
+        do {
+            let event = try BridgeParser.event(request.body, receivedAt: at, preferReceivedAt: fromHeader)
+            return await commit("bridge", [event], at: at, answer: .text(200, "ok\n"))
+        } catch {
+            return malformed("bridge", error)
+        }
+    }
+
+    // MARK: Line protocol
+
+    public func register(on server: LineServer) {
+        server.register("adapters.put_channel") { [self] (request: PutChannelRequest, _) in
+            var channel = request.channel
+            channel.account = ContactAddress.normalize(channel.account)
+            try validate(channel)
+            try await store.putChannel(channel)
+            return ChannelsResponse(channels: [channel.redacted])
+        }
+        server.register("adapters.list_channels") { [self] (_: EmptyBody, _) in
+            ChannelsResponse(channels: store.allChannels.map(\.redacted))
+        }
+        server.register("adapters.inbox") { [self] (request: InboxRequest, _) in
+            InboxResponse(events: try await store.list(status: request.status, limit: request.limit ?? 100))
+        }
+        server.register("adapters.pending") { [self] (_: EmptyBody, _) in
+            try await store.counts()
+        }
+    }
+
+    private func validate(_ channel: AdapterChannel) throws(WireError) {
+        guard !channel.id.isEmpty else { throw WireError.badRequest("channel.id: must not be empty") }
+        guard channel.account.hasPrefix("+") else { throw WireError.badRequest("channel.account: not an E.164 number: \(channel.account)") }
+        switch channel.platform {
+        case "twilio":
+            guard channel.twilioAuthToken != nil || configuration.defaults.twilioAuthToken != nil else {
+                throw WireError.badRequest("channel.twilioAuthToken: required (no service-wide twilio-auth-token is set)")
+            }
+        case "whatsapp":
+            guard channel.appSecret != nil || configuration.defaults.whatsAppAppSecret != nil else {
+                throw WireError.badRequest("channel.appSecret: required (no service-wide whatsapp-app-secret is set)")
+            }
+        case "imessage":
+            guard channel.signingSecret != nil || configuration.defaults.bridgeSigningSecret != nil else {
+                throw WireError.badRequest("channel.signingSecret: required (no service-wide bridge-signing-secret is set)")
+            }
+        default:
+            throw WireError.badRequest("channel.platform: unknown platform \"\(channel.platform)\" (twilio, whatsapp or imessage)")
+        }
+    }
+}
+
+import SwitchboardCrypto
+
+enum ConstantTimeCompare {
+    static func equals(_ a: String, _ b: String) -> Bool { ConstantTime.equals(a, b) }
+}
+
+struct PutChannelRequest: Codable, Sendable {
+    var channel: AdapterChannel
+    enum CodingKeys: String, CodingKey { case channel }
+}
+
+struct ChannelsResponse: Codable, Sendable {
+    var channels: [AdapterChannel]
+    enum CodingKeys: String, CodingKey { case channels }
+}
+
+struct InboxRequest: Codable, Sendable {
+    var status: String?
+    var limit: Int?
+    enum CodingKeys: String, CodingKey { case status, limit }
+}
+
+struct InboxResponse: Codable, Sendable {
+    var events: [AdaptersStore.Listed]
+    enum CodingKeys: String, CodingKey { case events }
+}

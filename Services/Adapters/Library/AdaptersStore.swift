@@ -1,0 +1,192 @@
+import Foundation
+import Synchronization
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardStore
+
+/// One event of the inbox: an inbound message or a reply, as the forwarder hands it on.
+public enum InboxEvent: Sendable, Equatable {
+    case inbound(InboundMessage)
+    case reply(ReplyEvent)
+
+    var kind: String {
+        switch self {
+        case .inbound: "inbound"
+        case .reply: "reply"
+        }
+    }
+
+    var platform: String {
+        switch self {
+        case .inbound(let message): message.platform
+        case .reply(let reply): reply.platform
+        }
+    }
+
+    var messageID: String {
+        switch self {
+        case .inbound(let message): message.messageId
+        case .reply(let reply): reply.messageId
+        }
+    }
+
+    var contact: String {
+        switch self {
+        case .inbound(let message): message.contact
+        case .reply(let reply): reply.contact
+        }
+    }
+}
+
+/// The adapters' SQLite file: provider channels and the inbound inbox.
+///
+/// The inbox is written with `synchronous=FULL` and group commit: Twilio never redelivers an
+/// inbound SMS, so a webhook is answered only once its event is on disk. An event already in the
+/// inbox (same kind, platform and provider message id) is not stored twice.
+final class AdaptersStore: Sendable {
+    static let migrations = [
+        Migration("channels and inbox", sql: """
+            CREATE TABLE channels (
+                id TEXT PRIMARY KEY,
+                platform TEXT NOT NULL,
+                account TEXT NOT NULL,
+                record TEXT NOT NULL,
+                UNIQUE (platform, account)) STRICT;
+            CREATE TABLE inbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind TEXT NOT NULL,
+                platform TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                contact TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reason TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                received_at REAL NOT NULL,
+                finished_at REAL,
+                UNIQUE (kind, platform, message_id)) STRICT;
+            CREATE INDEX inbox_pending ON inbox (status, seq);
+            """),
+    ]
+
+    let store: Store
+    /// Channels, read on every webhook; reloaded after each `put_channel`.
+    private let channels = Mutex<[AdapterChannel]>([])
+
+    init(path: String) async throws {
+        store = try Store(path: path, durability: .full, migrations: Self.migrations)
+        let loaded = try await store.read { database in
+            try database.rows("SELECT record FROM channels ORDER BY id") { try WireJSON.decode(AdapterChannel.self, from: Array($0.string(0).utf8)) }
+        }
+        channels.withLock { $0 = loaded }
+    }
+
+    var allChannels: [AdapterChannel] { channels.withLock { $0 } }
+
+    func putChannel(_ channel: AdapterChannel) async throws {
+        let record = String(decoding: try WireJSON.encode(channel), as: UTF8.self)
+        try await store.write { database in
+            try database.run("DELETE FROM channels WHERE platform = ? AND account = ? AND id != ?", [.text(channel.platform), .text(channel.account), .text(channel.id)])
+            try database.run(
+                "INSERT INTO channels (id, platform, account, record) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET platform = excluded.platform, account = excluded.account, record = excluded.record",
+                [.text(channel.id), .text(channel.platform), .text(channel.account), .text(record)])
+        }
+        channels.withLock { channels in
+            channels.removeAll { $0.id == channel.id || ($0.platform == channel.platform && $0.account == channel.account) }
+            channels.append(channel)
+            channels.sort { $0.id < $1.id }
+        }
+    }
+
+    /// Commits events not seen before; returns how many were new. Answers only after the commit.
+    func store(_ events: [InboxEvent], receivedAt: Date) async throws -> Int {
+        let rows = try events.map { event -> (InboxEvent, String) in
+            let payload: [UInt8]
+            switch event {
+            case .inbound(let message): payload = try WireJSON.encode(message)
+            case .reply(let reply): payload = try WireJSON.encode(reply)
+            }
+            return (event, String(decoding: payload, as: UTF8.self))
+        }
+        return try await store.write { database in
+            var added = 0
+            for (event, payload) in rows {
+                try database.run(
+                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                    [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact), .text(payload),
+                     .real(receivedAt.timeIntervalSince1970)])
+                added += database.changes
+            }
+            return added
+        }
+    }
+
+    struct Pending: Sendable {
+        var seq: Int
+        var event: InboxEvent
+        var attempts: Int
+    }
+
+    /// The oldest pending events, in arrival order.
+    func pending(limit: Int) async throws -> [Pending] {
+        try await store.read { database in
+            try database.rows("SELECT seq, kind, payload, attempts FROM inbox WHERE status = 'pending' ORDER BY seq LIMIT ?", [.integer(limit)]) { row in
+                let payload = Array(row.string(2).utf8)
+                let event: InboxEvent = row.string(1) == "reply"
+                    ? .reply(try WireJSON.decode(ReplyEvent.self, from: payload))
+                    : .inbound(try WireJSON.decode(InboundMessage.self, from: payload))
+                return Pending(seq: row.int(0), event: event, attempts: row.int(3))
+            }
+        }
+    }
+
+    func finish(_ seq: Int, status: String, reason: String?, now: Date) async throws {
+        try await store.write { database in
+            try database.run(
+                "UPDATE inbox SET status = ?, reason = ?, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
+                [.text(status), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
+        }
+    }
+
+    func countAttempt(_ seq: Int, reason: String) async throws {
+        try await store.write { database in
+            try database.run("UPDATE inbox SET attempts = attempts + 1, reason = ? WHERE seq = ?", [.text(reason), .integer(seq)])
+        }
+    }
+
+    struct Listed: Codable, Sendable {
+        var seq: Int
+        var kind: String
+        var platform: String
+        var messageId: String
+        var contact: String
+        var status: String
+        var reason: String?
+        var attempts: Int
+        var receivedAt: Date
+        enum CodingKeys: String, CodingKey { case seq, kind, platform, messageId, contact, status, reason, attempts, receivedAt }
+    }
+
+    func list(status: String?, limit: Int) async throws -> [Listed] {
+        try await store.read { database in
+            try database.rows(
+                "SELECT seq, kind, platform, message_id, contact, status, reason, attempts, received_at FROM inbox WHERE (?1 IS NULL OR status = ?1) ORDER BY seq DESC LIMIT ?2",
+                [SQLValue(status), .integer(limit)]
+            ) { row in
+                Listed(
+                    seq: row.int(0), kind: row.string(1), platform: row.string(2), messageId: row.string(3), contact: row.string(4),
+                    status: row.string(5), reason: row.optionalString(6), attempts: row.int(7), receivedAt: Date(timeIntervalSince1970: row.double(8)))
+            }
+        }
+    }
+
+    func counts() async throws -> [String: Int] {
+        try await store.read { database in
+            var counts = ["pending": 0, "done": 0, "rejected": 0]
+            try database.query("SELECT status, COUNT(*) FROM inbox GROUP BY status") { counts[$0.string(0)] = $0.int(1) }
+            return counts
+        }
+    }
+
+    func close() { store.close() }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Synchronization
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// Hands inbox events to the router until it answers (DESIGN.md, the hand-off pattern).
+///
+/// Events of one contact go in arrival order, one at a time; different contacts go concurrently.
+/// A retryable failure (router unreachable, `unavailable`, `overloaded`, `internal`, timeout)
+/// backs that contact off and tries the same event again; a non-retryable answer marks the
+/// event `rejected` with its reason, visible in `adapters.inbox`.
+final class Forwarder: Sendable {
+    private let store: AdaptersStore
+    private let router: LineClient
+    private let logger: Logger
+    private let metrics: MetricsRegistry
+    private let backoff: Backoff
+    private let concurrency: Int
+
+    private struct State {
+        var busyContacts: Set<String> = []
+        /// Contact → when its head event may be tried again, and how many tries failed in a row.
+        var backingOff: [String: (until: Date, failures: Int)] = [:]
+        var wake: CheckedContinuation<Void, Never>?
+        var wakeRequested = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64) {
+        self.store = store
+        self.router = router
+        self.logger = logger
+        self.metrics = metrics
+        self.backoff = backoff
+        self.concurrency = concurrency
+    }
+
+    func start() {
+        let task = Task { await run() }
+        loop.withLock { $0 = task }
+    }
+
+    func wake() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.wakeRequested = true
+            defer { state.wake = nil }
+            return state.wake
+        }
+        continuation?.resume()
+    }
+
+    func stop(deadline: Double = 10) async {
+        state.withLock { $0.stopping = true }
+        wake()
+        await loop.withLock { $0 }?.value
+        let giveUp = Date().addingTimeInterval(deadline)
+        while !state.withLock({ $0.busyContacts.isEmpty }), Date() < giveUp {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    private func run() async {
+        while !state.withLock({ $0.stopping }) {
+            var started = 0
+            var earliestRetry: Date?
+            do {
+                let free = concurrency - state.withLock { $0.busyContacts.count }
+                if free > 0 {
+                    let pending = try await store.pending(limit: 512)
+                    var heads = Set<String>()
+                    let now = Date()
+                    for item in pending where started < free {
+                        let contact = item.event.contact
+                        guard heads.insert(contact).inserted else { continue }
+                        let claimed = state.withLock { state -> Bool in
+                            if let wait = state.backingOff[contact], wait.until > now {
+                                earliestRetry = min(earliestRetry ?? wait.until, wait.until)
+                                return false
+                            }
+                            return state.busyContacts.insert(contact).inserted
+                        }
+                        guard claimed else { continue }
+                        started += 1
+                        Task { await forward(item) }
+                    }
+                }
+            } catch {
+                logger.error("inbox query failed", ["error": String(describing: error)])
+            }
+            if started == 0 { await sleep(until: earliestRetry) }
+        }
+    }
+
+    private func sleep(until: Date?) async {
+        let seconds = min(1, max(0.001, until?.timeIntervalSinceNow ?? 1))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = self.state.withLock { state -> Bool in
+                        if state.wakeRequested || state.stopping {
+                            state.wakeRequested = false
+                            return true
+                        }
+                        state.wake = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            let waiting = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.wakeRequested = false
+                defer { state.wake = nil }
+                return state.wake
+            }
+            waiting?.resume()
+            group.cancelAll()
+        }
+    }
+
+    private func forward(_ item: AdaptersStore.Pending) async {
+        let contact = item.event.contact
+        let started = DispatchTime.now()
+        do {
+            switch item.event {
+            case .inbound(let message): _ = try await router.call("router.route", message, as: JSONValue.self)
+            case .reply(let reply): _ = try await router.call("router.reply", reply, as: JSONValue.self)
+            }
+            try await store.finish(item.seq, status: "done", reason: nil, now: Date())
+            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
+            metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            state.withLock { $0.backingOff[contact] = nil }
+        } catch let error as WireError where !error.retryable {
+            try? await store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date())
+            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "rejected"])
+            logger.info("event rejected by the router", ["seq": item.seq, "code": error.code.rawValue])
+            state.withLock { $0.backingOff[contact] = nil }
+        } catch {
+            try? await store.countAttempt(item.seq, reason: String(describing: error))
+            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "retry"])
+            state.withLock { state in
+                let failures = (state.backingOff[contact]?.failures ?? 0) + 1
+                state.backingOff[contact] = (Date().addingTimeInterval(backoff.delay(attempt: failures)), failures)
+            }
+        }
+        state.withLock { _ = $0.busyContacts.remove(contact) }
+        wake()
+    }
+}

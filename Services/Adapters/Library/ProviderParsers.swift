@@ -1,0 +1,195 @@
+import Foundation
+import SwitchboardDomain
+
+/// A webhook body that could not be read: answered 400, nothing stored.
+struct MalformedWebhook: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Twilio messaging webhooks (form-encoded): inbound SMS/MMS/WhatsApp and status callbacks.
+enum TwilioParser {
+    static func value(_ parameters: [(name: String, value: String)], _ name: String) -> String? {
+        parameters.first { $0.name == name }?.value
+    }
+
+    /// An inbound message; `at` is the arrival time (Twilio sends no message timestamp).
+    static func inbound(_ parameters: [(name: String, value: String)], at: Date) throws -> InboundMessage {
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty,
+              let from = value(parameters, "From"), let to = value(parameters, "To")
+        else { throw MalformedWebhook("Twilio webhook without MessageSid, From or To") }
+        var source: MessageSource?
+        if let type = value(parameters, "ReferralSourceType") {
+            source = MessageSource(type: type, id: value(parameters, "ReferralSourceId"), campaign: value(parameters, "ReferralHeadline"))
+        }
+        return InboundMessage(
+            provider: "twilio", messageId: sid, platform: "twilio", account: ContactAddress.normalize(to),
+            contact: ContactAddress.normalize(from), contactName: value(parameters, "ProfileName"), text: value(parameters, "Body") ?? "",
+            mediaCount: Int(value(parameters, "NumMedia") ?? "0") ?? 0, source: source, at: at)
+    }
+
+    /// A status callback; only `sent` is the business replying (From = the business, To = the contact).
+    static func reply(_ parameters: [(name: String, value: String)], at: Date) throws -> ReplyEvent? {
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"),
+              let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus"),
+              let from = value(parameters, "From"), let to = value(parameters, "To")
+        else { throw MalformedWebhook("Twilio status callback without MessageSid, MessageStatus, From or To") }
+        guard status == "sent" else { return nil }
+        return ReplyEvent(provider: "twilio", messageId: sid, platform: "twilio", account: ContactAddress.normalize(from), contact: ContactAddress.normalize(to), at: at)
+    }
+}
+
+/// WhatsApp Cloud API webhooks (JSON): several entries, changes, messages and statuses per POST.
+enum WhatsAppParser {
+    struct Payload: Decodable {
+        var entry: [Entry]
+        enum CodingKeys: String, CodingKey { case entry }
+    }
+
+    struct Entry: Decodable {
+        var changes: [Change]
+        enum CodingKeys: String, CodingKey { case changes }
+    }
+
+    struct Change: Decodable {
+        var value: Value
+        enum CodingKeys: String, CodingKey { case value }
+    }
+
+    struct Value: Decodable {
+        var metadata: Metadata
+        var contacts: [Contact]?
+        var messages: [Message]?
+        var statuses: [Status]?
+        enum CodingKeys: String, CodingKey { case metadata, contacts, messages, statuses }
+    }
+
+    struct Metadata: Decodable {
+        var displayPhoneNumber: String?
+        var phoneNumberId: String?
+        enum CodingKeys: String, CodingKey { case displayPhoneNumber = "display_phone_number", phoneNumberId = "phone_number_id" }
+    }
+
+    struct Contact: Decodable {
+        struct Profile: Decodable {
+            var name: String?
+            enum CodingKeys: String, CodingKey { case name }
+        }
+        var profile: Profile?
+        var waId: String?
+        var userId: String?
+        enum CodingKeys: String, CodingKey { case profile, waId = "wa_id", userId = "user_id" }
+    }
+
+    struct Message: Decodable {
+        struct Text: Decodable {
+            var body: String
+            enum CodingKeys: String, CodingKey { case body }
+        }
+        struct Referral: Decodable {
+            var sourceType: String?
+            var sourceId: String?
+            var headline: String?
+            enum CodingKeys: String, CodingKey { case sourceType = "source_type", sourceId = "source_id", headline }
+        }
+        var from: String?
+        var fromUserId: String?
+        var id: String
+        var timestamp: String?
+        var type: String?
+        var text: Text?
+        var referral: Referral?
+        var caption: String?
+        enum CodingKeys: String, CodingKey { case from, fromUserId = "from_user_id", id, timestamp, type, text, referral, caption }
+    }
+
+    struct Status: Decodable {
+        var id: String
+        var status: String
+        var timestamp: String?
+        var recipientId: String?
+        enum CodingKeys: String, CodingKey { case id, status, timestamp, recipientId = "recipient_id" }
+    }
+
+    /// Every event in the payload. `account(for:)` maps a phone number id to the account number.
+    static func events(_ body: [UInt8], receivedAt: Date, account: (Metadata) -> String) throws -> [InboxEvent] {
+        let payload: Payload
+        do {
+            payload = try JSONDecoder().decode(Payload.self, from: Data(body))
+        } catch {
+            throw MalformedWebhook("WhatsApp webhook is not a valid notification: \(error)")
+        }
+        var events: [InboxEvent] = []
+        for change in payload.entry.flatMap(\.changes) {
+            let value = change.value
+            let accountNumber = account(value.metadata)
+            for message in value.messages ?? [] {
+                guard let rawContact = message.from ?? message.fromUserId else { throw MalformedWebhook("WhatsApp message \(message.id) has no sender") }
+                let profile = value.contacts?.first { $0.waId == message.from || ($0.userId != nil && $0.userId == message.fromUserId) } ?? value.contacts?.first
+                let source = message.referral.map { MessageSource(type: $0.sourceType ?? "unknown", id: $0.sourceId, campaign: $0.headline) }
+                events.append(.inbound(InboundMessage(
+                    provider: "whatsapp", messageId: message.id, platform: "whatsapp", account: accountNumber,
+                    contact: ContactAddress.normalize(rawContact), contactName: profile?.profile?.name,
+                    text: message.text?.body ?? message.caption ?? "", mediaCount: ["image", "video", "audio", "document", "sticker"].contains(message.type ?? "") ? 1 : 0,
+                    source: source, at: time(message.timestamp) ?? receivedAt)))
+            }
+            for status in value.statuses ?? [] where status.status == "sent" {
+                guard let recipient = status.recipientId else { continue }
+                events.append(.reply(ReplyEvent(
+                    provider: "whatsapp", messageId: status.id, platform: "whatsapp", account: accountNumber,
+                    contact: ContactAddress.normalize(recipient), at: time(status.timestamp) ?? receivedAt)))
+            }
+        }
+        return events
+    }
+
+    static func time(_ unixSeconds: String?) -> Date? {
+        unixSeconds.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
+    }
+}
+
+/// SMS/iMessage bridge webhooks (Sendblue-style JSON).
+enum BridgeParser {
+    struct Payload: Decodable {
+        var content: String?
+        var isOutbound: Bool?
+        var messageHandle: String
+        var dateSent: String?
+        var number: String?
+        var fromNumber: String?
+        var toNumber: String?
+        var sendblueNumber: String?
+        var mediaURL: String?
+        enum CodingKeys: String, CodingKey {
+            case content, isOutbound = "is_outbound", messageHandle = "message_handle", dateSent = "date_sent", number
+            case fromNumber = "from_number", toNumber = "to_number", sendblueNumber = "sendblue_number", mediaURL = "media_url"
+        }
+    }
+
+    static func event(_ body: [UInt8], receivedAt: Date, preferReceivedAt: Bool) throws -> InboxEvent {
+        let payload: Payload
+        do {
+            payload = try JSONDecoder().decode(Payload.self, from: Data(body))
+        } catch {
+            throw MalformedWebhook("bridge webhook is not a valid message: \(error)")
+        }
+        guard let business = payload.sendblueNumber ?? (payload.isOutbound == true ? payload.fromNumber : payload.toNumber),
+              let contact = payload.number ?? (payload.isOutbound == true ? payload.toNumber : payload.fromNumber)
+        else { throw MalformedWebhook("bridge webhook without the account or contact number") }
+        let sent = preferReceivedAt ? receivedAt : (payload.dateSent.flatMap(RFC3339Dates.parse) ?? receivedAt)
+        if payload.isOutbound == true {
+            return .reply(ReplyEvent(
+                provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
+                contact: ContactAddress.normalize(contact), at: sent))
+        }
+        return .inbound(InboundMessage(
+            provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
+            contact: ContactAddress.normalize(contact), text: payload.content ?? "", mediaCount: (payload.mediaURL ?? "").isEmpty ? 0 : 1, at: sent))
+    }
+}
+
+import SwitchboardCodec
+
+enum RFC3339Dates {
+    static func parse(_ text: String) -> Date? { RFC3339.parse(text) }
+}

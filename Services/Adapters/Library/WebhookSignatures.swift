@@ -1,0 +1,53 @@
+import Foundation
+import SwitchboardCrypto
+
+/// Provider signature checks (payloads/README.md), all compared in constant time.
+public enum WebhookSignatures {
+    /// Twilio's `X-Twilio-Signature`: base64(HMAC-SHA1(auth token, URL + each parameter name in
+    /// sorted order followed by each of its values in sorted order)). The URL is tried as given,
+    /// and with the scheme's default port added or removed, as Twilio's own validators do.
+    public static func twilioValid(signature: String, url: String, parameters: [(name: String, value: String)], authToken: String) -> Bool {
+        let sortedNames = Set(parameters.map(\.name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var suffix = ""
+        for name in sortedNames {
+            let values = parameters.filter { $0.name == name }.map(\.value).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+            for value in values { suffix += name + value }
+        }
+        return urlVariants(url).contains { candidate in
+            let expected = Data(HMAC.authenticationCode(.sha1, key: Array(authToken.utf8), message: Array((candidate + suffix).utf8))).base64EncodedString()
+            return ConstantTime.equals(expected, signature)
+        }
+    }
+
+    /// Twilio's JSON-body variant: the URL (with its `bodySHA256` query parameter) is signed alone,
+    /// and `bodySHA256` must be the hex SHA-256 of the exact body.
+    public static func twilioJSONValid(signature: String, url: String, body: [UInt8], authToken: String) -> Bool {
+        guard let components = URLComponents(string: url),
+              let declared = components.queryItems?.first(where: { $0.name == "bodySHA256" })?.value,
+              ConstantTime.equals(declared.lowercased(), Hex.encode(Digest.sha256(body)))
+        else { return false }
+        return twilioValid(signature: signature, url: url, parameters: [], authToken: authToken)
+    }
+
+    /// Meta's `X-Hub-Signature-256`: `sha256=` + hex(HMAC-SHA256(app secret, raw body)).
+    public static func metaValid(header: String, body: [UInt8], appSecret: String) -> Bool {
+        let expected = "sha256=" + Hex.encode(HMAC.authenticationCode(.sha256, key: Array(appSecret.utf8), message: body))
+        return ConstantTime.equals(expected, header.lowercased())
+    }
+
+    /// The URL with and without the scheme's default port.
+    static func urlVariants(_ url: String) -> [String] {
+        guard var components = URLComponents(string: url), let scheme = components.scheme?.lowercased() else { return [url] }
+        let defaultPort = scheme == "https" ? 443 : scheme == "http" ? 80 : nil
+        guard let defaultPort else { return [url] }
+        if components.port == defaultPort {
+            components.port = nil
+            return [url, components.string ?? url]
+        }
+        if components.port == nil {
+            components.port = defaultPort
+            return [url, components.string ?? url]
+        }
+        return [url]
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Where a contact came from: a click-to-WhatsApp ad referral (`source_type`, `source_id`,
+/// `headline` as the campaign), matched by rules' `source` condition.
+public struct MessageSource: Codable, Sendable, Equatable {
+    public var type: String
+    public var id: String?
+    public var campaign: String?
+
+    public init(type: String, id: String? = nil, campaign: String? = nil) {
+        self.type = type
+        self.id = id
+        self.campaign = campaign
+    }
+
+    enum CodingKeys: String, CodingKey { case type, id, campaign }
+}
+
+/// One inbound message, normalized from any provider: what the adapters commit to their inbox
+/// and hand to `router.route`. The router's idempotency key is `platform` + `messageId`.
+public struct InboundMessage: Codable, Sendable, Equatable {
+    /// `twilio`, `whatsapp` (Cloud API) or `bridge` (SMS/iMessage bridge).
+    public var provider: String
+    public var messageId: String
+    /// The account's platform as configured: `whatsapp`, `imessage` or `twilio`.
+    public var platform: String
+    /// The account's address (E.164): the number written to.
+    public var account: String
+    /// The contact's normalized address (``ContactAddress``).
+    public var contact: String
+    public var contactName: String?
+    public var text: String
+    public var mediaCount: Int
+    public var source: MessageSource?
+    /// The provider's timestamp where it sends one, else the moment of receipt.
+    public var at: Date
+
+    public init(
+        provider: String, messageId: String, platform: String, account: String, contact: String, contactName: String? = nil,
+        text: String, mediaCount: Int = 0, source: MessageSource? = nil, at: Date
+    ) {
+        self.provider = provider
+        self.messageId = messageId
+        self.platform = platform
+        self.account = account
+        self.contact = contact
+        self.contactName = contactName
+        self.text = text
+        self.mediaCount = mediaCount
+        self.source = source
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey { case provider, messageId, platform, account, contact, contactName, text, mediaCount, source, at }
+}
+
+/// The business answered a contact (an outbound message), for first-response times (`router.reply`).
+public struct ReplyEvent: Codable, Sendable, Equatable {
+    public var provider: String
+    public var messageId: String
+    public var platform: String
+    public var account: String
+    public var contact: String
+    public var at: Date
+
+    public init(provider: String, messageId: String, platform: String, account: String, contact: String, at: Date) {
+        self.provider = provider
+        self.messageId = messageId
+        self.platform = platform
+        self.account = account
+        self.contact = contact
+        self.at = at
+    }
+
+    enum CodingKeys: String, CodingKey { case provider, messageId, platform, account, contact, at }
+}
+
+/// Normalizes contact and account addresses (`ROUTING.md`, "Identity").
+public enum ContactAddress {
+    /// `whatsapp:+1 (555) 123-4567` and bare WhatsApp digits `15551234567` become `+15551234567`;
+    /// e-mail addresses (iMessage) are lowercased; anything else (a WhatsApp business-scoped user
+    /// id such as `US.1349…`) is kept as it is, trimmed.
+    public static func normalize(_ raw: String) -> String {
+        var text = raw.trimmingCharacters(in: .whitespaces)
+        for prefix in ["whatsapp:", "sms:", "tel:"] where text.lowercased().hasPrefix(prefix) {
+            text = String(text.dropFirst(prefix.count))
+        }
+        if text.contains("@") { return text.lowercased() }
+        let stripped = text.filter { !" -().".contains($0) }
+        let digits = stripped.hasPrefix("+") ? stripped.dropFirst() : Substring(stripped)
+        if !digits.isEmpty, digits.count <= 15, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) {
+            return "+" + digits
+        }
+        return text
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+@testable import SwitchboardAdapters
+import SwitchboardDomain
+import SwitchboardHTTP
+import SwitchboardTestSupport
+
+@Suite struct ProviderParsersTests {
+    static let now = Date(timeIntervalSince1970: 1_795_885_200)
+
+    static func form(_ file: String) throws -> [(name: String, value: String)] {
+        FormURLEncoding.decode(String(decoding: try SharedFiles.data("payloads/\(file)"), as: UTF8.self).trimmingCharacters(in: .newlines))
+    }
+
+    @Test func twilioSMSAndMMSNormalize() throws {
+        let sms = try TwilioParser.inbound(try Self.form("twilio-inbound-sms.form"), at: Self.now)
+        #expect(sms.messageId == "SM0f3c9a6e1b2d4c5e8f7a9b0c1d2e3f40")
+        #expect(sms.account == "+15125550100" && sms.contact == "+15125550123" && sms.platform == "twilio")
+        #expect(sms.text.hasSuffix("after 5pm 😀"))
+        #expect(sms.at == Self.now)
+        #expect(try TwilioParser.inbound(try Self.form("twilio-inbound-mms.form"), at: Self.now).mediaCount == 1)
+    }
+
+    @Test func twilioWhatsAppClickToChatCarriesItsReferralAsTheSource() throws {
+        let message = try TwilioParser.inbound(try Self.form("twilio-whatsapp-inbound-ctwa.form"), at: Self.now)
+        #expect(message.contact == "+5215512345678" && message.account == "+14155550111")
+        #expect(message.contactName == "María José")
+        #expect(message.source == MessageSource(type: "ad", id: "120210000000000001", campaign: "Free consultation"))
+    }
+
+    @Test func twilioStatusCallbacksBecomeRepliesOnlyWhenSent() throws {
+        #expect(try TwilioParser.reply(try Self.form("twilio-status-delivered.form"), at: Self.now) == nil)
+        var sent = try Self.form("twilio-status-delivered.form")
+        sent = sent.map { $0.name == "MessageStatus" ? ($0.name, "sent") : $0 }
+        let reply = try #require(try TwilioParser.reply(sent, at: Self.now))
+        #expect(reply.account == "+15125550100" && reply.contact == "+15125550123")
+    }
+
+    @Test func whatsAppMessagesStatusesAndUsernameOnlyUsers() throws {
+        let account: (WhatsAppParser.Metadata) -> String = { ContactAddress.normalize($0.displayPhoneNumber ?? "") }
+        let text = try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-inbound-text.json")), receivedAt: Self.now, account: account)
+        guard case .inbound(let message) = try #require(text.first) else { Issue.record("not inbound"); return }
+        #expect(message.contact == "+16505551234" && message.account == "+15550783881" && message.contactName == "Sheena Nelson")
+        #expect(message.at == Date(timeIntervalSince1970: 1_755_800_000))
+
+        let referral = try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-inbound-referral.json")), receivedAt: Self.now, account: account)
+        guard case .inbound(let ad) = try #require(referral.first) else { Issue.record("not inbound"); return }
+        #expect(ad.source == MessageSource(type: "ad", id: "120226305854810726", campaign: "Chat with us"))
+
+        let bsuid = try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-inbound-bsuid-no-phone.json")), receivedAt: Self.now, account: account)
+        guard case .inbound(let username) = try #require(bsuid.first) else { Issue.record("not inbound"); return }
+        #expect(username.contact == "US.13491208655302741918" && username.contactName == "Kerry Fisher")
+
+        let sent = try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-status.json")), receivedAt: Self.now, account: account)
+        guard case .reply(let reply) = try #require(sent.first) else { Issue.record("not a reply"); return }
+        #expect(reply.contact == "+16505551234")
+        #expect(try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-status-read.json")), receivedAt: Self.now, account: account).isEmpty)
+        #expect(try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-status-failed.json")), receivedAt: Self.now, account: account).isEmpty)
+    }
+
+    @Test func bridgeMessagesAndOutboundReplies() throws {
+        let imessage = try BridgeParser.event(Array(try SharedFiles.data("payloads/sendblue-inbound-imessage.json")), receivedAt: Self.now, preferReceivedAt: false)
+        guard case .inbound(let message) = imessage else { Issue.record("not inbound"); return }
+        #expect(message.contact == "+15125550177" && message.account == "+15125550142" && message.platform == "imessage")
+        #expect(message.messageId == "99DCC379-DD76-4712-BA65-11EFB33B8CD6")
+        var outbound = try JSONSerialization.jsonObject(with: try SharedFiles.data("payloads/sendblue-inbound-sms-downgraded.json")) as! [String: Any]
+        outbound["is_outbound"] = true
+        let reply = try BridgeParser.event(Array(try JSONSerialization.data(withJSONObject: outbound)), receivedAt: Self.now, preferReceivedAt: false)
+        guard case .reply(let answer) = reply else { Issue.record("not a reply"); return }
+        #expect(answer.contact == "+15125550188" && answer.account == "+15125550142")
+    }
+
+    @Test(arguments: [
+        ("whatsapp:+1 (555) 123-4567", "+15551234567"), ("16505551234", "+16505551234"), ("Ann@Example.COM", "ann@example.com"),
+        ("US.13491208655302741918", "US.13491208655302741918"), (" +15551230001 ", "+15551230001"),
+    ])
+    func contactAddressesNormalize(raw: String, expected: String) {
+        #expect(ContactAddress.normalize(raw) == expected)
+    }
+}
