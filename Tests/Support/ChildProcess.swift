@@ -159,3 +159,14 @@ public final class Tally: Sendable {
 
     public var value: Int { count.load(ordering: .relaxed) }
 }
+
+/// A thread-safe list that tests append to from many tasks.
+public final class Recorder<Element: Sendable>: Sendable {
+    private let storage = Mutex<[Element]>([])
+
+    public init() {}
+
+    public func append(_ element: Element) { storage.withLock { $0.append(element) } }
+
+    public var values: [Element] { storage.withLock { $0 } }
+}

@@ -7,15 +7,8 @@ public enum WebhookSignatures {
     /// sorted order followed by each of its values in sorted order)). The URL is tried as given,
     /// and with the scheme's default port added or removed, as Twilio's own validators do.
     public static func twilioValid(signature: String, url: String, parameters: [(name: String, value: String)], authToken: String) -> Bool {
-        let sortedNames = Set(parameters.map(\.name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        var suffix = ""
-        for name in sortedNames {
-            let values = parameters.filter { $0.name == name }.map(\.value).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            for value in values { suffix += name + value }
-        }
-        return urlVariants(url).contains { candidate in
-            let expected = Data(HMAC.authenticationCode(.sha1, key: Array(authToken.utf8), message: Array((candidate + suffix).utf8))).base64EncodedString()
-            return ConstantTime.equals(expected, signature)
+        urlVariants(url).contains { candidate in
+            ConstantTime.equals(WebhookSigner.twilio(url: candidate, parameters: parameters, authToken: authToken), signature)
         }
     }
 
@@ -31,8 +24,7 @@ public enum WebhookSignatures {
 
     /// Meta's `X-Hub-Signature-256`: `sha256=` + hex(HMAC-SHA256(app secret, raw body)).
     public static func metaValid(header: String, body: [UInt8], appSecret: String) -> Bool {
-        let expected = "sha256=" + Hex.encode(HMAC.authenticationCode(.sha256, key: Array(appSecret.utf8), message: body))
-        return ConstantTime.equals(expected, header.lowercased())
+        ConstantTime.equals(WebhookSigner.meta(body: body, appSecret: appSecret), header.lowercased())
     }
 
     /// The URL with and without the scheme's default port.
@@ -49,5 +41,26 @@ public enum WebhookSignatures {
             return [url, components.string ?? url]
         }
         return [url]
+    }
+}
+
+/// Produces provider signatures, for the scenario runner, the load generator and tests that
+/// play a provider's part.
+public enum WebhookSigner {
+    /// The `X-Twilio-Signature` of a form POST to `url`.
+    public static func twilio(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
+        let sortedNames = Set(parameters.map(\.name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var data = url
+        for name in sortedNames {
+            for value in parameters.filter({ $0.name == name }).map(\.value).sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
+                data += name + value
+            }
+        }
+        return Data(HMAC.authenticationCode(.sha1, key: Array(authToken.utf8), message: Array(data.utf8))).base64EncodedString()
+    }
+
+    /// The `X-Hub-Signature-256` of a WhatsApp Cloud API body.
+    public static func meta(body: [UInt8], appSecret: String) -> String {
+        "sha256=" + Hex.encode(HMAC.authenticationCode(.sha256, key: Array(appSecret.utf8), message: body))
     }
 }

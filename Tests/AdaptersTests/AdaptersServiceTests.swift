@@ -1,0 +1,178 @@
+import Foundation
+import Synchronization
+import Testing
+import SwitchboardAdapters
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardHTTP
+import SwitchboardNet
+import SwitchboardRuntime
+import SwitchboardTestSupport
+
+/// A router stand-in: records what the adapters forward and refuses contacts it is told to.
+final class FakeRouter: Sendable {
+    let server: LineServer
+    private let received = Recorder<InboundMessage>()
+    private let replies = Recorder<ReplyEvent>()
+
+    init(port: UInt16 = 0, rejecting: Set<String> = []) throws {
+        var options = LineServerOptions()
+        options.port = port
+        server = LineServer(service: "router", options: options, logger: Logger(service: "fake-router", minimumLevel: .error), metrics: MetricsRegistry())
+        server.register("router.route") { [received] (message: InboundMessage, _) in
+            if rejecting.contains(message.account) { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
+            received.append(message)
+            return ["reason": "account"]
+        }
+        server.register("router.reply") { [replies] (reply: ReplyEvent, _) in
+            replies.append(reply)
+            return ["ok": true]
+        }
+        _ = try server.start()
+    }
+
+    var messages: [InboundMessage] { received.values }
+
+    func waitFor(count: Int, timeout: Double = 30) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while messages.count < count {
+            guard Date() < deadline else { throw TestFailure("router received \(messages.count) of \(count)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+@Suite(.serialized) struct AdaptersServiceTests {
+    static let token = "0123456789abcdef0123456789abcdef"
+    static let account = "+15125550100"
+
+    struct Running {
+        let process: ChildProcess
+        let httpPort: UInt16
+        let client: LineClient
+    }
+
+    static func freePort() async throws -> UInt16 {
+        let probe = LineServer(service: "probe", options: LineServerOptions(), logger: Logger(service: "probe", minimumLevel: .error), metrics: MetricsRegistry())
+        let port = try probe.start()
+        await probe.shutdown()
+        return port
+    }
+
+    static func start(_ directory: TemporaryDirectory, routerPort: UInt16) async throws -> Running {
+        let process = try ChildProcess("switchboard-adapters", [
+            "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--database", directory.file("adapters.sqlite"),
+            "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "https://hooks.example.com",
+        ])
+        let linePort = try process.listeningPort(protocol: "lines")
+        let httpPort = try process.listeningPort(protocol: "http")
+        let client = LineClient(host: "127.0.0.1", port: linePort)
+        let channel = AdapterChannel(id: "ch_sms", platform: "twilio", account: account, twilioAuthToken: token)
+        _ = try await client.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
+        return Running(process: process, httpPort: httpPort, client: client)
+    }
+
+    /// Posts a correctly signed Twilio SMS webhook; returns the HTTP status.
+    static func postSMS(_ port: UInt16, id: String, from: String, to: String = account, text: String, signatureToken: String = token) async throws -> Int {
+        let parameters = [("MessageSid", id), ("From", from), ("To", to), ("Body", text), ("NumMedia", "0")].map { (name: $0.0, value: $0.1) }
+        let body = FormURLEncoding.encode(parameters)
+        let signature = WebhookSigner.twilio(url: "https://hooks.example.com/webhooks/twilio", parameters: parameters, authToken: signatureToken)
+        return try await post(port, "/webhooks/twilio", headers: ["X-Twilio-Signature": signature, "Content-Type": "application/x-www-form-urlencoded"], body: Array(body.utf8))
+    }
+
+    static func post(_ port: UInt16, _ path: String, headers: [String: String], body: [UInt8]) async throws -> Int {
+        let connection = try await RawConnection(port: port)
+        var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        try? await connection.send(Array((head + "\r\n").utf8) + body)
+        return try await connection.readHTTPResponse()?.status ?? 0
+    }
+
+    static func counts(_ client: LineClient) async throws -> [String: Int] {
+        try await client.call("adapters.pending", EmptyBody(), as: [String: Int].self)
+    }
+
+    @Test func messagesQueueWhileTheRouterIsDownAndArriveInOrderOnceItIsUp() async throws {
+        let directory = TemporaryDirectory()
+        let routerPort = try await Self.freePort()
+        let adapters = try await Self.start(directory, routerPort: routerPort)
+        for index in 0..<20 {
+            let status = try await Self.postSMS(adapters.httpPort, id: "SM\(index)", from: index % 2 == 0 ? "+15550000001" : "+15550000002", text: "message \(index)")
+            #expect(status == 200)
+        }
+        #expect(try await Self.counts(adapters.client)["pending"] == 20)
+        let router = try FakeRouter(port: routerPort)
+        try await router.waitFor(count: 20)
+        for contact in ["+15550000001", "+15550000002"] {
+            let order = router.messages.filter { $0.contact == contact }.map { Int($0.messageId.dropFirst(2))! }
+            #expect(order == order.sorted())
+        }
+        #expect(Set(router.messages.map(\.messageId)).count == 20)
+    }
+
+    @Test func aNonRetryableAnswerLeavesTheEventRejectedAndVisible() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter(rejecting: ["+15559999999"])
+        let adapters = try await Self.start(directory, routerPort: router.server.port)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMunknown", from: "+15550000003", to: "+15559999999", text: "wrong number") == 200)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMknown", from: "+15550000003", text: "hello") == 200)
+        try await router.waitFor(count: 1)
+        struct Inbox: Decodable { var events: [Event] }
+        struct Event: Decodable { var messageId: String; var status: String; var reason: String? }
+        var rejected: [Event] = []
+        for _ in 0..<500 where rejected.isEmpty {
+            rejected = try await adapters.client.call("adapters.inbox", ["status": "rejected"], as: Inbox.self).events
+            if rejected.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(rejected.map(\.messageId) == ["SMunknown"])
+        #expect(rejected.first?.reason?.hasPrefix("not_found: no account for twilio:+15559999999") == true)
+    }
+
+    @Test func aProviderRetryOfTheSameMessageIsAcknowledgedAndStoredOnce() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMdup", from: "+15550000004", text: "once") == 200)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMdup", from: "+15550000004", text: "once") == 200)
+        try await router.waitFor(count: 1)
+        #expect(try await Self.counts(adapters.client)["done"] == 1)
+        #expect(router.messages.count == 1)
+    }
+
+    @Test func badSignaturesMalformedBodiesAndOversizedBodiesStoreNothing() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMforged", from: "+15550000005", text: "forged", signatureToken: "not-the-token") == 403)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/twilio", headers: ["X-Twilio-Signature": "x"], body: [0xFF, 0xFE, 0x3D]) == 400)
+        let unsigned = Array(#"{"object":"whatsapp_business_account","entry":[]}"#.utf8)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/whatsapp", headers: ["X-Hub-Signature-256": "sha256=00"], body: unsigned) == 403)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/imessage", headers: ["sb-signing-secret": "guess"], body: Array("{}".utf8)) == 403)
+        let huge = [UInt8](repeating: 0x61, count: 5 << 20)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/twilio", headers: ["X-Twilio-Signature": "x"], body: huge) == 413)
+        // A signed but malformed Twilio form (no MessageSid) is 400.
+        let parameters = [(name: "From", value: "+15550000005"), (name: "To", value: Self.account)]
+        let signature = WebhookSigner.twilio(url: "https://hooks.example.com/webhooks/twilio", parameters: parameters, authToken: Self.token)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/twilio", headers: ["X-Twilio-Signature": signature], body: Array(FormURLEncoding.encode(parameters).utf8)) == 400)
+        let counts = try await Self.counts(adapters.client)
+        #expect(counts.values.reduce(0, +) == 0)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func sigkillAfterFiveHundredAnsweredWebhooksLosesNone() async throws {
+        let directory = TemporaryDirectory()
+        let routerPort = try await Self.freePort()
+        let first = try await Self.start(directory, routerPort: routerPort)
+        for index in 0..<500 {
+            #expect(try await Self.postSMS(first.httpPort, id: "SMkill\(index)", from: "+1555100\(String(format: "%04d", index))", text: "m\(index)") == 200)
+        }
+        first.process.signal(SIGKILL)
+        _ = try first.process.waitForExit()
+        first.client.close()
+        let router = try FakeRouter(port: routerPort)
+        let second = try await Self.start(directory, routerPort: routerPort)
+        try await router.waitFor(count: 500, timeout: 60)
+        #expect(Set(router.messages.map(\.messageId)) == Set((0..<500).map { "SMkill\($0)" }))
+        second.client.close()
+    }
+}
