@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",
-                           "SwitchboardNotifier", "SwitchboardHTTP"],
+                           "SwitchboardNotifier", "SwitchboardHTTP", "SwitchboardAdapters", "SwitchboardPOSIX"],
             path: "Services/Bench", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardTestKit",
