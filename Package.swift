@@ -68,6 +68,11 @@ let package = Package(
             name: "switchboard-adapters", dependencies: ["SwitchboardAdapters"],
             path: "Services/Adapters/Executable", swiftSettings: strict),
 
+        .target(
+            name: "SwitchboardRouter",
+            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            path: "Services/Router/Library", swiftSettings: strict),
+
         // Tools.
         .executableTarget(
             name: "SwitchboardBench",
@@ -97,6 +102,10 @@ let package = Package(
             name: "SwitchboardAdaptersTests",
             dependencies: ["SwitchboardAdapters", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardCrypto", "SwitchboardTestSupport", "switchboard-adapters"],
             path: "Tests/AdaptersTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardRouterTests",
+            dependencies: ["SwitchboardRouter", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"],
+            path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

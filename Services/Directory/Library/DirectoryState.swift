@@ -217,54 +217,10 @@ public struct DirectoryState: Sendable {
     /// Expands `target` into candidates in rotation order with their eligibility at `instant`.
     func resolve(location: String, target: Target, at instant: Date) throws(WireError) -> ResolveResponse {
         guard let locationZone = timezones[location] else { throw WireError.notFound("unknown location \(location)") }
-        let ids: [(id: String, weight: Int)]
-        switch target {
-        case .user(let id):
-            guard users[id] != nil else { throw WireError.notFound("no user \(id)") }
-            ids = [(id, 1)]
-        case .team(let teamID, let mode):
-            let team = try team(teamID, in: location)
-            if mode == .lead {
-                guard let lead = team.lead else { throw WireError.notFound("team \(teamID) has no lead") }
-                ids = [(lead, 1)]
-            } else {
-                ids = team.members.map { ($0, 1) }
-            }
-        case .pool(let pool, _, let weights):
-            for id in pool where users[id] == nil { throw WireError.notFound("no user \(id)") }
-            ids = pool.map { ($0, weights[$0] ?? 1) }
-        case .queue(let teamID):
-            let team = try team(teamID, in: location)
-            var ordered = team.lead.map { [$0] } ?? []
-            for member in team.members where !ordered.contains(member) { ordered.append(member) }
-            ids = ordered.map { ($0, 1) }
-        case .previousOwner, .none:
-            throw WireError.badRequest("target: \(target.summary) is decided by the router, not expanded by the directory")
-        }
-        let memberIDs = members[location] ?? []
-        let candidates = ids.compactMap { entry -> Candidate? in
-            guard let user = users[entry.id] else { return nil }
-            let zoneName = user.timezone ?? locationZone
-            let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
-            let localTime = LocalTime(instant, in: zone).description
-            var reasons: [Ineligibility] = []
-            if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
-            if !user.assignable { reasons.append(Ineligibility(code: "not_assignable", detail: "not assignable")) }
-            if user.away { reasons.append(Ineligibility(code: "away", detail: "away")) }
-            if !memberIDs.contains(user.id) { reasons.append(Ineligibility(code: "not_member", detail: "not a member of \(location)")) }
-            if let schedule = schedules[user.id], !schedule.isOpen(at: instant, in: zone) {
-                reasons.append(Ineligibility(code: "off_shift", detail: "off shift (\(localTime) in \(zoneName))"))
-            }
-            return Candidate(
-                id: user.id, name: user.name, weight: entry.weight, maxOpen: user.maxOpen, notify: user.notify,
-                timezone: zoneName, localTime: localTime, reasons: reasons)
-        }
-        return ResolveResponse(version: version, candidates: candidates)
-    }
-
-    private func team(_ id: String, in location: String) throws(WireError) -> Team {
-        guard let team = teams[location]?[id] else { throw WireError.notFound("no team \(id) in \(location)") }
-        return team
+        let expansion = CandidateExpansion(
+            location: location, locationZone: locationZone, users: users, members: members[location] ?? [],
+            teams: teams[location] ?? [:], schedules: schedules, zones: zones)
+        return ResolveResponse(version: version, candidates: try expansion.candidates(target, at: instant))
     }
 
     // MARK: Validation

@@ -1,0 +1,96 @@
+import Foundation
+import Synchronization
+import SwitchboardDomain
+
+/// A whole routing world in memory: the directory as a ``CandidateExpansion``, contacts, loads,
+/// recency and rotation. Used to replay decisions without touching real state (`simulate`) and
+/// to test the engine against `ROUTING.md` and the scenario files.
+///
+/// Thread-safe: all state is behind one mutex.
+public final class MemoryRoutingWorld: RoutingWorld {
+    private struct State {
+        var directory: CandidateExpansion
+        var contacts: [String: ContactState] = [:]
+        var lastAssigned: [String: Date] = [:]
+        var rotations: [String: RotationState] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    /// A world whose directory holds `config`'s users and teams.
+    public init(config: LocationConfig) throws {
+        var schedules: [String: Schedule] = [:]
+        for user in config.users {
+            if let days = user.schedule { schedules[user.id] = try Schedule(days: days) }
+        }
+        let directory = CandidateExpansion(
+            location: config.location.id, locationZone: config.location.timezone,
+            users: Dictionary(uniqueKeysWithValues: config.users.map { ($0.id, $0) }), members: Set(config.users.map(\.id)),
+            teams: Dictionary(uniqueKeysWithValues: config.teams.map { ($0.id, $0) }), schedules: schedules)
+        state = Mutex(State(directory: directory))
+    }
+
+    public func candidates(location: String, target: Target, at: Date) async throws -> [Candidate] {
+        let directory = state.withLock { $0.directory }
+        return try directory.candidates(target, at: at)
+    }
+
+    public func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
+        state.withLock { state in
+            var loads: [String: Int] = [:]
+            for contact in state.contacts.values where contact.open {
+                if threads {
+                    for assignee in contact.threads.values where users.contains(assignee) { loads[assignee, default: 0] += 1 }
+                } else if let owner = contact.owner, users.contains(owner) {
+                    loads[owner, default: 0] += 1
+                }
+            }
+            return loads
+        }
+    }
+
+    public func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
+        state.withLock { $0.lastAssigned.filter { users.contains($0.key) } }
+    }
+
+    public func rotation(location: String, key: String) async throws -> RotationState {
+        state.withLock { $0.rotations[key] ?? RotationState() }
+    }
+
+    // MARK: Changing the world
+
+    public func contact(_ address: String) -> ContactState? {
+        state.withLock { $0.contacts[address] }
+    }
+
+    public var contacts: [ContactState] { state.withLock { Array($0.contacts.values) } }
+
+    /// Applies a committed decision: what the router's transaction writes.
+    public func commit(_ decision: Decision, at: Date) {
+        state.withLock { state in
+            state.contacts[decision.contact.address] = decision.contact
+            for (key, rotation) in decision.rotations { state.rotations[key] = rotation }
+            for user in decision.assigned { state.lastAssigned[user] = at }
+        }
+    }
+
+    public func save(_ contact: ContactState) {
+        state.withLock { $0.contacts[contact.address] = contact }
+    }
+
+    /// A directory change (`directory.update_user`).
+    public func updateUser(_ id: String, _ change: (inout DirectoryUser) -> Void) throws {
+        try state.withLock { state in
+            guard var user = state.directory.users[id] else { throw TestableError("no user \(id)") }
+            change(&user)
+            state.directory.users[id] = user
+            state.directory.schedules[id] = try user.schedule.map { try Schedule(days: $0) }
+        }
+    }
+}
+
+/// An error with a message, for the in-memory world's callers.
+public struct TestableError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import SwitchboardDomain
+
+/// The assignment engine: `ROUTING.md`, exactly. Given the location's configuration, the
+/// contact's state, an event and a ``RoutingWorld``, it returns a ``Decision`` (new contact
+/// state, notifications, rotation changes, trace) without writing anything; the router commits
+/// it in one transaction, `simulate` replays it on a scratch world.
+public struct RoutingEngine: Sendable {
+    public let config: LocationConfig
+    let world: any RoutingWorld
+    let hours: Schedule?
+    let zone: TimeZone
+    let rulePatterns: [String: NSRegularExpression]
+
+    public init(config: LocationConfig, world: any RoutingWorld) throws {
+        self.config = config
+        self.world = world
+        hours = try config.location.hours()
+        zone = try TimeZones.named(config.location.timezone)
+        var patterns: [String: NSRegularExpression] = [:]
+        for rule in config.rules {
+            if let text = rule.when.text {
+                patterns[rule.id] = try NSRegularExpression(pattern: text, options: [.caseInsensitive])
+            }
+        }
+        rulePatterns = patterns
+    }
+
+    var location: String { config.location.id }
+
+    /// Whether `instant` is inside the location's business hours (no hours: always).
+    func isBusinessHours(_ instant: Date) -> Bool {
+        hours?.isOpen(at: instant, in: zone) ?? true
+    }
+
+    // MARK: Inbound message
+
+    /// Steps 1–8 for one inbound message to `account`.
+    public func inbound(_ message: InboundMessage, account: Account, contact existing: ContactState?) async throws -> Decision {
+        var contact = existing ?? ContactState(location: location, address: message.contact)
+        let isNew = existing == nil
+        let tagsBefore = contact.tags
+        if contact.name == nil { contact.name = message.contactName }
+        if !contact.tags.contains(account.tag) { contact.tags.append(account.tag) }
+        if contact.firstSource == nil { contact.firstSource = message.source }
+        contact.lastAccount = account.id
+        contact.lastText = message.text
+        contact.lastSource = message.source
+        contact.lastPlatform = message.platform
+        contact.open = true
+        var trace = DecisionTrace(event: "\(isNew ? "new" : "existing") contact \(message.contact) wrote to \(account.name) (\(account.platform) \(account.address)) at \(message.at)")
+        let tagsChanged = contact.tags != tagsBefore
+
+        if contact.manual, let owner = contact.owner {
+            trace.steps.append("\(owner) was assigned by a person: kept.")
+            var decision = Decision(contact: contact, user: owner, reason: "manual", account: account.id, trace: trace)
+            decision.notifications = try await notify([owner], kind: "message", at: message.at)
+            decision.crmChanged = tagsChanged
+            return decision
+        }
+
+        let event = Event(message: message, account: account, isNew: isNew)
+        switch config.location.multiTouch {
+        case .separate:
+            if let assignee = contact.threads[account.id] {
+                trace.steps.append("The \(account.name) thread belongs to \(assignee): kept.")
+                var decision = Decision(contact: contact, user: assignee, reason: "kept", account: account.id, trace: trace)
+                decision.notifications = try await notify([assignee], kind: "message", at: message.at)
+                decision.crmChanged = tagsChanged
+                return decision
+            }
+            return try await decide(event, contact: contact, trace: trace, freshReason: nil, thread: true, excluding: nil, tagsChanged: tagsChanged)
+        case .context:
+            if let owner = contact.owner {
+                if contact.ownerAccount == account.id {
+                    trace.steps.append("\(owner) owns the contact for \(account.name): kept.")
+                    var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
+                    decision.notifications = try await notify([owner], kind: "message", at: message.at)
+                    decision.crmChanged = tagsChanged
+                    return decision
+                }
+                trace.steps.append("\(owner) owns the contact for another account: decided afresh for \(account.name).")
+                return try await decide(event, contact: contact, trace: trace, freshReason: "context_switch", thread: false, excluding: nil, tagsChanged: tagsChanged)
+            }
+        case .primary, .unified:
+            if let owner = contact.owner {
+                let availability = try await ownerAvailability(owner, account: account, at: message.at)
+                if availability == .available {
+                    trace.steps.append("\(owner) owns the contact and is available: kept.")
+                    var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
+                    decision.notifications = try await notify([owner], kind: "message", at: message.at)
+                    decision.crmChanged = tagsChanged
+                    return decision
+                }
+                if config.location.multiTouch == .unified, availability == .gone {
+                    trace.steps.append("\(owner) owns the contact but can no longer take it: decided afresh.")
+                    return try await decide(event, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: false, excluding: nil, tagsChanged: tagsChanged)
+                }
+                trace.steps.append("\(owner) owns the contact but is not available now: looking for a cover.")
+                return try await cover(event, contact: contact, owner: owner, trace: trace, tagsChanged: tagsChanged)
+            }
+        }
+        return try await decide(event, contact: contact, trace: trace, freshReason: nil, thread: false, excluding: nil, tagsChanged: tagsChanged)
+    }
+
+    /// The message being decided.
+    struct Event {
+        var message: InboundMessage
+        var account: Account
+        var isNew: Bool
+    }
+
+    enum Availability { case available, offShift, gone }
+
+    /// Whether an owner can keep a contact: active, assignable, not away, and on shift when the
+    /// written-to account's assignment requires it (no assignment: shift not required).
+    func ownerAvailability(_ owner: String, account: Account, at: Date) async throws -> Availability {
+        guard let candidate = try await world.candidates(location: location, target: .user(owner), at: at).first else { return .gone }
+        let codes = Set(candidate.reasons.map(\.code))
+        if !codes.isDisjoint(with: ["inactive", "not_assignable", "away"]) { return .gone }
+        if codes.contains("off_shift"), account.assignment?.requireOnShift ?? false { return .offShift }
+        return .available
+    }
+
+    // MARK: Cover (primary)
+
+    private func cover(_ event: Event, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) async throws -> Decision {
+        var trace = trace
+        var decision = Decision(contact: contact, user: owner, reason: "kept", account: event.account.id, trace: trace)
+        decision.crmChanged = tagsChanged
+        guard let assignment = event.account.assignment else {
+            trace.steps.append("\(event.account.name) has no assignment to find a cover with: the owner is told.")
+            decision.trace = trace
+            decision.notifications = try await notify([owner], kind: "message", at: event.message.at)
+            return decision
+        }
+        var rotations: [String: RotationState] = [:]
+        let result = try await pick(assignment, contact: contact, at: event.message.at, fresh: false, excluding: nil, threads: false, trace: &trace, rotations: &rotations)
+        decision.rotations = rotations
+        if case .user(let cover, _) = result {
+            trace.steps.append("\(cover.id) covers for \(owner).")
+            decision.notifications = [NotificationEffect(user: cover.id, kind: "coverage", channels: cover.notify, name: cover.name)]
+        } else {
+            trace.steps.append("No one can cover: the owner is told.")
+            decision.notifications = try await notify([owner], kind: "message", at: event.message.at)
+        }
+        decision.trace = trace
+        return decision
+    }
+
+    // MARK: Fresh decisions (steps 4–8)
+
+    /// Chooses the assignment (rules, then tags, then the account) and picks.
+    func decide(
+        _ event: Event, contact: ContactState, trace: DecisionTrace, freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
+    ) async throws -> Decision {
+        var trace = trace
+        let chosen = chooseAssignment(event, contact: contact, trace: &trace)
+        return try await apply(chosen, contact: contact, account: event.account, at: event.message.at, trace: trace,
+                               freshReason: freshReason, thread: thread, excluding: excluding, tagsChanged: tagsChanged)
+    }
+
+    /// Where an assignment came from.
+    enum Source: Equatable {
+        case rule(String)
+        case tag(String)
+        case account
+    }
+
+    func chooseAssignment(_ event: Event, contact: ContactState, trace: inout DecisionTrace) -> (Assignment, Source)? {
+        let ordered = config.rules.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
+        for rule in ordered {
+            guard rule.enabled else {
+                trace.rules.append("Rule \(rule.id): disabled.")
+                continue
+            }
+            if let failed = firstFailingCondition(rule, event, contact: contact) {
+                trace.rules.append("Rule \(rule.id): \(failed).")
+                continue
+            }
+            trace.rules.append("Rule \(rule.id): every condition holds; it decides.")
+            return (rule.then, .rule(rule.id))
+        }
+        if let entry = config.tags.first(where: { contact.tags.contains($0.tag) }) {
+            trace.steps.append("The contact carries tag \(entry.tag): its assignment decides.")
+            return (entry.assignment, .tag(entry.tag))
+        }
+        if let assignment = event.account.assignment {
+            trace.steps.append("No rule or tag applies: \(event.account.name)'s assignment decides.")
+            return (assignment, .account)
+        }
+        trace.steps.append("No rule or tag applies and \(event.account.name) has no assignment.")
+        return nil
+    }
+
+    /// The first condition of `rule` that does not hold, in words; nil when all hold.
+    func firstFailingCondition(_ rule: Rule, _ event: Event, contact: ContactState) -> String? {
+        let when = rule.when
+        if let accounts = when.accounts, !accounts.contains(event.account.id) { return "account \(event.account.id) is not one of \(accounts.joined(separator: ", "))" }
+        if let platforms = when.platforms, !platforms.contains(event.account.platform) { return "platform \(event.account.platform) is not one of \(platforms.joined(separator: ", "))" }
+        if let sources = when.source {
+            let source = event.message.source
+            let values = [source?.type, source?.campaign].compactMap { $0?.lowercased() }
+            if !sources.contains(where: { values.contains($0.lowercased()) }) {
+                return "source \(source.map { "\($0.type)/\($0.campaign ?? "-")" } ?? "(none)") is not one of \(sources.joined(separator: ", "))"
+            }
+        }
+        if let kind = when.contact, (kind == "new") != event.isNew { return "the contact is \(event.isNew ? "new" : "existing"), not \(kind)" }
+        if let wanted = when.hours {
+            let business = isBusinessHours(event.message.at)
+            if (wanted == "business") != business { return "it is \(business ? "within" : "outside") business hours" }
+        }
+        if let any = when.tagsAny, !any.contains(where: contact.tags.contains) { return "the contact has none of the tags \(any.joined(separator: ", "))" }
+        if let none = when.tagsNone, let present = none.first(where: contact.tags.contains) { return "the contact has tag \(present)" }
+        if let pattern = rulePatterns[rule.id] {
+            let text = event.message.text
+            if pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil { return "the text does not match /\(when.text ?? "")/" }
+        }
+        if let owned = when.previouslyOwned, owned == contact.ownerHistory.isEmpty {
+            return owned ? "the contact was never owned" : "the contact was owned before"
+        }
+        return nil
+    }
+
+    /// Steps 5–8 for a chosen assignment (or none).
+    func apply(
+        _ chosen: (Assignment, Source)?, contact: ContactState, account: Account, at: Date, trace: DecisionTrace,
+        freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
+    ) async throws -> Decision {
+        var trace = trace
+        var contact = contact
+        let previousOwner = contact.owner
+        guard let (assignment, source) = chosen else {
+            return try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_config",
+                                        notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+        }
+        var rotations: [String: RotationState] = [:]
+        let result = try await pick(assignment, contact: contact, at: at, fresh: true, excluding: excluding, threads: thread, trace: &trace, rotations: &rotations)
+        var decision: Decision
+        switch result {
+        case .user(let user, let via):
+            var reason: String
+            switch source {
+            case .rule: reason = "rule"
+            case .tag: reason = "tag"
+            case .account: reason = "account"
+            }
+            if via == .afterHours { reason = "after_hours" }
+            if via == .backup { reason = "backup" }
+            if let freshReason { reason = freshReason }
+            if thread {
+                contact.threads[account.id] = user.id
+                if contact.owner == nil {
+                    contact.owner = user.id
+                    contact.ownerAccount = account.id
+                }
+            } else if contact.owner == user.id {
+                trace.steps.append("The fresh decision picks the current owner \(user.id): kept.")
+                decision = Decision(contact: contact, user: user.id, reason: "kept", account: account.id, trace: trace)
+                decision.rotations = rotations
+                decision.notifications = [NotificationEffect(user: user.id, kind: "message", channels: user.notify, name: user.name)]
+                decision.crmChanged = tagsChanged
+                return decision
+            } else {
+                contact.owner = user.id
+                contact.ownerAccount = account.id
+                contact.manual = false
+            }
+            if contact.ownerHistory.last != user.id { contact.ownerHistory.append(user.id) }
+            decision = Decision(contact: contact, user: user.id, reason: reason, account: account.id, trace: trace)
+            decision.notifications = [NotificationEffect(user: user.id, kind: "assigned", channels: user.notify, name: user.name)]
+            decision.assigned = [user.id]
+            decision.crmChanged = true
+        case .queued(let team):
+            let members = try await world.candidates(location: location, target: .queue(team), at: at)
+            let reachable = members.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
+            decision = try await unassigned(
+                contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "queued",
+                notifications: reachable.map { NotificationEffect(user: $0.id, kind: "queued", channels: $0.notify, name: $0.name) },
+                trace: trace, tagsChanged: tagsChanged)
+        case .noneTarget:
+            decision = try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "none_target",
+                                            notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+        case .nobody:
+            decision = try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_eligible_user",
+                                            notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+        }
+        decision.rotations = rotations
+        if case .rule(let id) = source { decision.rule = id }
+        if case .tag(let tag) = source { decision.tag = tag }
+        decision.strategy = assignment.target.mode?.rawValue ?? assignment.target.summary
+        return decision
+    }
+
+    private func unassigned(
+        contact: ContactState, previousOwner: String?, thread: Bool, account: Account, reason: String, notifications: [NotificationEffect],
+        trace: DecisionTrace, tagsChanged: Bool
+    ) async throws -> Decision {
+        var contact = contact
+        var trace = trace
+        if thread {
+            contact.threads[account.id] = nil
+        } else if previousOwner != nil {
+            contact.owner = nil
+            contact.ownerAccount = nil
+            contact.manual = false
+        }
+        trace.steps.append("No one was assigned: \(reason).")
+        var decision = Decision(contact: contact, user: nil, reason: reason, account: account.id, trace: trace)
+        decision.notifications = notifications
+        decision.crmChanged = tagsChanged || (!thread && previousOwner != nil)
+        return decision
+    }
+
+    // MARK: Notifications
+
+    func notify(_ users: [String], kind: String, at: Date) async throws -> [NotificationEffect] {
+        var effects: [NotificationEffect] = []
+        for user in users {
+            let candidate = try await world.candidates(location: location, target: .user(user), at: at).first
+            effects.append(NotificationEffect(user: user, kind: kind, channels: candidate?.notify ?? [], name: candidate?.name))
+        }
+        return effects
+    }
+
+    /// `manual_required` to the location's admins who are active and not away.
+    func notifyAdmins(at: Date) async throws -> [NotificationEffect] {
+        guard !config.location.admins.isEmpty else { return [] }
+        let admins = try await world.candidates(location: location, target: .pool(config.location.admins, .roundRobin, weights: [:]), at: at)
+        return admins.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
+            .map { NotificationEffect(user: $0.id, kind: "manual_required", channels: $0.notify, name: $0.name) }
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import SwitchboardDomain
+
+/// What the routing core reads besides the event and the contact: the directory's candidates,
+/// and the router's own loads, recency and rotation state.
+///
+/// The router serves it from `directory.resolve` and its SQLite file (one location's events are
+/// decided one at a time, so nothing changes between the reads and the commit); unit tests serve
+/// it from memory. This is the engine's one seam.
+public protocol RoutingWorld: Sendable {
+    /// The target's users in rotation order with their eligibility at `at` (`directory.resolve`).
+    func candidates(location: String, target: Target, at: Date) async throws -> [Candidate]
+    /// Open loads: open contacts owned, or open threads assigned under `separate`.
+    func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int]
+    /// When each user last became an owner or thread assignee.
+    func lastAssigned(location: String, users: [String]) async throws -> [String: Date]
+    func rotation(location: String, key: String) async throws -> RotationState
+}

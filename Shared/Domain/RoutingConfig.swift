@@ -1,0 +1,217 @@
+import Foundation
+
+/// Refuses keys a configuration object does not define (`CONFIG.md`: "Unknown keys are an
+/// error (typos must not pass silently)").
+enum StrictKeys {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func check(_ decoder: any Decoder, allowed: [String]) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        for key in container.allKeys where !allowed.contains(key.stringValue) {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "unknown key \"\(key.stringValue)\"")
+        }
+    }
+}
+
+/// One location's configuration file (`CONFIG.md`, v1): its team and its routing.
+public struct LocationConfig: Codable, Sendable, Equatable {
+    public var version: Int
+    public var location: LocationSettings
+    public var users: [DirectoryUser]
+    public var teams: [Team]
+    public var accounts: [Account]
+    public var tags: [TagEntry]
+    public var rules: [Rule]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case version, location, users, teams, accounts, tags, rules }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        location = try container.decode(LocationSettings.self, forKey: .location)
+        users = try container.decodeIfPresent([DirectoryUser].self, forKey: .users) ?? []
+        teams = try container.decodeIfPresent([Team].self, forKey: .teams) ?? []
+        accounts = try container.decodeIfPresent([Account].self, forKey: .accounts) ?? []
+        tags = try container.decodeIfPresent([TagEntry].self, forKey: .tags) ?? []
+        rules = try container.decodeIfPresent([Rule].self, forKey: .rules) ?? []
+    }
+
+    /// The account written to, by platform and address.
+    public func account(platform: String, address: String) -> Account? {
+        accounts.first { $0.platform == platform && $0.address == address }
+    }
+}
+
+/// `location` of the configuration file.
+public struct LocationSettings: Codable, Sendable, Equatable {
+    /// How a contact who writes to several accounts is owned (`ROUTING.md` step 3).
+    public enum MultiTouch: String, Codable, Sendable { case primary, unified, context, separate }
+
+    public var id: String
+    public var name: String
+    public var timezone: String
+    public var businessHours: [String: [String]]?
+    public var closedDates: [String]
+    public var multiTouch: MultiTouch
+    public var admins: [String]
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, name, timezone, businessHours, closedDates, multiTouch, admins }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
+        timezone = try container.decode(String.self, forKey: .timezone)
+        businessHours = try container.decodeIfPresent([String: [String]].self, forKey: .businessHours)
+        closedDates = try container.decodeIfPresent([String].self, forKey: .closedDates) ?? []
+        multiTouch = try container.decodeIfPresent(MultiTouch.self, forKey: .multiTouch) ?? .primary
+        admins = try container.decodeIfPresent([String].self, forKey: .admins) ?? []
+    }
+
+    /// The business hours as a schedule; nil when the location is always open.
+    public func hours() throws(ScheduleError) -> Schedule? {
+        guard let businessHours else { return closedDates.isEmpty ? nil : try Schedule(days: Schedule.always.days, closedDates: closedDates) }
+        return try Schedule(days: businessHours, closedDates: closedDates)
+    }
+}
+
+/// A messaging account: WhatsApp number, SMS/iMessage line or Twilio number.
+public struct Account: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var platform: String
+    public var address: String
+    public var tag: String
+    public var assignment: Assignment?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, name, platform, address, tag, assignment }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
+        platform = try container.decode(String.self, forKey: .platform)
+        address = try container.decode(String.self, forKey: .address)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag) ?? "whatsnap-account-" + Account.slug(name)
+        assignment = try container.decodeIfPresent(Assignment.self, forKey: .assignment)
+    }
+
+    /// `Sales Line` → `sales-line`.
+    public static func slug(_ name: String) -> String {
+        var slug = ""
+        for character in name.lowercased() {
+            if character.isLetter || character.isNumber {
+                slug.append(character)
+            } else if !slug.hasSuffix("-") {
+                slug.append("-")
+            }
+        }
+        return String(slug.drop { $0 == "-" }.reversed().drop { $0 == "-" }.reversed())
+    }
+}
+
+/// Where an account, tag entry or rule sends a contact (`CONFIG.md`, "An assignment").
+public struct Assignment: Codable, Sendable, Equatable {
+    public var target: Target
+    public var afterHours: Target?
+    public var backup: [Target]
+    public var requireOnShift: Bool
+
+    public init(target: Target, afterHours: Target? = nil, backup: [Target] = [], requireOnShift: Bool = true) {
+        self.target = target
+        self.afterHours = afterHours
+        self.backup = backup
+        self.requireOnShift = requireOnShift
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case target, afterHours, backup, requireOnShift }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        target = try container.decode(Target.self, forKey: .target)
+        afterHours = try container.decodeIfPresent(Target.self, forKey: .afterHours)
+        backup = try container.decodeIfPresent([Target].self, forKey: .backup) ?? []
+        requireOnShift = try container.decodeIfPresent(Bool.self, forKey: .requireOnShift) ?? true
+    }
+}
+
+/// `tags[]`: contacts carrying `tag` are assigned with `assignment`.
+public struct TagEntry: Codable, Sendable, Equatable {
+    public var tag: String
+    public var assignment: Assignment
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case tag, assignment }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        tag = try container.decode(String.self, forKey: .tag)
+        assignment = try container.decode(Assignment.self, forKey: .assignment)
+    }
+}
+
+/// `rules[]`: the first enabled rule (ascending priority, ties in file order) whose conditions
+/// all hold chooses the assignment.
+public struct Rule: Codable, Sendable, Equatable {
+    public var id: String
+    public var priority: Int
+    public var enabled: Bool
+    public var when: Conditions
+    public var then: Assignment
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, priority, enabled, when, then }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
+        enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+        when = try container.decodeIfPresent(Conditions.self, forKey: .when) ?? Conditions()
+        then = try container.decode(Assignment.self, forKey: .then)
+    }
+}
+
+/// A rule's `when`: every present condition must hold.
+public struct Conditions: Codable, Sendable, Equatable {
+    public var accounts: [String]?
+    public var platforms: [String]?
+    public var source: [String]?
+    /// `new` or `existing`.
+    public var contact: String?
+    /// `business` or `after`.
+    public var hours: String?
+    public var tagsAny: [String]?
+    public var tagsNone: [String]?
+    /// A case-insensitive regular expression on the message text.
+    public var text: String?
+    public var previouslyOwned: Bool?
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case accounts, platforms, source, contact, hours, tagsAny, tagsNone, text, previouslyOwned }
+
+    public init(from decoder: any Decoder) throws {
+        try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        accounts = try container.decodeIfPresent([String].self, forKey: .accounts)
+        platforms = try container.decodeIfPresent([String].self, forKey: .platforms)
+        source = try container.decodeIfPresent([String].self, forKey: .source)
+        contact = try container.decodeIfPresent(String.self, forKey: .contact)
+        hours = try container.decodeIfPresent(String.self, forKey: .hours)
+        tagsAny = try container.decodeIfPresent([String].self, forKey: .tagsAny)
+        tagsNone = try container.decodeIfPresent([String].self, forKey: .tagsNone)
+        text = try container.decodeIfPresent(String.self, forKey: .text)
+        previouslyOwned = try container.decodeIfPresent(Bool.self, forKey: .previouslyOwned)
+    }
+}
