@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "switchboard-directory", targets: ["switchboard-directory"]),
         .executable(name: "switchboard-notifier", targets: ["switchboard-notifier"]),
         .executable(name: "switchboard-adapters", targets: ["switchboard-adapters"]),
+        .executable(name: "switchboard-router", targets: ["switchboard-router"]),
     ],
     targets: [
         // System libraries.
@@ -72,6 +73,9 @@ let package = Package(
             name: "SwitchboardRouter",
             dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Router/Library", swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-router", dependencies: ["SwitchboardRouter"],
+            path: "Services/Router/Executable", swiftSettings: strict),
 
         // Tools.
         .executableTarget(
@@ -104,7 +108,8 @@ let package = Package(
             path: "Tests/AdaptersTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardRouterTests",
-            dependencies: ["SwitchboardRouter", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"],
+            dependencies: ["SwitchboardRouter", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardTestSupport",
+                           "switchboard-router", "switchboard-directory"],
             path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),

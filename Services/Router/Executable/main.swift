@@ -1,0 +1,4 @@
+import Foundation
+import SwitchboardRouter
+
+exit(await RouterCommand.main(arguments: Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// Hands outbox rows to `notifier.enqueue` in batches, deleting them only once the notifier has
+/// committed them; retries with backoff while it is unreachable (DESIGN.md, the hand-off pattern).
+final class OutboxForwarder: Sendable {
+    private let store: RouterStore
+    private let notifier: LineClient
+    private let logger: Logger
+    private let backoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
+    private let wakeState = Mutex<(continuation: CheckedContinuation<Void, Never>?, requested: Bool, stopping: Bool)>((nil, false, false))
+    private let loop = Mutex<Task<Void, Never>?>(nil)
+
+    init(store: RouterStore, notifier: LineClient, logger: Logger) {
+        self.store = store
+        self.notifier = notifier
+        self.logger = logger
+    }
+
+    func start() {
+        let task = Task { await run() }
+        loop.withLock { $0 = task }
+    }
+
+    func wake() {
+        let continuation = wakeState.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.requested = true
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume()
+    }
+
+    func stop() async {
+        wakeState.withLock { $0.stopping = true }
+        wake()
+        await loop.withLock { $0 }?.value
+    }
+
+    private func run() async {
+        var failures = 0
+        while !wakeState.withLock({ $0.stopping }) {
+            do {
+                let rows = try await store.outbox(limit: 256)
+                if rows.isEmpty {
+                    await sleep(seconds: 1)
+                    continue
+                }
+                struct Enqueue: Encodable, Sendable {
+                    var items: [OutboxItem]
+                    enum CodingKeys: String, CodingKey { case items }
+                }
+                _ = try await notifier.call("notifier.enqueue", Enqueue(items: rows.map(\.1)), as: [String: Int].self)
+                try await store.acknowledge(rows.map(\.0))
+                failures = 0
+            } catch {
+                failures += 1
+                if failures == 1 { logger.warning("notifier unreachable; outbox waits", ["error": String(describing: error)]) }
+                await sleep(seconds: backoff.delay(attempt: failures))
+            }
+        }
+    }
+
+    private func sleep(seconds: Double) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = self.wakeState.withLock { state -> Bool in
+                        if state.requested || state.stopping {
+                            state.requested = false
+                            return true
+                        }
+                        state.continuation = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            await group.next()
+            let pending = self.wakeState.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.requested = false
+                defer { state.continuation = nil }
+                return state.continuation
+            }
+            pending?.resume()
+            group.cancelAll()
+        }
+    }
+}

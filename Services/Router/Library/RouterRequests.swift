@@ -1,0 +1,46 @@
+import Foundation
+import SwitchboardDomain
+
+struct ContactRequest: Codable, Sendable {
+    var location: String
+    var contact: String
+    var at: Date?
+    enum CodingKeys: String, CodingKey { case location, contact, at }
+}
+
+struct TagRequest: Codable, Sendable {
+    var location: String
+    var contact: String
+    var tags: [String]
+    var at: Date?
+    enum CodingKeys: String, CodingKey { case location, contact, tags, at }
+}
+
+struct AssignRequest: Codable, Sendable {
+    var location: String
+    var contact: String
+    var user: String
+    var at: Date?
+    enum CodingKeys: String, CodingKey { case location, contact, user, at }
+}
+
+struct DrainRequest: Codable, Sendable {
+    var location: String
+    var user: String
+    var at: Date?
+    enum CodingKeys: String, CodingKey { case location, user, at }
+}
+
+struct LocationOnly: Codable, Sendable {
+    var location: String
+    enum CodingKeys: String, CodingKey { case location }
+}
+
+/// The answer to `router.route` and the other deciding ops: who owns the contact now and why.
+public struct RouteAnswer: Codable, Sendable, Equatable {
+    public var contact: String
+    public var owner: String?
+    public var reason: String
+    public var user: String?
+    enum CodingKeys: String, CodingKey { case contact, owner, reason, user }
+}

@@ -1,0 +1,291 @@
+import Foundation
+import Synchronization
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// `switchboard-router`: the assignment engine with its storage and hand-offs (DESIGN.md).
+///
+/// Events of one location are decided one at a time (an ``AsyncLock`` per location): the reads
+/// a decision makes cannot change before its transaction commits. `router.route` is idempotent
+/// on platform + provider message id.
+public final class RouterService: Sendable {
+    private let store: RouterStore
+    private let directory: LineClient
+    private let outbox: OutboxForwarder
+    private let logger: Logger
+    private let metrics: MetricsRegistry
+    private let configs = Mutex<[String: LocationConfig]>([:])
+    private let locks = Mutex<[String: AsyncLock]>([:])
+
+    public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
+        store = try RouterStore(path: databasePath)
+        self.directory = directory
+        outbox = OutboxForwarder(store: store, notifier: notifier, logger: logger)
+        self.logger = logger
+        self.metrics = metrics
+        let loaded = try await store.configs()
+        configs.withLock { configs in
+            for config in loaded { configs[config.location.id] = config }
+        }
+    }
+
+    public func start() { outbox.start() }
+
+    public func stop() async {
+        await outbox.stop()
+        store.close()
+    }
+
+    // MARK: Ops
+
+    public func register(on server: LineServer) {
+        server.register("router.put_config") { [self] (request: PutConfigRequest, _) in try await putConfig(request.config) }
+        server.register("router.get_config") { [self] (request: LocationOnly, _) in
+            guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
+            return ["config": config]
+        }
+        server.register("router.route") { [self] (message: InboundMessage, _) in try await route(message) }
+        server.register("router.reply") { [self] (reply: ReplyEvent, _) in
+            guard let config = location(platform: reply.platform, address: reply.account) else {
+                throw WireError.notFound("no account for \(reply.platform):\(reply.account)")
+            }
+            return ["recorded": try await store.recordReply(location: config.location.id, contact: reply.contact, at: reply.at)]
+        }
+        server.register("router.tag") { [self] (request: TagRequest, _) in
+            try await withContact(request.location, request.contact, event: "tag") { engine, contact, at in
+                let (updated, decision) = try await engine.tagged(request.tags, contact: contact, at: at)
+                return (updated, decision, decision == nil && updated.tags != contact.tags)
+            }
+        }
+        server.register("router.assign") { [self] (request: AssignRequest, _) in
+            try await withContact(request.location, request.contact, event: "assign") { engine, contact, at in
+                (contact, try await engine.assign(contact, to: request.user, at: at), false)
+            }
+        }
+        server.register("router.release") { [self] (request: ContactRequest, _) in
+            try await withContact(request.location, request.contact, event: "release") { _, contact, _ in
+                var updated = contact
+                updated.manual = false
+                return (updated, nil, false)
+            }
+        }
+        server.register("router.unassign") { [self] (request: ContactRequest, _) in
+            try await withContact(request.location, request.contact, event: "unassign") { _, contact, _ in
+                var updated = contact
+                updated.owner = nil
+                updated.ownerAccount = nil
+                updated.threads = [:]
+                updated.manual = false
+                return (updated, nil, true)
+            }
+        }
+        server.register("router.resolve") { [self] (request: ContactRequest, _) in
+            try await withContact(request.location, request.contact, event: "resolve") { _, contact, _ in
+                var updated = contact
+                updated.open = false
+                return (updated, nil, false)
+            }
+        }
+        server.register("router.drain") { [self] (request: DrainRequest, _) in try await drain(request) }
+        server.register("router.contact") { [self] (request: ContactRequest, _) in
+            let address = ContactAddress.normalize(request.contact)
+            guard let contact = try await store.contact(location: request.location, address: address) else { throw WireError.notFound("no contact \(address)") }
+            return ContactResponse(contact: contact, history: try await store.history(location: request.location, contact: address))
+        }
+        server.register("router.explain") { [self] (request: ContactRequest, _) in
+            let address = ContactAddress.normalize(request.contact)
+            guard let latest = try await store.history(location: request.location, contact: address).last else {
+                throw WireError.notFound("no decision for \(address)")
+            }
+            return ExplainResponse(decision: latest, sentences: Self.explain(latest))
+        }
+        server.register("router.loads") { [self] (request: LocationOnly, _) in
+            let separate = configs.withLock { $0[request.location]?.location.multiTouch == .separate }
+            return ["loads": try await store.allLoads(location: request.location, threads: separate)]
+        }
+        server.register("router.pending") { [self] (_: EmptyBody, _) in
+            ["outbox": try await store.outboxCount()]
+        }
+    }
+
+    // MARK: Configuration
+
+    private func putConfig(_ config: LocationConfig) async throws -> [String: Int] {
+        do {
+            _ = try RoutingEngine(config: config, world: ServiceRoutingWorld(directory: directory, store: store))
+        } catch {
+            throw WireError.badRequest("config: \(error)")
+        }
+        var seen = Set<String>()
+        for (index, account) in config.accounts.enumerated() {
+            guard ["whatsapp", "imessage", "twilio"].contains(account.platform) else {
+                throw WireError.badRequest("config.accounts[\(index)].platform: unknown platform \"\(account.platform)\"")
+            }
+            guard seen.insert(account.id).inserted else { throw WireError.badRequest("config.accounts[\(index)].id: duplicate id \(account.id)") }
+        }
+        let document = String(decoding: try WireJSON.prettyEncoder.encode(config), as: UTF8.self)
+        let (version, changed) = try await store.putConfig(config, document: document, now: Date())
+        configs.withLock { $0[config.location.id] = config }
+        if changed { logger.info("configuration applied", ["location": config.location.id, "version": version]) }
+        return ["version": version, "changed": changed ? 1 : 0]
+    }
+
+    private func location(platform: String, address: String) -> LocationConfig? {
+        configs.withLock { configs in configs.values.first { $0.account(platform: platform, address: address) != nil } }
+    }
+
+    private func lock(_ location: String) -> AsyncLock {
+        locks.withLock { locks in
+            if let lock = locks[location] { return lock }
+            let lock = AsyncLock()
+            locks[location] = lock
+            return lock
+        }
+    }
+
+    private func engine(_ config: LocationConfig) throws -> RoutingEngine {
+        try RoutingEngine(config: config, world: ServiceRoutingWorld(directory: directory, store: store))
+    }
+
+    // MARK: Inbound
+
+    private func route(_ message: InboundMessage) async throws -> RouteAnswer {
+        let started = DispatchTime.now()
+        if let answer = try await store.processedAnswer(platform: message.platform, messageID: message.messageId) {
+            return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
+        }
+        var normalized = message
+        normalized.contact = ContactAddress.normalize(message.contact)
+        normalized.account = ContactAddress.normalize(message.account)
+        let message = normalized
+        guard let config = location(platform: message.platform, address: message.account),
+              let account = config.account(platform: message.platform, address: message.account)
+        else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
+        let answer = try await lock(config.location.id).withLock { () async throws -> RouteAnswer in
+            if let answer = try await store.processedAnswer(platform: message.platform, messageID: message.messageId) {
+                return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
+            }
+            let existing = try await store.contact(location: config.location.id, address: message.contact)
+            let decision = try await engine(config).inbound(message, account: account, contact: existing)
+            let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
+            let key = "\(message.platform):\(message.messageId)"
+            let committed = try await store.commit(RouterStore.Commit(
+                location: config.location.id, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
+                messageID: message.messageId, at: message.at, answer: String(decoding: try WireJSON.encode(answer), as: UTF8.self),
+                items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at, sequence: sequence) }))
+            if committed { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
+            return answer
+        }
+        outbox.wake()
+        metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+        return answer
+    }
+
+    /// Runs a contact event under the location's lock and commits what it returns.
+    private func withContact(
+        _ locationID: String, _ rawAddress: String, event: String,
+        _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) async throws -> (ContactState, Decision?, Bool)
+    ) async throws -> RouteAnswer {
+        guard let config = configs.withLock({ $0[locationID] }) else { throw WireError.notFound("no configuration for \(locationID)") }
+        let address = ContactAddress.normalize(rawAddress)
+        let at = Date()
+        let answer = try await lock(locationID).withLock { () async throws -> RouteAnswer in
+            guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
+            let (updated, decision, crmChanged) = try await body(try engine(config), contact, at)
+            let final = decision?.contact ?? updated
+            let key = "\(event)-\(UUID().uuidString)"
+            let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
+            _ = try await store.commit(RouterStore.Commit(
+                location: locationID, event: event, decision: decision, contact: final, platform: nil, messageID: nil, at: at, answer: "",
+                items: { sequence in
+                    var items = decision.map { Self.items(key: key, decision: $0, contact: final, config: config, account: account, at: at, sequence: sequence) } ?? []
+                    if decision == nil, crmChanged { items.append(Self.crm(key: key, contact: final, config: config, sequence: sequence)) }
+                    return items
+                }))
+            if let decision { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
+            return RouteAnswer(contact: address, owner: final.owner, reason: decision?.reason ?? event, user: decision?.user)
+        }
+        outbox.wake()
+        return answer
+    }
+
+    private func drain(_ request: DrainRequest) async throws -> [String: Int] {
+        guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
+        let at = request.at ?? Date()
+        let count = try await lock(request.location).withLock { () async throws -> Int in
+            let owned = try await store.contacts(location: request.location, ownedBy: request.user)
+            let engine = try engine(config)
+            for (contact, _) in owned {
+                let decision = try await engine.drain(contact, user: request.user, at: at)
+                let key = "drain-\(UUID().uuidString)"
+                let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
+                _ = try await store.commit(RouterStore.Commit(
+                    location: request.location, event: "drain", decision: decision, contact: decision.contact, platform: nil, messageID: nil, at: at,
+                    answer: "", items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: at, sequence: sequence) }))
+            }
+            return owned.count
+        }
+        outbox.wake()
+        return ["decided": count]
+    }
+
+    // MARK: Effects
+
+    static func items(key: String, decision: Decision, contact: ContactState, config: LocationConfig, account: Account?, at: Date, sequence: Int) -> [OutboxItem] {
+        var items = decision.notifications.enumerated().map { index, effect in
+            OutboxItem(id: "\(key):\(index)", notification: UserNotification(
+                recipient: effect.user, recipientName: effect.name, channels: effect.channels, kind: effect.kind, location: config.location.id,
+                contact: contact.address, contactName: contact.name, account: account?.address ?? "", accountName: account?.name,
+                platform: account?.platform, at: at, summary: summary(effect, contact: contact, account: account)))
+        }
+        if decision.crmChanged { items.append(crm(key: key, contact: contact, config: config, sequence: sequence)) }
+        return items
+    }
+
+    static func crm(key: String, contact: ContactState, config: LocationConfig, sequence: Int) -> OutboxItem {
+        OutboxItem(id: "\(key):crm", crm: CRMUpdate(
+            location: config.location.id, contact: contact.address, contactName: contact.name, assignedTo: contact.owner, tags: contact.tags, sequence: sequence))
+    }
+
+    static func summary(_ effect: NotificationEffect, contact: ContactState, account: Account?) -> String {
+        let who = contact.name.map { "\($0) (\(contact.address))" } ?? contact.address
+        let via = account?.name ?? "an account"
+        switch effect.kind {
+        case "assigned": return "\(who) was assigned to \(effect.name ?? effect.user) via \(via)"
+        case "message": return "New message from \(who) on \(via)"
+        case "coverage": return "Cover for \(who) on \(via)"
+        case "queued": return "\(who) is waiting in the queue (\(via))"
+        default: return "\(who) on \(via) needs a manual assignment"
+        }
+    }
+
+    static func explain(_ row: RouterStore.HistoryRow) -> [String] {
+        var lines = [row.trace.event + "."]
+        lines += row.trace.sentences
+        if let user = row.user {
+            lines.append("Decision: \(user), because \(row.reason.replacingOccurrences(of: "_", with: " "))\(row.rule.map { " (rule \($0))" } ?? "")\(row.tag.map { " (tag \($0))" } ?? "").")
+        } else {
+            lines.append("Decision: no one, because \(row.reason.replacingOccurrences(of: "_", with: " ")).")
+        }
+        return lines
+    }
+}
+
+struct PutConfigRequest: Decodable, Sendable {
+    var config: LocationConfig
+    enum CodingKeys: String, CodingKey { case config }
+}
+
+struct ContactResponse: Codable, Sendable {
+    var contact: ContactState
+    var history: [RouterStore.HistoryRow]
+    enum CodingKeys: String, CodingKey { case contact, history }
+}
+
+struct ExplainResponse: Codable, Sendable {
+    var decision: RouterStore.HistoryRow
+    var sentences: [String]
+    enum CodingKeys: String, CodingKey { case decision, sentences }
+}

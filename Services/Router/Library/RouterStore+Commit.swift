@@ -1,0 +1,93 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardStore
+
+extension RouterStore {
+    /// Everything one event writes, in one transaction (`ROUTING.md` step 8).
+    struct Commit: Sendable {
+        var location: String
+        var event: String
+        var decision: Decision?
+        /// The contact state to store when there is no decision (tags, release, resolve …).
+        var contact: ContactState
+        var platform: String?
+        var messageID: String?
+        var at: Date
+        var answer: String
+        /// The outbox items, given the decision's history sequence (CRM ordering).
+        var items: @Sendable (Int) -> [OutboxItem]
+    }
+
+    /// Commits `commit`; returns false when its message id was already processed (nothing written).
+    func commit(_ commit: Commit) async throws -> Bool {
+        let contactJSON = String(decoding: try WireJSON.encode(commit.decision?.contact ?? commit.contact), as: UTF8.self)
+        let trace = try commit.decision.map { String(decoding: try WireJSON.encode($0.trace), as: UTF8.self) }
+        let rotations = try (commit.decision?.rotations ?? [:]).map { ($0.key, String(decoding: try WireJSON.encode($0.value), as: UTF8.self)) }
+        return try await store.write { database in
+            if let platform = commit.platform, let id = commit.messageID,
+               try database.first("SELECT 1 FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(id)], { _ in true }) != nil {
+                return false
+            }
+            let contact = commit.decision?.contact ?? commit.contact
+            let assignedAt: SQLValue = (commit.decision?.assigned.isEmpty == false) ? .real(commit.at.timeIntervalSince1970) : .null
+            try database.run(
+                """
+                INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(location, address) DO UPDATE SET state = excluded.state, owner = excluded.owner, open = excluded.open,
+                    manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at)
+                """,
+                [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt])
+            try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
+            for (account, assignee) in contact.threads {
+                try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(commit.location), .text(contact.address), .text(account), .text(assignee), .bool(contact.open)])
+            }
+            var sequence = 0
+            if let decision = commit.decision, let trace {
+                try database.run(
+                    """
+                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
+                     .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
+                     .real(commit.at.timeIntervalSince1970), .text(trace)])
+                sequence = Int(database.lastInsertRowID)
+                for (key, state) in rotations {
+                    try database.run(
+                        "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
+                        [.text(commit.location), .text(key), .text(state)])
+                }
+                for user in decision.assigned {
+                    try database.run(
+                        "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
+                        [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
+                }
+            } else {
+                sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
+            }
+            for item in commit.items(sequence) {
+                try database.run("INSERT OR IGNORE INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
+                                 [.text(item.id), .text(String(decoding: try WireJSON.encode(item), as: UTF8.self)), .real(commit.at.timeIntervalSince1970)])
+            }
+            if let platform = commit.platform, let id = commit.messageID {
+                try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])
+            }
+            return true
+        }
+    }
+
+    /// The first reply after an assignment fixes that assignment's first-response time.
+    func recordReply(location: String, contact: String, at: Date) async throws -> Bool {
+        try await store.write { database in
+            try database.run(
+                """
+                UPDATE decisions SET first_response_at = ? WHERE seq = (
+                    SELECT seq FROM decisions WHERE location = ? AND contact = ? AND user IS NOT NULL ORDER BY seq DESC LIMIT 1)
+                  AND first_response_at IS NULL AND at <= ?
+                """, [.real(at.timeIntervalSince1970), .text(location), .text(contact), .real(at.timeIntervalSince1970)])
+            return database.changes > 0
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardStore
+
+/// The router's SQLite file: configurations, contacts, threads, decisions (the assignment
+/// history with traces), rotation and recency, processed message ids, and the outbox.
+final class RouterStore: Sendable {
+    static let migrations = [
+        Migration("router tables", sql: """
+            CREATE TABLE configs (location TEXT PRIMARY KEY, version INTEGER NOT NULL, document TEXT NOT NULL, updated_at REAL NOT NULL) STRICT;
+            CREATE TABLE accounts (platform TEXT NOT NULL, address TEXT NOT NULL, location TEXT NOT NULL, account_id TEXT NOT NULL,
+                PRIMARY KEY (platform, address)) STRICT;
+            CREATE TABLE contacts (location TEXT NOT NULL, address TEXT NOT NULL, state TEXT NOT NULL, owner TEXT, open INTEGER NOT NULL,
+                manual INTEGER NOT NULL, assigned_at REAL, PRIMARY KEY (location, address)) STRICT;
+            CREATE INDEX contacts_owner ON contacts (location, owner, open);
+            CREATE TABLE threads (location TEXT NOT NULL, address TEXT NOT NULL, account TEXT NOT NULL, assignee TEXT NOT NULL, open INTEGER NOT NULL,
+                PRIMARY KEY (location, address, account)) STRICT;
+            CREATE INDEX threads_assignee ON threads (location, assignee, open);
+            CREATE TABLE decisions (seq INTEGER PRIMARY KEY AUTOINCREMENT, location TEXT NOT NULL, contact TEXT NOT NULL, account TEXT,
+                event TEXT NOT NULL, user TEXT, reason TEXT NOT NULL, rule TEXT, tag TEXT, strategy TEXT, message_id TEXT, at REAL NOT NULL,
+                trace TEXT NOT NULL, first_response_at REAL) STRICT;
+            CREATE INDEX decisions_contact ON decisions (location, contact, seq);
+            CREATE TABLE processed (platform TEXT NOT NULL, message_id TEXT NOT NULL, answer TEXT NOT NULL, PRIMARY KEY (platform, message_id)) STRICT;
+            CREATE TABLE rotations (location TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, PRIMARY KEY (location, key)) STRICT;
+            CREATE TABLE recency (location TEXT NOT NULL, user TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (location, user)) STRICT;
+            CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, item TEXT NOT NULL, created_at REAL NOT NULL) STRICT;
+            """),
+    ]
+
+    let store: Store
+
+    init(path: String) throws {
+        store = try Store(path: path, durability: .normal, migrations: Self.migrations)
+    }
+
+    // MARK: Configuration
+
+    func configs() async throws -> [LocationConfig] {
+        try await store.read { database in
+            try database.rows("SELECT document FROM configs ORDER BY location") { try WireJSON.decode(LocationConfig.self, from: Array($0.string(0).utf8)) }
+        }
+    }
+
+    /// Stores a configuration (atomically with its account index); returns its version and
+    /// whether it changed.
+    func putConfig(_ config: LocationConfig, document: String, now: Date) async throws -> (Int, Bool) {
+        try await store.write { database in
+            let current = try database.first("SELECT version, document FROM configs WHERE location = ?", [.text(config.location.id)]) { ($0.int(0), $0.string(1)) }
+            if let current, current.1 == document { return (current.0, false) }
+            for account in config.accounts {
+                let owner = try database.first("SELECT location FROM accounts WHERE platform = ? AND address = ?", [.text(account.platform), .text(account.address)]) { $0.string(0) }
+                if let owner, owner != config.location.id {
+                    throw WireError.conflict("account \(account.platform):\(account.address) already belongs to location \(owner)")
+                }
+            }
+            let version = (current?.0 ?? 0) + 1
+            try database.run(
+                "INSERT INTO configs (location, version, document, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(location) DO UPDATE SET version = excluded.version, document = excluded.document, updated_at = excluded.updated_at",
+                [.text(config.location.id), .integer(version), .text(document), .real(now.timeIntervalSince1970)])
+            try database.run("DELETE FROM accounts WHERE location = ?", [.text(config.location.id)])
+            for account in config.accounts {
+                try database.run("INSERT INTO accounts (platform, address, location, account_id) VALUES (?, ?, ?, ?)",
+                                 [.text(account.platform), .text(account.address), .text(config.location.id), .text(account.id)])
+            }
+            return (version, true)
+        }
+    }
+
+    // MARK: Reads for decisions
+
+    func processedAnswer(platform: String, messageID: String) async throws -> String? {
+        try await store.read { database in
+            try database.first("SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(messageID)]) { $0.string(0) }
+        }
+    }
+
+    func contact(location: String, address: String) async throws -> ContactState? {
+        try await store.read { database in
+            try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
+                try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
+            }
+        }
+    }
+
+    func contacts(location: String, ownedBy user: String) async throws -> [(ContactState, Double)] {
+        try await store.read { database in
+            try database.rows(
+                """
+                SELECT c.state, COALESCE(c.assigned_at, 0) FROM contacts c
+                WHERE c.location = ?1 AND c.open = 1 AND c.manual = 0
+                  AND (c.owner = ?2 OR EXISTS (SELECT 1 FROM threads t WHERE t.location = c.location AND t.address = c.address AND t.assignee = ?2))
+                ORDER BY c.assigned_at
+                """, [.text(location), .text(user)]
+            ) { (try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8)), $0.double(1)) }
+        }
+    }
+
+    func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
+        try await store.read { database in
+            var loads: [String: Int] = [:]
+            for user in users {
+                let sql = threads
+                    ? "SELECT COUNT(*) FROM threads WHERE location = ? AND assignee = ? AND open = 1"
+                    : "SELECT COUNT(*) FROM contacts WHERE location = ? AND owner = ? AND open = 1"
+                loads[user] = try database.first(sql, [.text(location), .text(user)]) { $0.int(0) } ?? 0
+            }
+            return loads
+        }
+    }
+
+    func allLoads(location: String, threads: Bool) async throws -> [String: Int] {
+        try await store.read { database in
+            var loads: [String: Int] = [:]
+            let sql = threads
+                ? "SELECT assignee, COUNT(*) FROM threads WHERE location = ? AND open = 1 GROUP BY assignee"
+                : "SELECT owner, COUNT(*) FROM contacts WHERE location = ? AND open = 1 AND owner IS NOT NULL GROUP BY owner"
+            try database.query(sql, [.text(location)]) { loads[$0.string(0)] = $0.int(1) }
+            return loads
+        }
+    }
+
+    func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
+        try await store.read { database in
+            var result: [String: Date] = [:]
+            for user in users {
+                if let at = try database.first("SELECT at FROM recency WHERE location = ? AND user = ?", [.text(location), .text(user)], { $0.double(0) }) {
+                    result[user] = Date(timeIntervalSince1970: at)
+                }
+            }
+            return result
+        }
+    }
+
+    func rotation(location: String, key: String) async throws -> RotationState {
+        try await store.read { database in
+            try database.first("SELECT state FROM rotations WHERE location = ? AND key = ?", [.text(location), .text(key)]) {
+                try WireJSON.decode(RotationState.self, from: Array($0.string(0).utf8))
+            } ?? RotationState()
+        }
+    }
+
+    struct HistoryRow: Codable, Sendable {
+        var seq: Int
+        var event: String
+        var account: String?
+        var user: String?
+        var reason: String
+        var rule: String?
+        var tag: String?
+        var strategy: String?
+        var messageId: String?
+        var at: Date
+        var firstResponseAt: Date?
+        var trace: DecisionTrace
+        enum CodingKeys: String, CodingKey { case seq, event, account, user, reason, rule, tag, strategy, messageId, at, firstResponseAt, trace }
+    }
+
+    func history(location: String, contact: String) async throws -> [HistoryRow] {
+        try await store.read { database in
+            try database.rows(
+                "SELECT seq, event, account, user, reason, rule, tag, strategy, message_id, at, first_response_at, trace FROM decisions WHERE location = ? AND contact = ? ORDER BY seq",
+                [.text(location), .text(contact)]
+            ) { row in
+                HistoryRow(
+                    seq: row.int(0), event: row.string(1), account: row.optionalString(2), user: row.optionalString(3), reason: row.string(4),
+                    rule: row.optionalString(5), tag: row.optionalString(6), strategy: row.optionalString(7), messageId: row.optionalString(8),
+                    at: Date(timeIntervalSince1970: row.double(9)), firstResponseAt: row.optionalDouble(10).map { Date(timeIntervalSince1970: $0) },
+                    trace: try WireJSON.decode(DecisionTrace.self, from: Array(row.string(11).utf8)))
+            }
+        }
+    }
+
+    // MARK: Outbox
+
+    func outbox(limit: Int) async throws -> [(String, OutboxItem)] {
+        try await store.read { database in
+            try database.rows("SELECT id, item FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]) {
+                ($0.string(0), try WireJSON.decode(OutboxItem.self, from: Array($0.string(1).utf8)))
+            }
+        }
+    }
+
+    func acknowledge(_ ids: [String]) async throws {
+        try await store.write { database in
+            for id in ids { try database.run("DELETE FROM outbox WHERE id = ?", [.text(id)]) }
+        }
+    }
+
+    func outboxCount() async throws -> Int {
+        try await store.read { try $0.first("SELECT COUNT(*) FROM outbox") { $0.int(0) } ?? 0 }
+    }
+
+    func close() { store.close() }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+import SwitchboardTestSupport
+
+/// The real router with the real directory binary and a notifier stand-in that records enqueues.
+@Suite(.serialized) struct RouterServiceTests {
+    final class FakeNotifier: Sendable {
+        let server: LineServer
+        let items = Recorder<OutboxItem>()
+
+        init() throws {
+            server = LineServer(service: "notifier", options: LineServerOptions(), logger: Logger(service: "fake-notifier", minimumLevel: .error), metrics: MetricsRegistry())
+            struct Enqueue: Decodable, Sendable {
+                var items: [OutboxItem]
+                enum CodingKeys: String, CodingKey { case items }
+            }
+            server.register("notifier.enqueue") { [items] (request: Enqueue, _) in
+                for item in request.items { items.append(item) }
+                return ["accepted": request.items.count]
+            }
+            _ = try server.start()
+        }
+
+        var notifications: [UserNotification] { items.values.compactMap(\.notification) }
+    }
+
+    struct Mesh {
+        let directory: ChildProcess
+        let router: ChildProcess
+        let routerClient: LineClient
+        let directoryClient: LineClient
+        let notifier: FakeNotifier
+    }
+
+    static func start(_ folder: TemporaryDirectory, scenario: String, notifier: FakeNotifier? = nil) async throws -> Mesh {
+        let directory = try ChildProcess("switchboard-directory", ["--listen", "127.0.0.1:0", "--database", folder.file("directory.sqlite")])
+        let directoryPort = try directory.listeningPort()
+        let notifier = try notifier ?? FakeNotifier()
+        let router = try ChildProcess("switchboard-router", [
+            "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
+            "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifier.server.port)",
+        ])
+        let routerClient = LineClient(host: "127.0.0.1", port: try router.listeningPort())
+        let directoryClient = LineClient(host: "127.0.0.1", port: directoryPort)
+        let document = try JSONSerialization.jsonObject(with: try SharedFiles.data("scenarios/\(scenario)")) as! [String: Any]
+        let config = try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: document["config"]!)))
+        let location = config["location"]!
+        _ = try await directoryClient.call("directory.put_users", JSONValue.object([
+            "location": location["id"]!, "timezone": location["timezone"]!, "users": config["users"] ?? .array([]),
+        ]), as: JSONValue.self)
+        _ = try await directoryClient.call("directory.put_teams", JSONValue.object(["location": location["id"]!, "teams": config["teams"] ?? .array([])]), as: JSONValue.self)
+        _ = try await routerClient.call("router.put_config", JSONValue.object(["config": config]), as: JSONValue.self)
+        return Mesh(directory: directory, router: router, routerClient: routerClient, directoryClient: directoryClient, notifier: notifier)
+    }
+
+    static func message(_ from: String, to: String, platform: String = "whatsapp", id: String = UUID().uuidString, at: String) -> InboundMessage {
+        InboundMessage(provider: platform, messageId: id, platform: platform, account: to, contact: from, text: "hello", at: RFC3339.parse(at)!)
+    }
+
+    struct Answer: Decodable, Equatable { var owner: String?; var reason: String }
+
+    @Test func roundRobinDecisionsFollowTheDirectoryAndRepeatsChangeNothing() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json")
+        var owners: [String?] = []
+        for index in 1...4 {
+            let answer = try await mesh.routerClient.call("router.route", Self.message("+1555222000\(index)", to: "+15550020001", id: "m\(index)", at: "2026-11-30T15:0\(index):00Z"), as: Answer.self)
+            owners.append(answer.owner)
+        }
+        #expect(owners == ["u_a", "u_b", "u_c", "u_a"])
+        _ = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": .string("u_b"), "set": .object(["away": .bool(true)])]), as: JSONValue.self)
+        let skipped = try await mesh.routerClient.call("router.route", Self.message("+15552220005", to: "+15550020001", id: "m5", at: "2026-11-30T15:10:00Z"), as: Answer.self)
+        #expect(skipped == Answer(owner: "u_c", reason: "account"))
+        let repeated = try await mesh.routerClient.call("router.route", Self.message("+15552220005", to: "+15550020001", id: "m5", at: "2026-11-30T15:10:00Z"), as: Answer.self)
+        #expect(repeated == skipped)
+        struct Loads: Decodable { var loads: [String: Int] }
+        #expect(try await mesh.routerClient.call("router.loads", ["location": "loc_s02"], as: Loads.self).loads == ["u_a": 2, "u_b": 1, "u_c": 2])
+        struct Explained: Decodable { var sentences: [String] }
+        let explained = try await mesh.routerClient.call("router.explain", ["location": "loc_s02", "contact": "+15552220005"], as: Explained.self)
+        #expect(explained.sentences.contains("  u_b: away"))
+        #expect(explained.sentences.last == "Decision: u_c, because account.")
+        let deadline = Date().addingTimeInterval(10)
+        while mesh.notifier.notifications.count < 5, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_b", "u_c", "u_a", "u_c"])
+        #expect(Set(mesh.notifier.items.values.map(\.id)).count == mesh.notifier.items.values.count)
+    }
+
+    @Test func unknownAccountsAreNotFoundAndAnUnreachableDirectoryIsRetryable() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await Self.start(folder, scenario: "01-account-assignment.json")
+        await #expect(throws: WireError.notFound("no account for whatsapp:+15559999999")) {
+            _ = try await mesh.routerClient.call("router.route", Self.message("+15551110009", to: "+15559999999", at: "2026-11-30T15:00:00Z"), as: Answer.self)
+        }
+        mesh.directory.signal(SIGKILL)
+        _ = try mesh.directory.waitForExit()
+        do {
+            _ = try await mesh.routerClient.call("router.route", Self.message("+15551110001", to: "+15550010001", id: "later", at: "2026-11-30T15:00:00Z"), as: Answer.self)
+            Issue.record("expected unavailable")
+        } catch let error as WireError {
+            #expect(error.code == .unavailable && error.retryable)
+        }
+        struct Contact: Decodable { var contact: JSONValue }
+        await #expect(throws: WireError.self) {
+            _ = try await mesh.routerClient.call("router.contact", ["location": "loc_s01", "contact": "+15551110001"], as: Contact.self)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func routerKilledMidStreamDecidesEveryMessageExactlyOnce() async throws {
+        let folder = TemporaryDirectory()
+        let notifier = try FakeNotifier()
+        var mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json", notifier: notifier)
+        let total = 200
+        var answered = 0
+        var kills = 0
+        while answered < total {
+            let message = Self.message("+1555300\(String(format: "%04d", answered))", to: "+15550020001", id: "k\(answered)", at: "2026-11-30T15:00:00Z")
+            do {
+                _ = try await mesh.routerClient.call("router.route", message, as: Answer.self, timeout: 5)
+                answered += 1
+                if answered % 70 == 0, kills < 2 {
+                    mesh.router.signal(SIGKILL)
+                    _ = try mesh.router.waitForExit()
+                    kills += 1
+                    let router = try ChildProcess("switchboard-router", [
+                        "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
+                        "--directory", "127.0.0.1:\(mesh.directoryClient.options.port)", "--notifier", "127.0.0.1:\(notifier.server.port)",
+                    ])
+                    mesh = Mesh(directory: mesh.directory, router: router, routerClient: LineClient(host: "127.0.0.1", port: try router.listeningPort()),
+                                directoryClient: mesh.directoryClient, notifier: notifier)
+                }
+            } catch let error as WireError where error.retryable {
+                continue
+            }
+        }
+        struct Loads: Decodable { var loads: [String: Int] }
+        let loads = try await mesh.routerClient.call("router.loads", ["location": "loc_s02"], as: Loads.self).loads
+        #expect(loads.values.reduce(0, +) == total)
+        let deadline = Date().addingTimeInterval(20)
+        while Set(notifier.notifications.map(\.contact)).count < total, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(Set(notifier.notifications.map(\.contact)).count == total)
+        #expect(kills == 2)
+    }
+}
