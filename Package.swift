@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "switchboard-notifier", targets: ["switchboard-notifier"]),
         .executable(name: "switchboard-adapters", targets: ["switchboard-adapters"]),
         .executable(name: "switchboard-router", targets: ["switchboard-router"]),
+        .executable(name: "switchboardctl", targets: ["switchboardctl"]),
     ],
     targets: [
         // System libraries.
@@ -78,6 +79,12 @@ let package = Package(
             path: "Services/Router/Executable", swiftSettings: strict),
 
         // Tools.
+        .target(
+            name: "SwitchboardCtl",
+            dependencies: ["SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
+                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRouter", "SwitchboardRuntime"],
+            path: "Services/Ctl/Library", swiftSettings: strict),
+        .executableTarget(name: "switchboardctl", dependencies: ["SwitchboardCtl"], path: "Services/Ctl/Executable", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",

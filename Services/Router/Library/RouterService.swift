@@ -54,25 +54,25 @@ public final class RouterService: Sendable {
             return ["recorded": try await store.recordReply(location: config.location.id, contact: reply.contact, at: reply.at)]
         }
         server.register("router.tag") { [self] (request: TagRequest, _) in
-            try await withContact(request.location, request.contact, event: "tag") { engine, contact, at in
+            try await withContact(request.location, request.contact, at: request.at, event: "tag") { engine, contact, at in
                 let (updated, decision) = try await engine.tagged(request.tags, contact: contact, at: at)
                 return (updated, decision, decision == nil && updated.tags != contact.tags)
             }
         }
         server.register("router.assign") { [self] (request: AssignRequest, _) in
-            try await withContact(request.location, request.contact, event: "assign") { engine, contact, at in
+            try await withContact(request.location, request.contact, at: request.at, event: "assign") { engine, contact, at in
                 (contact, try await engine.assign(contact, to: request.user, at: at), false)
             }
         }
         server.register("router.release") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, event: "release") { _, contact, _ in
+            try await withContact(request.location, request.contact, at: request.at, event: "release") { _, contact, _ in
                 var updated = contact
                 updated.manual = false
                 return (updated, nil, false)
             }
         }
         server.register("router.unassign") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, event: "unassign") { _, contact, _ in
+            try await withContact(request.location, request.contact, at: request.at, event: "unassign") { _, contact, _ in
                 var updated = contact
                 updated.owner = nil
                 updated.ownerAccount = nil
@@ -82,7 +82,7 @@ public final class RouterService: Sendable {
             }
         }
         server.register("router.resolve") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, event: "resolve") { _, contact, _ in
+            try await withContact(request.location, request.contact, at: request.at, event: "resolve") { _, contact, _ in
                 var updated = contact
                 updated.open = false
                 return (updated, nil, false)
@@ -185,12 +185,12 @@ public final class RouterService: Sendable {
 
     /// Runs a contact event under the location's lock and commits what it returns.
     private func withContact(
-        _ locationID: String, _ rawAddress: String, event: String,
+        _ locationID: String, _ rawAddress: String, at requested: Date?, event: String,
         _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) async throws -> (ContactState, Decision?, Bool)
     ) async throws -> RouteAnswer {
         guard let config = configs.withLock({ $0[locationID] }) else { throw WireError.notFound("no configuration for \(locationID)") }
         let address = ContactAddress.normalize(rawAddress)
-        let at = Date()
+        let at = requested ?? Date()
         let answer = try await lock(locationID).withLock { () async throws -> RouteAnswer in
             guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
             let (updated, decision, crmChanged) = try await body(try engine(config), contact, at)

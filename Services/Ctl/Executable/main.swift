@@ -1,0 +1,4 @@
+import Foundation
+import SwitchboardCtl
+
+exit(await CtlCommand.main(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,199 @@
+import Foundation
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardNet
+import SwitchboardRuntime
+
+/// `switchboardctl`: the operator's command line.
+public enum CtlCommand {
+    static let usage = """
+        usage: switchboardctl COMMAND [ARGS] [--location L] [--json] [--router H:P] [--directory H:P] [--notifier H:P] [--adapters H:P]
+
+        Configuration:   lint -f FILE | apply -f FILE
+        Contacts:        get contact CONTACT | get loads | get config | explain CONTACT
+                         assign CONTACT USER | release CONTACT | unassign CONTACT | resolve CONTACT
+                         tag CONTACT TAG… | drain USER
+        Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
+        Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
+        Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR]
+
+        Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
+        """
+
+    /// Parsed arguments: positional words and `--flag value` options.
+    struct Arguments {
+        var words: [String] = []
+        var options: [String: String] = [:]
+        var flags: Set<String> = []
+
+        init(_ arguments: [String]) throws {
+            var index = 0
+            let booleans: Set<String> = ["json", "verbose", "help"]
+            while index < arguments.count {
+                let argument = arguments[index]
+                if argument == "-f" || argument.hasPrefix("--") {
+                    let name = argument == "-f" ? "file" : String(argument.dropFirst(2))
+                    if booleans.contains(name) {
+                        flags.insert(name)
+                    } else {
+                        index += 1
+                        guard index < arguments.count else { throw CtlError("\(argument) needs a value") }
+                        options[name] = arguments[index]
+                    }
+                } else {
+                    words.append(argument)
+                }
+                index += 1
+            }
+        }
+    }
+
+    public static func main(_ raw: [String]) async -> Int32 {
+        let arguments: Arguments
+        do {
+            arguments = try Arguments(raw)
+        } catch {
+            FileHandle.standardError.write(Data("switchboardctl: \(error)\n\(usage)\n".utf8))
+            return 64
+        }
+        if arguments.flags.contains("help") || arguments.words.isEmpty {
+            print(usage)
+            return arguments.words.isEmpty && !arguments.flags.contains("help") ? 64 : 0
+        }
+        do {
+            return try await dispatch(arguments)
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("switchboardctl: \(error.description)\n\(usage)\n".utf8))
+            return 64
+        } catch {
+            FileHandle.standardError.write(Data("switchboardctl: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static func client(_ arguments: Arguments, _ service: String, _ port: Int) -> LineClient {
+        let text = arguments.options[service] ?? ProcessInfo.processInfo.environment["SWITCHBOARD_\(service.uppercased())"] ?? "127.0.0.1:\(port)"
+        let parts = text.split(separator: ":")
+        return LineClient(host: parts.count == 2 ? String(parts[0]) : "127.0.0.1", port: UInt16(parts.last ?? "") ?? UInt16(port))
+    }
+
+    static func binaries(_ arguments: Arguments) -> URL {
+        if let directory = arguments.options["bin-dir"] { return URL(fileURLWithPath: directory) }
+        return URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    static func location(_ arguments: Arguments) throws -> String {
+        guard let location = arguments.options["location"] ?? ProcessInfo.processInfo.environment["SWITCHBOARD_LOCATION"] else {
+            throw UsageError("--location is required")
+        }
+        return location
+    }
+
+    static func word(_ arguments: Arguments, _ index: Int, _ name: String) throws -> String {
+        guard index < arguments.words.count else { throw UsageError("missing \(name)") }
+        return arguments.words[index]
+    }
+
+    static func printJSON(_ value: JSONValue) throws {
+        print(String(decoding: try WireJSON.prettyEncoder.encode(value), as: UTF8.self))
+    }
+
+    static func dispatch(_ arguments: Arguments) async throws -> Int32 {
+        let command = arguments.words[0]
+        switch command {
+        case "scenario":
+            guard arguments.words.count >= 3, arguments.words[1] == "run" else { throw UsageError("scenario run FILE…") }
+            let runner = ScenarioRunner(binaries: binaries(arguments), echoLogs: arguments.flags.contains("verbose"))
+            var passed = 0
+            var failed = 0
+            for file in arguments.words.dropFirst(2) {
+                do {
+                    let (name, failure) = try await runner.run(file: file)
+                    if let failure {
+                        print("FAIL \(name): \(failure)")
+                        failed += 1
+                    } else {
+                        print("PASS \(name)")
+                        passed += 1
+                    }
+                } catch {
+                    print("FAIL \(file): \(error)")
+                    failed += 1
+                }
+            }
+            print("\(passed) passed, \(failed) failed")
+            return failed == 0 ? 0 : 1
+        case "lint", "apply":
+            guard let file = arguments.options["file"] else { throw UsageError("\(command) -f FILE") }
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let (config, raw) = try ConfigApplier.load(bytes)
+            if command == "lint" {
+                print("\(file): valid configuration for \(config.location.id) (\(config.accounts.count) accounts, \(config.rules.count) rules)")
+                return 0
+            }
+            try await ConfigApplier.apply(config, raw: raw, directory: client(arguments, "directory", 7103), router: client(arguments, "router", 7102))
+            print("applied \(file) to \(config.location.id)")
+            return 0
+        case "get":
+            let what = try word(arguments, 1, "what to get (contact, loads, config)")
+            let router = client(arguments, "router", 7102)
+            switch what {
+            case "contact":
+                try printJSON(try await router.call("router.contact", ["location": try location(arguments), "contact": try word(arguments, 2, "CONTACT")], as: JSONValue.self))
+            case "loads":
+                try printJSON(try await router.call("router.loads", ["location": try location(arguments)], as: JSONValue.self))
+            case "config":
+                try printJSON(try await router.call("router.get_config", ["location": try location(arguments)], as: JSONValue.self))
+            default:
+                throw UsageError("unknown thing to get: \(what)")
+            }
+            return 0
+        case "explain":
+            struct Explained: Decodable { var sentences: [String] }
+            let router = client(arguments, "router", 7102)
+            let body = ["location": try location(arguments), "contact": try word(arguments, 1, "CONTACT")]
+            if arguments.flags.contains("json") {
+                try printJSON(try await router.call("router.explain", body, as: JSONValue.self))
+            } else {
+                for line in try await router.call("router.explain", body, as: Explained.self).sentences { print(line) }
+            }
+            return 0
+        case "assign", "release", "unassign", "resolve", "tag", "drain":
+            let router = client(arguments, "router", 7102)
+            var body: [String: JSONValue] = ["location": .string(try location(arguments))]
+            if command == "drain" {
+                body["user"] = .string(try word(arguments, 1, "USER"))
+            } else {
+                body["contact"] = .string(try word(arguments, 1, "CONTACT"))
+            }
+            if command == "assign" { body["user"] = .string(try word(arguments, 2, "USER")) }
+            if command == "tag" { body["tags"] = .array(arguments.words.dropFirst(2).map { .string($0) }) }
+            try printJSON(try await router.call("router.\(command)", JSONValue.object(body), as: JSONValue.self))
+            return 0
+        case "inbox":
+            var body: [String: JSONValue] = [:]
+            if let status = arguments.options["status"] { body["status"] = .string(status) }
+            try printJSON(try await client(arguments, "adapters", 7101).call("adapters.inbox", JSONValue.object(body), as: JSONValue.self))
+            return 0
+        case "deliveries":
+            let notifier = client(arguments, "notifier", 7104)
+            if arguments.words.count > 1, arguments.words[1] == "retry" {
+                try printJSON(try await notifier.call("notifier.retry", EmptyBody(), as: JSONValue.self))
+            } else {
+                var body: [String: JSONValue] = [:]
+                if let status = arguments.options["status"] { body["status"] = .string(status) }
+                try printJSON(try await notifier.call("notifier.list", JSONValue.object(body), as: JSONValue.self))
+            }
+            return 0
+        case "up":
+            return try await Launcher.run(arguments)
+        default:
+            throw UsageError("unknown command \(command)")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import SwitchboardCrypto
+import SwitchboardNet
+
+/// All four services started as child processes on free loopback ports, with generated
+/// secrets, in one state folder: the scenario runner's fresh mesh and the local launcher.
+public final class Mesh: Sendable {
+    /// Secrets generated for this mesh; handed to services in the environment.
+    public struct Secrets: Sendable {
+        public var twilioAuthToken = SecureRandom.hex(16)
+        public var whatsAppAppSecret = SecureRandom.hex(16)
+        public var whatsAppVerifyToken = SecureRandom.hex(8)
+        public var bridgeSigningSecret = SecureRandom.hex(16)
+        public var webhookSecret = SecureRandom.hex(24)
+
+        public init() {}
+    }
+
+    public let secrets: Secrets
+    public let directory: ServiceProcess
+    public let notifier: ServiceProcess
+    public let router: ServiceProcess
+    public let adapters: ServiceProcess
+    public let directoryClient: LineClient
+    public let notifierClient: LineClient
+    public let routerClient: LineClient
+    public let adaptersClient: LineClient
+    public let webhookPort: UInt16
+    public let stateFolder: String
+
+    /// Starts the mesh. `fixedPorts` uses the documented defaults (7100–7104) instead of free ports.
+    public init(binaries: URL, stateFolder: String, testClock: Bool, fixedPorts: Bool = false, echo: Bool = false, secrets: Secrets = Secrets()) throws {
+        self.secrets = secrets
+        self.stateFolder = stateFolder
+        try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
+        func port(_ fixed: Int) -> String { fixedPorts ? "127.0.0.1:\(fixed)" : "127.0.0.1:0" }
+        let environment = [
+            "SWITCHBOARD_WEBHOOK_SECRET": secrets.webhookSecret,
+            "SWITCHBOARD_TWILIO_AUTH_TOKEN": secrets.twilioAuthToken,
+            "SWITCHBOARD_WHATSAPP_APP_SECRET": secrets.whatsAppAppSecret,
+            "SWITCHBOARD_WHATSAPP_VERIFY_TOKEN": secrets.whatsAppVerifyToken,
+            "SWITCHBOARD_BRIDGE_SIGNING_SECRET": secrets.bridgeSigningSecret,
+        ]
+        func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
+            try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: environment, echo: echo)
+        }
+        directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite"])
+        notifier = try start("notifier", ["--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2"])
+        let directoryPort = try directory.port("lines")
+        let notifierPort = try notifier.port("lines")
+        router = try start("router", [
+            "--listen", port(7102), "--database", stateFolder + "/router.sqlite",
+            "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
+        ])
+        let routerPort = try router.port("lines")
+        adapters = try start("adapters", [
+            "--listen", port(7101), "--http", port(7100), "--database", stateFolder + "/adapters.sqlite",
+            "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "http://127.0.0.1", "--test-clock", testClock ? "true" : "false",
+        ])
+        let adaptersPort = try adapters.port("lines")
+        webhookPort = try adapters.port("http")
+        directoryClient = LineClient(host: "127.0.0.1", port: directoryPort)
+        notifierClient = LineClient(host: "127.0.0.1", port: notifierPort)
+        routerClient = LineClient(host: "127.0.0.1", port: routerPort)
+        adaptersClient = LineClient(host: "127.0.0.1", port: adaptersPort)
+    }
+
+    /// Stops every service (adapters first, directory last) and closes the clients.
+    public func stop() {
+        for client in [adaptersClient, routerClient, notifierClient, directoryClient] { client.close() }
+        for service in [adapters, router, notifier, directory] { service.stop() }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Synchronization
+
+/// A Switchboard service run as a supervised child process: its stderr is relayed (optionally
+/// prefixed) and watched for the `event=listening … port=N` lines that report its ports.
+public final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: `process` is configured before `run()` and afterwards only signalled and
+    // waited on; the collected lines live in a Mutex.
+    public let name: String
+    let process = Process()
+    private let lines = Mutex<[String]>([])
+    private let changed = NSCondition()
+    private let echo: Bool
+
+    /// Starts `binary` with `arguments`; secrets go in `environment`, never in arguments.
+    public init(name: String, binary: URL, arguments: [String], environment: [String: String], echo: Bool) throws {
+        self.name = name
+        self.echo = echo
+        process.executableURL = binary
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.standardError
+        process.standardInput = FileHandle.nullDevice
+        let partial = Mutex<[UInt8]>([])
+        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            let complete = partial.withLock { buffer -> [String] in
+                buffer += data
+                var found: [String] = []
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
+                    buffer.removeSubrange(...newline)
+                }
+                return found
+            }
+            self?.collect(complete)
+        }
+        try process.run()
+    }
+
+    private func collect(_ newLines: [String]) {
+        guard !newLines.isEmpty else { return }
+        if echo {
+            let text = newLines.map { "[\(name)] \($0)\n" }.joined()
+            FileHandle.standardError.write(Data(text.utf8))
+        }
+        lines.withLock { $0 += newLines }
+        changed.lock()
+        changed.broadcast()
+        changed.unlock()
+    }
+
+    /// Waits (bounded) for the port the service reports for `protocolName` (`lines` or `http`).
+    public func port(_ protocolName: String, timeout: Double = 30) throws -> UInt16 {
+        let deadline = Date().addingTimeInterval(timeout)
+        changed.lock()
+        defer { changed.unlock() }
+        while true {
+            for line in lines.withLock({ $0 }) where line.contains("event=listening") && line.contains("protocol=\(protocolName)") {
+                if let range = line.range(of: " port="), let port = UInt16(line[range.upperBound...].prefix { $0.isNumber }) { return port }
+            }
+            if !process.isRunning {
+                throw CtlError("\(name) exited (status \(process.terminationStatus)): \(lines.withLock { $0 }.suffix(5).joined(separator: " | "))")
+            }
+            guard changed.wait(until: min(deadline, Date().addingTimeInterval(0.1))) || Date() < deadline else {
+                throw CtlError("\(name) did not report its \(protocolName) port within \(Int(timeout))s")
+            }
+        }
+    }
+
+    /// SIGTERM, then waits (bounded) for the exit; SIGKILL if it lingers.
+    public func stop(timeout: Double = 10) {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    public var isRunning: Bool { process.isRunning }
+    public var pid: Int32 { process.processIdentifier }
+}
+
+/// A failure of a `switchboardctl` command, printed as is.
+public struct CtlError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import SwitchboardAdapters
+import SwitchboardCodec
+import SwitchboardDomain
+import SwitchboardHTTP
+
+/// Builds each provider's real, correctly signed webhook for a scenario step or a demo message.
+public struct WebhookFactory: Sendable {
+    public struct Request: Sendable {
+        public var path: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
+    }
+
+    let secrets: Mesh.Secrets
+    /// The base URL the adapters were told is public (Twilio signs it).
+    let publicBaseURL: String
+
+    /// Account → invented WhatsApp phone number id (registered as the channel's).
+    public static func phoneNumberID(_ account: String) -> String { "pn" + account.filter(\.isNumber) }
+
+    public func inbound(platform: String, from: String, to: String, text: String, name: String?, id: String, source: MessageSource?, at: Date) -> Request {
+        switch platform {
+        case "whatsapp":
+            var message: [String: JSONValue] = [
+                "from": .string(from.filter(\.isNumber)), "id": .string(id), "timestamp": .string(String(Int(at.timeIntervalSince1970))),
+                "type": .string("text"), "text": .object(["body": .string(text)]),
+            ]
+            if let source {
+                message["referral"] = .object([
+                    "source_type": .string(source.type), "source_id": .string(source.id ?? ""), "headline": .string(source.campaign ?? ""),
+                ])
+            }
+            return whatsApp(to: to, value: [
+                "contacts": .array([.object(["profile": .object(["name": .string(name ?? "")]), "wa_id": .string(from.filter(\.isNumber))])]),
+                "messages": .array([.object(message)]),
+            ])
+        case "imessage":
+            return bridge(["content": .string(text), "is_outbound": .bool(false), "message_handle": .string(id), "date_sent": .string(RFC3339.format(at)),
+                           "number": .string(from), "from_number": .string(from), "to_number": .string(to), "sendblue_number": .string(to)], at: at)
+        default:
+            return twilio("/webhooks/twilio", [("MessageSid", id), ("From", from), ("To", to), ("Body", text), ("NumMedia", "0")]
+                          + (name.map { [("ProfileName", $0)] } ?? []), at: at)
+        }
+    }
+
+    /// The business answered `to` from account `from`: the platform's outbound status webhook.
+    public func reply(platform: String, from: String, to: String, id: String, at: Date) -> Request {
+        switch platform {
+        case "whatsapp":
+            return whatsApp(to: from, value: ["statuses": .array([.object([
+                "id": .string(id), "status": .string("sent"), "timestamp": .string(String(Int(at.timeIntervalSince1970))), "recipient_id": .string(to.filter(\.isNumber)),
+            ])])])
+        case "imessage":
+            return bridge(["content": .string("reply"), "is_outbound": .bool(true), "message_handle": .string(id), "date_sent": .string(RFC3339.format(at)),
+                           "number": .string(to), "from_number": .string(from), "to_number": .string(to), "sendblue_number": .string(from)], at: at)
+        default:
+            return twilio("/webhooks/twilio/status", [("MessageSid", id), ("MessageStatus", "sent"), ("From", from), ("To", to)], at: at)
+        }
+    }
+
+    private func whatsApp(to account: String, value: [String: JSONValue]) -> Request {
+        var value = value
+        value["messaging_product"] = .string("whatsapp")
+        value["metadata"] = .object(["display_phone_number": .string(account.filter(\.isNumber)), "phone_number_id": .string(Self.phoneNumberID(account))])
+        let payload = JSONValue.object([
+            "object": .string("whatsapp_business_account"),
+            "entry": .array([.object(["id": .string("waba"), "changes": .array([.object(["field": .string("messages"), "value": .object(value)])])])]),
+        ])
+        let body = (try? WireJSON.encode(payload)) ?? []
+        return Request(path: "/webhooks/whatsapp", headers: [("Content-Type", "application/json"),
+                                                             ("X-Hub-Signature-256", WebhookSigner.meta(body: body, appSecret: secrets.whatsAppAppSecret))], body: body)
+    }
+
+    private func bridge(_ fields: [String: JSONValue], at: Date) -> Request {
+        let body = (try? WireJSON.encode(JSONValue.object(fields))) ?? []
+        return Request(path: "/webhooks/imessage", headers: [("Content-Type", "application/json"), ("sb-signing-secret", secrets.bridgeSigningSecret),
+                                                             ("X-Switchboard-Received-At", RFC3339.format(at))], body: body)
+    }
+
+    private func twilio(_ path: String, _ pairs: [(String, String)], at: Date) -> Request {
+        let parameters = pairs.map { (name: $0.0, value: $0.1) }
+        let signature = WebhookSigner.twilio(url: publicBaseURL + path, parameters: parameters, authToken: secrets.twilioAuthToken)
+        return Request(path: path, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature),
+                                             ("X-Switchboard-Received-At", RFC3339.format(at))],
+                       body: Array(FormURLEncoding.encode(parameters).utf8))
+    }
+}
