@@ -118,6 +118,10 @@ let package = Package(
             dependencies: ["SwitchboardRouter", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardTestSupport",
                            "switchboard-router", "switchboard-directory"],
             path: "Tests/RouterTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardE2ETests",
+            dependencies: ["SwitchboardTestSupport", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            path: "Tests/e2e", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

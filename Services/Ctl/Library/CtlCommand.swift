@@ -15,7 +15,7 @@ public enum CtlCommand {
                          tag CONTACT TAG… | drain USER
         Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
-        Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR]
+        Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
         Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
         """
@@ -28,7 +28,7 @@ public enum CtlCommand {
 
         init(_ arguments: [String]) throws {
             var index = 0
-            let booleans: Set<String> = ["json", "verbose", "help"]
+            let booleans: Set<String> = ["json", "verbose", "help", "demo"]
             while index < arguments.count {
                 let argument = arguments[index]
                 if argument == "-f" || argument.hasPrefix("--") {

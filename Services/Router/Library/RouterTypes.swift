@@ -95,8 +95,8 @@ public struct DecisionTrace: Codable, Sendable, Equatable {
 
     /// The trace as sentences.
     public var sentences: [String] {
-        var lines = steps
-        lines += rules
+        var lines = rules
+        lines += steps
         for target in targets {
             lines.append("\(target.role.capitalizedFirst): \(target.target).")
             for candidate in target.candidates {

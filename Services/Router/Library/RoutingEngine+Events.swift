@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import SwitchboardDomain
 
 extension RoutingEngine {
@@ -13,7 +14,7 @@ extension RoutingEngine {
         guard unowned, let entry = config.tags.first(where: { added.contains($0.tag) }) else { return (contact, nil) }
         let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
         guard let account else { return (contact, nil) }
-        var trace = DecisionTrace(event: "tags \(added.joined(separator: ", ")) were added to \(contact.address) at \(at)")
+        var trace = DecisionTrace(event: "tags \(added.joined(separator: ", ")) were added to \(contact.address) at \(RFC3339.format(at))")
         trace.steps.append("Tag \(entry.tag) has an assignment and the contact is unowned: it decides.")
         let decision = try await apply((entry.assignment, .tag(entry.tag)), contact: contact, account: account, at: at, trace: trace,
                                        freshReason: nil, thread: separate, excluding: nil, tagsChanged: true)
@@ -31,7 +32,7 @@ extension RoutingEngine {
             provider: "drain", messageId: "drain", platform: contact.lastPlatform ?? account.platform, account: account.address,
             contact: contact.address, text: contact.lastText ?? "", source: contact.lastSource, at: at)
         let separate = config.location.multiTouch == .separate
-        var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(at)")
+        var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(RFC3339.format(at))")
         trace.steps.append("Replaying the latest message to \(account.name), without \(user).")
         var decision = try await decide(Event(message: message, account: account, isNew: false), contact: contact, trace: trace,
                                          freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
@@ -48,7 +49,7 @@ extension RoutingEngine {
         contact.owner = user
         contact.manual = true
         if contact.ownerHistory.last != user { contact.ownerHistory.append(user) }
-        var trace = DecisionTrace(event: "\(user) was assigned \(contact.address) by a person at \(at)")
+        var trace = DecisionTrace(event: "\(user) was assigned \(contact.address) by a person at \(RFC3339.format(at))")
         trace.steps.append("Manual assignments are kept until released.")
         var decision = Decision(contact: contact, user: user, reason: "manual", account: contact.ownerAccount, trace: trace)
         decision.notifications = try await notify([user], kind: "assigned", at: at)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import SwitchboardDomain
 
 /// The assignment engine: `ROUTING.md`, exactly. Given the location's configuration, the
@@ -48,7 +49,7 @@ public struct RoutingEngine: Sendable {
         contact.lastSource = message.source
         contact.lastPlatform = message.platform
         contact.open = true
-        var trace = DecisionTrace(event: "\(isNew ? "new" : "existing") contact \(message.contact) wrote to \(account.name) (\(account.platform) \(account.address)) at \(message.at)")
+        var trace = DecisionTrace(event: "\(isNew ? "new" : "existing") contact \(message.contact) wrote to \(account.name) (\(account.platform) \(account.address)) at \(RFC3339.format(message.at))")
         let tagsChanged = contact.tags != tagsBefore
 
         if contact.manual, let owner = contact.owner {
