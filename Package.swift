@@ -120,7 +120,8 @@ let package = Package(
             path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardE2ETests",
-            dependencies: ["SwitchboardTestSupport", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
+                           "SwitchboardRuntime", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/e2e", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
