@@ -123,6 +123,11 @@ let package = Package(
             dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
                            "SwitchboardRuntime", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/e2e", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardDeployTests",
+            dependencies: ["SwitchboardTestSupport", "SwitchboardCodec", "SwitchboardNet", "SwitchboardPOSIX",
+                           "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            path: "Tests/DeployTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(
