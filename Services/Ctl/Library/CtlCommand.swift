@@ -131,9 +131,13 @@ public enum CtlCommand {
         case "lint", "apply":
             guard let file = arguments.options["file"] else { throw UsageError("\(command) -f FILE") }
             let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            let (_, report) = ConfigLinter.lint(bytes)
+            for error in report.errors { print("\(file): error: \(error)") }
+            for warning in report.warnings { print("\(file): warning: \(warning)") }
+            guard report.errors.isEmpty else { return 1 }
             let (config, raw) = try ConfigApplier.load(bytes)
             if command == "lint" {
-                print("\(file): valid configuration for \(config.location.id) (\(config.accounts.count) accounts, \(config.rules.count) rules)")
+                print("\(file): valid configuration for \(config.location.id) (\(config.accounts.count) accounts, \(config.rules.count) rules, \(report.warnings.count) warnings)")
                 return 0
             }
             try await ConfigApplier.apply(config, raw: raw, directory: client(arguments, "directory", 7103), router: client(arguments, "router", 7102))
