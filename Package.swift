@@ -128,7 +128,11 @@ let package = Package(
             dependencies: ["SwitchboardTestSupport", "SwitchboardCodec", "SwitchboardNet", "SwitchboardPOSIX",
                            "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/DeployTests", swiftSettings: strict),
-        .testTarget(name: "SwitchboardCtlTests", dependencies: ["SwitchboardCtl"], path: "Tests/CtlTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardCtlTests",
+            dependencies: ["SwitchboardCtl", "SwitchboardTestSupport", "switchboardctl", "switchboard-adapters", "switchboard-router",
+                           "switchboard-directory", "switchboard-notifier"],
+            path: "Tests/CtlTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(

@@ -10,9 +10,11 @@ public enum CtlCommand {
         usage: switchboardctl COMMAND [ARGS] [--location L] [--json] [--router H:P] [--directory H:P] [--notifier H:P] [--adapters H:P]
 
         Configuration:   lint -f FILE | apply -f FILE
-        Contacts:        get contact CONTACT | get loads | get config | explain CONTACT
-                         assign CONTACT USER | release CONTACT | unassign CONTACT | resolve CONTACT
+        Reads (JSON):    get contacts [--owner U] | get contact CONTACT | get users | get teams | get accounts | get config | get loads
+        Explain:         explain CONTACT [--json]
+        Changes:         assign CONTACT USER | release CONTACT | unassign CONTACT | resolve CONTACT
                          tag CONTACT TAG… | drain USER
+        Directory:       directory import-ghl FILE     (the body of GoHighLevel's GET /users/?locationId=…)
         Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
@@ -149,12 +151,23 @@ public enum CtlCommand {
             switch what {
             case "contact":
                 try printJSON(try await router.call("router.contact", ["location": try location(arguments), "contact": try word(arguments, 2, "CONTACT")], as: JSONValue.self))
+            case "contacts":
+                var body: [String: JSONValue] = ["location": .string(try location(arguments))]
+                if let owner = arguments.options["owner"] { body["owner"] = .string(owner) }
+                try printJSON(try await router.call("router.contacts", JSONValue.object(body), as: JSONValue.self))
+            case "users":
+                try printJSON(try await client(arguments, "directory", 7103).call("directory.list_users", ["location": try location(arguments)], as: JSONValue.self))
+            case "teams":
+                try printJSON(try await client(arguments, "directory", 7103).call("directory.list_teams", ["location": try location(arguments)], as: JSONValue.self))
+            case "accounts":
+                let config = try await router.call("router.get_config", ["location": try location(arguments)], as: JSONValue.self)
+                try printJSON(config["config"]?["accounts"] ?? .array([]))
             case "loads":
                 try printJSON(try await router.call("router.loads", ["location": try location(arguments)], as: JSONValue.self))
             case "config":
                 try printJSON(try await router.call("router.get_config", ["location": try location(arguments)], as: JSONValue.self))
             default:
-                throw UsageError("unknown thing to get: \(what)")
+                throw UsageError("unknown thing to get: \(what) (contacts, contact, users, teams, accounts, config, loads)")
             }
             return 0
         case "explain":
@@ -193,6 +206,12 @@ public enum CtlCommand {
                 if let status = arguments.options["status"] { body["status"] = .string(status) }
                 try printJSON(try await notifier.call("notifier.list", JSONValue.object(body), as: JSONValue.self))
             }
+            return 0
+        case "directory":
+            guard arguments.words.count == 3, arguments.words[1] == "import-ghl" else { throw UsageError("directory import-ghl FILE --location L") }
+            let response = try WireJSON.decode(JSONValue.self, from: Array(try Data(contentsOf: URL(fileURLWithPath: arguments.words[2]))))
+            try printJSON(try await client(arguments, "directory", 7103).call(
+                "directory.import_ghl_users", JSONValue.object(["location": .string(try location(arguments)), "response": response]), as: JSONValue.self))
             return 0
         case "up":
             return try await Launcher.run(arguments)

@@ -101,6 +101,9 @@ public final class RouterService: Sendable {
             }
             return ExplainResponse(decision: latest, sentences: Self.explain(latest))
         }
+        server.register("router.contacts") { [self] (request: ContactsRequest, _) in
+            ["contacts": try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)]
+        }
         server.register("router.loads") { [self] (request: LocationOnly, _) in
             let separate = configs.withLock { $0[request.location]?.location.multiTouch == .separate }
             return ["loads": try await store.allLoads(location: request.location, threads: separate)]
@@ -276,6 +279,14 @@ public final class RouterService: Sendable {
 struct PutConfigRequest: Decodable, Sendable {
     var config: LocationConfig
     enum CodingKeys: String, CodingKey { case config }
+}
+
+struct ContactsRequest: Codable, Sendable {
+    var location: String
+    var owner: String?
+    var open: Bool?
+    var limit: Int?
+    enum CodingKeys: String, CodingKey { case location, owner, open, limit }
 }
 
 struct ContactResponse: Codable, Sendable {

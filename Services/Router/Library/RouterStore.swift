@@ -96,6 +96,18 @@ final class RouterStore: Sendable {
         }
     }
 
+    /// Contacts of a location, most recently assigned first.
+    func contacts(location: String, owner: String?, openOnly: Bool, limit: Int) async throws -> [ContactState] {
+        try await store.read { database in
+            try database.rows(
+                """
+                SELECT state FROM contacts WHERE location = ?1 AND (?2 IS NULL OR owner = ?2) AND (?3 = 0 OR open = 1)
+                ORDER BY assigned_at DESC, address LIMIT ?4
+                """, [.text(location), SQLValue(owner), .bool(openOnly), .integer(limit)]
+            ) { try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8)) }
+        }
+    }
+
     func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
         try await store.read { database in
             var loads: [String: Int] = [:]
