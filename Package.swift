@@ -88,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",
-                           "SwitchboardNotifier", "SwitchboardHTTP", "SwitchboardAdapters", "SwitchboardPOSIX"],
+                           "SwitchboardNotifier", "SwitchboardHTTP", "SwitchboardAdapters", "SwitchboardPOSIX", "SwitchboardRouter"],
             path: "Services/Bench", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardTestKit",
