@@ -234,3 +234,37 @@ extension ResolveResponse {
         return writer.bytes
     }
 }
+
+/// `directory.snapshot`: everything the directory knows of one location, so a client (the
+/// router) can expand targets itself with ``CandidateExpansion`` and refetch only when
+/// `directory.changed` announces a newer version.
+public struct DirectorySnapshot: Codable, Sendable {
+    public var version: Int
+    public var location: String
+    public var timezone: String
+    public var users: [DirectoryUser]
+    public var members: [String]
+    public var teams: [Team]
+
+    public init(version: Int, location: String, timezone: String, users: [DirectoryUser], members: [String], teams: [Team]) {
+        self.version = version
+        self.location = location
+        self.timezone = timezone
+        self.users = users
+        self.members = members
+        self.teams = teams
+    }
+
+    enum CodingKeys: String, CodingKey { case version, location, timezone, users, members, teams }
+
+    /// The expansion this snapshot allows.
+    public func expansion() throws -> CandidateExpansion {
+        var schedules: [String: Schedule] = [:]
+        for user in users {
+            if let days = user.schedule { schedules[user.id] = try Schedule(days: days) }
+        }
+        return CandidateExpansion(
+            location: location, locationZone: timezone, users: Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            members: Set(members), teams: Dictionary(teams.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), schedules: schedules)
+    }
+}

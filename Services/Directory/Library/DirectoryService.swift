@@ -60,6 +60,9 @@ public final class DirectoryService: Sendable {
             let body = try request.decodeBody(ResolveRequest.self)
             return try store.state.resolve(location: body.location, target: body.target, at: body.at ?? Date()).encodedJSON()
         }
+        server.register("directory.snapshot") { [self] (request: LocationRequest, _) in
+            try store.state.snapshot(location: request.location)
+        }
         server.register("directory.version") { [self] (_: EmptyBody, _) in
             VersionResponse(version: store.state.version)
         }

@@ -214,6 +214,20 @@ public struct DirectoryState: Sendable {
 
     // MARK: Resolve
 
+    /// Everything about `location`, users from every location they belong to included.
+    func snapshot(location: String) throws(WireError) -> DirectorySnapshot {
+        guard let zone = timezones[location] else { throw WireError.notFound("unknown location \(location)") }
+        let memberIDs = members[location] ?? []
+        var referenced = memberIDs
+        for team in (teams[location] ?? [:]).values {
+            referenced.formUnion(team.members)
+            if let lead = team.lead { referenced.insert(lead) }
+        }
+        return DirectorySnapshot(
+            version: version, location: location, timezone: zone, users: referenced.sorted().compactMap { users[$0] },
+            members: memberIDs.sorted(), teams: (teams[location] ?? [:]).values.sorted { $0.id < $1.id })
+    }
+
     /// Expands `target` into candidates in rotation order with their eligibility at `instant`.
     func resolve(location: String, target: Target, at instant: Date) throws(WireError) -> ResolveResponse {
         guard let locationZone = timezones[location] else { throw WireError.notFound("unknown location \(location)") }

@@ -12,7 +12,7 @@ import SwitchboardRuntime
 /// on platform + provider message id.
 public final class RouterService: Sendable {
     private let store: RouterStore
-    private let directory: LineClient
+    private let directory: DirectoryCache
     private let outbox: OutboxForwarder
     private let logger: Logger
     private let metrics: MetricsRegistry
@@ -21,7 +21,7 @@ public final class RouterService: Sendable {
 
     public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
         store = try RouterStore(path: databasePath)
-        self.directory = directory
+        self.directory = DirectoryCache(directory: directory)
         outbox = OutboxForwarder(store: store, notifier: notifier, logger: logger)
         self.logger = logger
         self.metrics = metrics
@@ -156,9 +156,6 @@ public final class RouterService: Sendable {
 
     private func route(_ message: InboundMessage) async throws -> RouteAnswer {
         let started = DispatchTime.now()
-        if let answer = try await store.processedAnswer(platform: message.platform, messageID: message.messageId) {
-            return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
-        }
         var normalized = message
         normalized.contact = ContactAddress.normalize(message.contact)
         normalized.account = ContactAddress.normalize(message.account)
@@ -167,11 +164,13 @@ public final class RouterService: Sendable {
               let account = config.account(platform: message.platform, address: message.account)
         else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
         let answer = try await lock(config.location.id).withLock { () async throws -> RouteAnswer in
-            if let answer = try await store.processedAnswer(platform: message.platform, messageID: message.messageId) {
+            let snapshot = try await store.snapshot(
+                location: config.location.id, users: config.users.map(\.id), address: message.contact, platform: message.platform, messageID: message.messageId)
+            if let answer = snapshot.processedAnswer {
                 return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
             }
-            let existing = try await store.contact(location: config.location.id, address: message.contact)
-            let decision = try await engine(config).inbound(message, account: account, contact: existing)
+            let world = SnapshotWorld(snapshot: snapshot, directory: ServiceRoutingWorld(directory: directory, store: store))
+            let decision = try await RoutingEngine(config: config, world: world).inbound(message, account: account, contact: snapshot.contact)
             let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
             let key = "\(message.platform):\(message.messageId)"
             let committed = try await store.commit(RouterStore.Commit(
