@@ -120,7 +120,7 @@ let package = Package(
             path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardE2ETests",
-            dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
+            dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCtl", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
                            "SwitchboardRuntime", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/e2e", swiftSettings: strict),
         .testTarget(
