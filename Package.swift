@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "switchboard-adapters", targets: ["switchboard-adapters"]),
         .executable(name: "switchboard-router", targets: ["switchboard-router"]),
         .executable(name: "switchboardctl", targets: ["switchboardctl"]),
+        .executable(name: "switchboard-loadgen", targets: ["switchboard-loadgen"]),
     ],
     targets: [
         // System libraries.
@@ -82,9 +83,10 @@ let package = Package(
         .target(
             name: "SwitchboardCtl",
             dependencies: ["SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
-                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRouter", "SwitchboardRuntime"],
+                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRouter", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Ctl/Library", swiftSettings: strict),
         .executableTarget(name: "switchboardctl", dependencies: ["SwitchboardCtl"], path: "Services/Ctl/Executable", swiftSettings: strict),
+        .executableTarget(name: "switchboard-loadgen", dependencies: ["SwitchboardCtl"], path: "Services/LoadGen", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",

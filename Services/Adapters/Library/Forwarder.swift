@@ -69,9 +69,12 @@ final class Forwarder: Sendable {
             var started = 0
             var earliestRetry: Date?
             do {
-                let free = concurrency - state.withLock { $0.busyContacts.count }
-                if free > 0 {
-                    let pending = try await store.pending(limit: 512)
+                let busy = state.withLock { $0.busyContacts.count }
+                let free = concurrency - busy
+                // Refill in batches (one query per quarter of the slots), reading only as many
+                // rows as can start, plus room for the events of contacts already in flight.
+                if free > 0, busy == 0 || free >= max(1, concurrency / 4) {
+                    let pending = try await store.pending(limit: min(512, free * 2 + busy))
                     var heads = Set<String>()
                     let now = Date()
                     for item in pending where started < free {

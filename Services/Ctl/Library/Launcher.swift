@@ -33,8 +33,7 @@ enum Launcher {
             let (config, raw) = try ConfigApplier.load(Array(try Data(contentsOf: URL(fileURLWithPath: configFile))))
             try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routerClient)
             for account in config.accounts {
-                let channel = AdapterChannel(id: account.id, platform: account.platform, account: account.address,
-                                             phoneNumberId: account.platform == "whatsapp" ? WebhookFactory.phoneNumberID(account.address) : nil)
+                let channel = AdapterChannelFactory.channel(for: account)
                 _ = try await mesh.adaptersClient.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
             }
             say("""

@@ -37,8 +37,7 @@ public struct ScenarioRunner {
         let (config, raw) = try ConfigApplier.load(Array(try WireJSON.encode(scenario.config)))
         try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routerClient)
         for account in config.accounts {
-            let channel = AdapterChannel(id: account.id, platform: account.platform, account: account.address,
-                                         phoneNumberId: account.platform == "whatsapp" ? WebhookFactory.phoneNumberID(account.address) : nil)
+            let channel = AdapterChannelFactory.channel(for: account)
             _ = try await mesh.adaptersClient.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
         }
         var play = Playback(mesh: mesh, config: config, factory: WebhookFactory(secrets: mesh.secrets, publicBaseURL: "http://127.0.0.1"))

@@ -86,3 +86,12 @@ public struct WebhookFactory: Sendable {
                        body: Array(FormURLEncoding.encode(parameters).utf8))
     }
 }
+
+/// The adapters channel registered for a configured account (secrets come from the mesh's
+/// service-wide defaults; WhatsApp gets an invented phone number id).
+enum AdapterChannelFactory {
+    static func channel(for account: Account) -> AdapterChannel {
+        AdapterChannel(id: account.id, platform: account.platform, account: account.address,
+                       phoneNumberId: account.platform == "whatsapp" ? WebhookFactory.phoneNumberID(account.address) : nil)
+    }
+}

@@ -232,14 +232,17 @@ final class NotifierStore: Sendable {
     struct ItemRecord: Codable, Sendable {
         var seq: Int
         var item: OutboxItem
-        enum CodingKeys: String, CodingKey { case seq, item }
+        /// When the notifier committed the item (load generator latency).
+        var createdAt: Date
+        enum CodingKeys: String, CodingKey { case seq, item, createdAt }
     }
 
     /// Items committed after cursor `after`, in intake order.
     func items(after: Int, limit: Int) async throws -> [ItemRecord] {
         try await store.read { database in
-            try database.rows("SELECT seq, payload FROM items WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(after), .integer(limit)]) { row in
-                ItemRecord(seq: row.int(0), item: try WireJSON.decode(OutboxItem.self, from: Array(row.string(1).utf8)))
+            try database.rows("SELECT seq, payload, created_at FROM items WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(after), .integer(limit)]) { row in
+                ItemRecord(seq: row.int(0), item: try WireJSON.decode(OutboxItem.self, from: Array(row.string(1).utf8)),
+                           createdAt: Date(timeIntervalSince1970: row.double(2)))
             }
         }
     }

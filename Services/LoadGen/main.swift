@@ -1,0 +1,4 @@
+import Foundation
+import SwitchboardCtl
+
+exit(await LoadGenerator.main(Array(CommandLine.arguments.dropFirst())))
