@@ -161,6 +161,19 @@ public enum Envelope {
         return line
     }
 
+    /// `{"v":1,"id":…,"op":…,"body":…}\n` with an already encoded body (e.g. JSON stored as is).
+    public static func request(id: String, op: String, encodedBody: [UInt8]) -> [UInt8] {
+        var line = Array(#"{"v":1,"id":"#.utf8)
+        line.reserveCapacity(encodedBody.count + op.utf8.count + 48)
+        JSONString.append(id, to: &line)
+        line += Array(#","op":"#.utf8)
+        JSONString.append(op, to: &line)
+        line += Array(#","body":"#.utf8)
+        line += encodedBody
+        line += Array("}\n".utf8)
+        return line
+    }
+
     /// `{"v":1,"id":…,"ok":true,"body":…}\n` with an already encoded body.
     public static func success(id: String, encodedBody: [UInt8]) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)

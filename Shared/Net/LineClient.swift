@@ -82,11 +82,16 @@ public final class LineClient: @unchecked Sendable {
 
     /// Sends one request and returns the raw success line.
     public func callRaw<Body: Encodable>(_ op: String, _ body: Body, timeout: Double? = nil) async throws -> [UInt8] {
+        try await send(op, encodedBody: try WireJSON.encode(body), timeout: timeout)
+    }
+
+    /// Sends a request whose body is already JSON (e.g. stored as sent) and returns the raw success line.
+    public func send(_ op: String, encodedBody: [UInt8], timeout: Double? = nil) async throws -> [UInt8] {
         let id = state.withLock { state -> String in
             state.nextId += 1
             return "r\(state.nextId)"
         }
-        let request = try Envelope.request(id: id, op: op, body: body)
+        let request = Envelope.request(id: id, op: op, encodedBody: encodedBody)
         let link = try await currentLink()
         let deadline = DispatchTime.now() + (timeout ?? options.requestTimeout)
         return try await withCheckedThrowingContinuation { continuation in

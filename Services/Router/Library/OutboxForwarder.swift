@@ -49,12 +49,9 @@ final class OutboxForwarder: Sendable {
                     await sleep(seconds: 1)
                     continue
                 }
-                struct Enqueue: Encodable, Sendable {
-                    var items: [OutboxItem]
-                    enum CodingKeys: String, CodingKey { case items }
-                }
-                _ = try await notifier.call("notifier.enqueue", Enqueue(items: rows.map(\.1)), as: [String: Int].self)
-                try await store.acknowledge(rows.map(\.0))
+                let body = Array(#"{"items":["#.utf8) + Array(rows.map(\.json).joined(separator: ",").utf8) + Array("]}".utf8)
+                _ = try await notifier.send("notifier.enqueue", encodedBody: body)
+                try await store.acknowledge(rows.map(\.id))
                 failures = 0
             } catch {
                 failures += 1

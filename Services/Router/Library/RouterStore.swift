@@ -185,11 +185,10 @@ final class RouterStore: Sendable {
 
     // MARK: Outbox
 
-    func outbox(limit: Int) async throws -> [(String, OutboxItem)] {
+    /// The oldest outbox rows: ids and each item's JSON as stored (sent on without re-encoding).
+    func outbox(limit: Int) async throws -> [(id: String, json: String)] {
         try await store.read { database in
-            try database.rows("SELECT id, item FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]) {
-                ($0.string(0), try WireJSON.decode(OutboxItem.self, from: Array($0.string(1).utf8)))
-            }
+            try database.rows("SELECT id, item FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]) { ($0.string(0), $0.string(1)) }
         }
     }
 
