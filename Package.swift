@@ -90,7 +90,8 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardBench",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardDirectory", "SwitchboardDomain",
-                           "SwitchboardNotifier", "SwitchboardHTTP", "SwitchboardAdapters", "SwitchboardPOSIX", "SwitchboardRouter"],
+                           "SwitchboardNotifier", "SwitchboardHTTP", "SwitchboardAdapters", "SwitchboardPOSIX", "SwitchboardRouter",
+                           "SwitchboardCtl"],
             path: "Services/Bench", swiftSettings: strict),
         .executableTarget(
             name: "SwitchboardTestKit",

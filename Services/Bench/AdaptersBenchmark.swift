@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SwitchboardAdapters
+import SwitchboardCtl
 import SwitchboardHTTP
 import SwitchboardNet
 import SwitchboardPOSIX
@@ -14,8 +15,7 @@ struct AdaptersBenchmark {
     static let account = "+15125550100"
 
     func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try benchmarkFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let logger = Logger(service: "bench", minimumLevel: .error)
         var configuration = AdaptersService.Configuration(databasePath: folder.appendingPathComponent("adapters.sqlite").path)
@@ -41,12 +41,10 @@ struct AdaptersBenchmark {
                 let batch = requests[connection]
                 group.addTask {
                     try await onThread {
-                        let socket = try Socket.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 2000)
-                        defer { socket.close() }
-                        var reader = ResponseReader(socket: socket)
+                        var client = try KeepAliveHTTP(port: port)
+                        defer { client.close() }
                         for request in batch where Date() < deadline {
-                            try socket.sendAll(request)
-                            guard try reader.next() == 200 else { throw SystemError(operation: "webhook answer", code: 5) }
+                            guard try client.post(request) == 200 else { throw SystemError(operation: "webhook answer", code: 5) }
                             accepted.add()
                         }
                     }
@@ -57,9 +55,8 @@ struct AdaptersBenchmark {
         report("adapters: signed webhooks accepted, FULL durability, \(connections) keep-alive", Double(accepted.value) / Date().timeIntervalSince(started), "webhooks/s", target: 10000)
 
         let latencies = try await onThread { () -> [Double] in
-            let socket = try Socket.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 2000)
-            defer { socket.close() }
-            var reader = ResponseReader(socket: socket)
+            var client = try KeepAliveHTTP(port: port)
+            defer { client.close() }
             var samples: [Double] = []
             let count = Int(seconds * 1000)
             let begin = DispatchTime.now().uptimeNanoseconds
@@ -67,8 +64,7 @@ struct AdaptersBenchmark {
                 let due = begin + UInt64(index) * 1_000_000
                 while DispatchTime.now().uptimeNanoseconds < due {}
                 let sent = DispatchTime.now().uptimeNanoseconds
-                try socket.sendAll(Self.request(id: "SMlat\(index)", from: "+1555300\(String(format: "%04d", index % 9000))"))
-                _ = try reader.next()
+                _ = try client.post(Self.request(id: "SMlat\(index)", from: "+1555300\(String(format: "%04d", index % 9000))"))
                 samples.append(Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e6)
             }
             return samples.sorted()
@@ -80,49 +76,13 @@ struct AdaptersBenchmark {
         await service.stop()
     }
 
-    static func request(id: String, from: String) -> [UInt8] {
+    static func request(id: String, from: String) -> WebhookFactory.Request {
         let parameters = [("MessageSid", id), ("From", from), ("To", account), ("Body", "Hi, is the 3br on Elm St still available?"), ("NumMedia", "0")]
             .map { (name: $0.0, value: $0.1) }
-        let body = FormURLEncoding.encode(parameters)
         let signature = WebhookSigner.twilio(url: "https://hooks.example.com/webhooks/twilio", parameters: parameters, authToken: token)
-        let head = "POST /webhooks/twilio HTTP/1.1\r\nHost: hooks.example.com\r\nContent-Type: application/x-www-form-urlencoded\r\nX-Twilio-Signature: \(signature)\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
-        return Array((head + body).utf8)
-    }
-}
-
-/// Reads keep-alive HTTP responses (status line, headers, `Content-Length` body) from a blocking socket.
-struct ResponseReader {
-    let socket: Socket
-    var buffer: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-
-    init(socket: Socket) {
-        self.socket = socket
-    }
-
-    mutating func next() throws -> Int {
-        while true {
-            if let end = headEnd() {
-                let head = String(decoding: buffer[..<end], as: UTF8.self)
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-                if buffer.count >= end + 4 + length {
-                    buffer.removeSubrange(..<(end + 4 + length))
-                    return Int(head.split(separator: " ")[1]) ?? 0
-                }
-            }
-            let result = try chunk.withUnsafeMutableBytes { try socket.read(into: $0) }
-            guard case .bytes(let count) = result else { throw SystemError(operation: "read", code: 104) }
-            buffer += chunk[0..<count]
-        }
-    }
-
-    private func headEnd() -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        for index in 0...(buffer.count - 4) where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
-            return index
-        }
-        return nil
+        return WebhookFactory.Request(
+            path: "/webhooks/twilio", headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
+            body: Array(FormURLEncoding.encode(parameters).utf8))
     }
 }
 

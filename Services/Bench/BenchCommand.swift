@@ -50,3 +50,10 @@ func report(_ name: String, _ value: Double, _ unit: String, target: Double? = n
     let verdict = target.map { value >= $0 ? "  (target ≥ \(Int($0)): met)" : "  (target ≥ \(Int($0)): NOT met)" } ?? ""
     print("\(name.padding(toLength: 58, withPad: " ", startingAt: 0)) \(figure) \(unit)\(verdict)")
 }
+
+/// A fresh temporary folder for one benchmark's databases, removed by the caller's `defer`.
+func benchmarkFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}

@@ -10,8 +10,7 @@ struct DirectoryBenchmark {
     let seconds: Double
 
     func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try benchmarkFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let logger = Logger(service: "bench", minimumLevel: .error)
         let service = try await DirectoryService(databasePath: folder.appendingPathComponent("directory.sqlite").path, logger: logger, metrics: MetricsRegistry())

@@ -96,8 +96,7 @@ struct FoundationBenchmarks {
     }
 
     private func store() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try benchmarkFolder()
         defer { try? FileManager.default.removeItem(at: directory) }
         let migrations = [Migration("rows", sql: "CREATE TABLE rows (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)")]
         let payload = String(repeating: "x", count: 200)

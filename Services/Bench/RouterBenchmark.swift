@@ -12,8 +12,7 @@ struct RouterBenchmark {
     let seconds: Double
 
     func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try benchmarkFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let logger = Logger(service: "bench", minimumLevel: .error)
         func server(_ name: String) -> LineServer {

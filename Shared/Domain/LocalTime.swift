@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 
 /// Monday-first weekdays, as configuration spells them.
 public enum Weekday: Int, Sendable, CaseIterable {
@@ -31,7 +32,7 @@ public struct LocalDate: Hashable, Sendable, CustomStringConvertible {
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
               (1...12).contains(month), (1...31).contains(day)
         else { return nil }
-        let number = LocalDate.daysFromCivil(year: year, month: month, day: day)
+        let number = RFC3339.daysFromCivil(year: year, month: month, day: day)
         guard LocalDate(dayNumber: number).components == (year, month, day) else { return nil }
         dayNumber = number
     }
@@ -42,29 +43,12 @@ public struct LocalDate: Hashable, Sendable, CustomStringConvertible {
     public var weekday: Weekday { Weekday(rawValue: ((dayNumber % 7) + 7 + 3) % 7)! }
 
     public var components: (year: Int, month: Int, day: Int) {
-        let z = dayNumber + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        RFC3339.civilFromDays(dayNumber)
     }
 
     public var description: String {
         let (year, month, day) = components
         return String(format: "%04d-%02d-%02d", year, month, day)
-    }
-
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }
 

@@ -207,3 +207,19 @@ public struct Secrets: Sendable {
         return environment[Settings.environmentName(name)]
     }
 }
+
+extension Settings {
+    /// The `database` setting, with its folder created (`state/NAME.sqlite` by default).
+    public func databasePath(default fallback: String) throws -> String {
+        let path = string("database") ?? fallback
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw SettingsError("cannot create the folder of database \(path): \(error.localizedDescription)")
+            }
+        }
+        return path
+    }
+}

@@ -24,21 +24,15 @@ public enum AdaptersCommand {
             keys: keys, secretNames: secretNames, arguments: arguments
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
-            let path = settings.string("database") ?? "state/adapters.sqlite"
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            var configuration = AdaptersService.Configuration(databasePath: path)
+            var configuration = AdaptersService.Configuration(databasePath: try settings.databasePath(default: "state/adapters.sqlite"))
             configuration.defaults = DefaultSecrets(
                 twilioAuthToken: try secrets.value("twilio-auth-token"), whatsAppAppSecret: try secrets.value("whatsapp-app-secret"),
                 whatsAppVerifyToken: try secrets.value("whatsapp-verify-token"), bridgeSigningSecret: try secrets.value("bridge-signing-secret"))
             configuration.publicBaseURL = settings.string("public-base-url")
             configuration.testClock = try settings.bool("test-clock")
             if configuration.testClock { logger.warning("test clock enabled: X-Switchboard-Received-At sets event times") }
-            guard let routerAddress = try settings.address("router") else { throw SettingsError("router address missing") }
-            var routerOptions = LineClientOptions(host: routerAddress.host, port: routerAddress.port)
-            routerOptions.token = try secrets.value("router-token")
-            routerOptions.clientName = "switchboard-adapters"
-            let router = LineClient(options: routerOptions)
+            let router = LineClient(options: try LineClientOptions(
+                settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-adapters"))
             let service = try await AdaptersService(configuration: configuration, router: router, logger: logger, metrics: metrics)
 
             var httpOptions = HTTPServer.Options()
@@ -50,12 +44,7 @@ public enum AdaptersCommand {
             let http = HTTPServer(options: httpOptions, logger: logger, metrics: metrics)
             service.register(on: http)
 
-            var lineOptions = LineServerOptions()
-            if let address = try settings.address("listen") {
-                lineOptions.host = address.host
-                lineOptions.port = address.port
-            }
-            lineOptions.token = try secrets.value("token")
+            let lineOptions = try LineServerOptions(settings: settings, secrets: secrets)
             let lines = LineServer(service: "adapters", options: lineOptions, logger: logger, metrics: metrics)
             service.register(on: lines)
             let linePort = try lines.start()

@@ -23,12 +23,10 @@ final class Forwarder: Sendable {
         var busyContacts: Set<String> = []
         /// Contact → when its head event may be tried again, and how many tries failed in a row.
         var backingOff: [String: (until: Date, failures: Int)] = [:]
-        var wake: CheckedContinuation<Void, Never>?
-        var wakeRequested = false
-        var stopping = false
     }
 
     private let state = Mutex(State())
+    private let wakeup = Wakeup()
     private let loop = Mutex<Task<Void, Never>?>(nil)
 
     init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64) {
@@ -46,17 +44,11 @@ final class Forwarder: Sendable {
     }
 
     func wake() {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.wakeRequested = true
-            defer { state.wake = nil }
-            return state.wake
-        }
-        continuation?.resume()
+        wakeup.wake()
     }
 
     func stop(deadline: Double = 10) async {
-        state.withLock { $0.stopping = true }
-        wake()
+        wakeup.stop()
         await loop.withLock { $0 }?.value
         let giveUp = Date().addingTimeInterval(deadline)
         while !state.withLock({ $0.busyContacts.isEmpty }), Date() < giveUp {
@@ -65,7 +57,7 @@ final class Forwarder: Sendable {
     }
 
     private func run() async {
-        while !state.withLock({ $0.stopping }) {
+        while !wakeup.isStopping {
             var started = 0
             var earliestRetry: Date?
             do {
@@ -100,31 +92,7 @@ final class Forwarder: Sendable {
     }
 
     private func sleep(until: Date?) async {
-        let seconds = min(1, max(0.001, until?.timeIntervalSinceNow ?? 1))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.wakeRequested || state.stopping {
-                            state.wakeRequested = false
-                            return true
-                        }
-                        state.wake = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            await group.next()
-            let waiting = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.wakeRequested = false
-                defer { state.wake = nil }
-                return state.wake
-            }
-            waiting?.resume()
-            group.cancelAll()
-        }
+        await wakeup.sleep(seconds: min(1, until?.timeIntervalSinceNow ?? 1))
     }
 
     private func forward(_ item: AdaptersStore.Pending) async {

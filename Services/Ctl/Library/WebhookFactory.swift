@@ -10,6 +10,12 @@ public struct WebhookFactory: Sendable {
         public var path: String
         public var headers: [(String, String)]
         public var body: [UInt8]
+
+        public init(path: String, headers: [(String, String)], body: [UInt8]) {
+            self.path = path
+            self.headers = headers
+            self.body = body
+        }
     }
 
     let secrets: Mesh.Secrets

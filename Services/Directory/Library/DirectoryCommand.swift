@@ -17,18 +17,8 @@ public enum DirectoryCommand {
             keys: keys, secretNames: ["token"], arguments: arguments
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
-            let path = settings.string("database") ?? "state/directory.sqlite"
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true)
-            let service = try await DirectoryService(databasePath: path, logger: logger, metrics: metrics)
-            var options = LineServerOptions()
-            if let address = try settings.address("listen") {
-                options.host = address.host
-                options.port = address.port
-            }
-            options.maximumConnections = try settings.int("max-connections") ?? 1024
-            options.token = try secrets.value("token")
+            let service = try await DirectoryService(databasePath: try settings.databasePath(default: "state/directory.sqlite"), logger: logger, metrics: metrics)
+            let options = try LineServerOptions(settings: settings, secrets: secrets)
             let server = LineServer(service: "directory", options: options, logger: logger, metrics: metrics)
             service.register(on: server)
             let port = try server.start()

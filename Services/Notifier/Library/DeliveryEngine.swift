@@ -32,12 +32,10 @@ final class DeliveryEngine: Sendable {
     private struct State {
         var busy: Set<String> = []
         var busyContacts: Set<String> = []
-        var wake: CheckedContinuation<Void, Never>?
-        var wakeRequested = false
-        var stopping = false
     }
 
     private let state = Mutex(State())
+    private let wakeup = Wakeup()
     private let loop = Mutex<Task<Void, Never>?>(nil)
 
     init(store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry) {
@@ -57,19 +55,13 @@ final class DeliveryEngine: Sendable {
 
     /// New work arrived: look now rather than at the next timer.
     func wake() {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.wakeRequested = true
-            defer { state.wake = nil }
-            return state.wake
-        }
-        continuation?.resume()
+        wakeup.wake()
     }
 
     /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
     /// their outcomes are recorded before the database closes.
     func stop(deadline: Double = 10) async {
-        state.withLock { $0.stopping = true }
-        wake()
+        wakeup.stop()
         let task = loop.withLock { $0 }
         await task?.value
         let giveUp = Date().addingTimeInterval(deadline)
@@ -79,7 +71,7 @@ final class DeliveryEngine: Sendable {
     }
 
     private func run() async {
-        while !state.withLock({ $0.stopping }) {
+        while !wakeup.isStopping {
             let (busy, busyContacts, free) = state.withLock { ($0.busy, $0.busyContacts, concurrency - $0.busy.count) }
             var started = 0
             // Refill in batches: one query per quarter of the slots, not one per finished attempt.
@@ -114,31 +106,7 @@ final class DeliveryEngine: Sendable {
     /// attempts are under way their completions wake the loop, so the due time is not looked up.
     private func sleep(idle: Bool) async {
         let next = idle ? ((try? await store.nextDue()) ?? nil) : nil
-        let seconds = min(1, max(0.001, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if state.wakeRequested || state.stopping {
-                            state.wakeRequested = false
-                            return true
-                        }
-                        state.wake = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            await group.next()
-            let pending = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.wakeRequested = false
-                defer { state.wake = nil }
-                return state.wake
-            }
-            pending?.resume()
-            group.cancelAll()
-        }
+        await wakeup.sleep(seconds: min(1, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
     }
 
     private func attempt(_ delivery: NotifierStore.DueDelivery) async {

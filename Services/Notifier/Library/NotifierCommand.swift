@@ -29,10 +29,7 @@ public enum NotifierCommand {
             keys: keys, secretNames: secretNames, arguments: arguments
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
-            let path = settings.string("database") ?? "state/notifier.sqlite"
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-            var configuration = NotifierService.Configuration(databasePath: path)
+            var configuration = NotifierService.Configuration(databasePath: try settings.databasePath(default: "state/notifier.sqlite"))
             configuration.webhookSecret = try secrets.value("webhook-secret")
             configuration.crmBaseURL = settings.string("crm-base-url") ?? configuration.crmBaseURL
             let defaultToken = try secrets.value("ghl-token")
@@ -49,12 +46,7 @@ public enum NotifierCommand {
                 logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
             }
             let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
-            var options = LineServerOptions()
-            if let address = try settings.address("listen") {
-                options.host = address.host
-                options.port = address.port
-            }
-            options.token = try secrets.value("token")
+            let options = try LineServerOptions(settings: settings, secrets: secrets)
             let server = LineServer(service: "notifier", options: options, logger: logger, metrics: metrics)
             service.register(on: server)
             let port = try server.start()

@@ -11,7 +11,7 @@ final class OutboxForwarder: Sendable {
     private let notifier: LineClient
     private let logger: Logger
     private let backoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
-    private let wakeState = Mutex<(continuation: CheckedContinuation<Void, Never>?, requested: Bool, stopping: Bool)>((nil, false, false))
+    private let wakeup = Wakeup()
     private let loop = Mutex<Task<Void, Never>?>(nil)
 
     init(store: RouterStore, notifier: LineClient, logger: Logger) {
@@ -26,27 +26,21 @@ final class OutboxForwarder: Sendable {
     }
 
     func wake() {
-        let continuation = wakeState.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.requested = true
-            defer { state.continuation = nil }
-            return state.continuation
-        }
-        continuation?.resume()
+        wakeup.wake()
     }
 
     func stop() async {
-        wakeState.withLock { $0.stopping = true }
-        wake()
+        wakeup.stop()
         await loop.withLock { $0 }?.value
     }
 
     private func run() async {
         var failures = 0
-        while !wakeState.withLock({ $0.stopping }) {
+        while !wakeup.isStopping {
             do {
                 let rows = try await store.outbox(limit: 256)
                 if rows.isEmpty {
-                    await sleep(seconds: 1)
+                    await wakeup.sleep(seconds: 1)
                     continue
                 }
                 let body = Array(#"{"items":["#.utf8) + Array(rows.map(\.json).joined(separator: ",").utf8) + Array("]}".utf8)
@@ -56,35 +50,8 @@ final class OutboxForwarder: Sendable {
             } catch {
                 failures += 1
                 if failures == 1 { logger.warning("notifier unreachable; outbox waits", ["error": String(describing: error)]) }
-                await sleep(seconds: backoff.delay(attempt: failures))
+                await wakeup.sleep(seconds: backoff.delay(attempt: failures))
             }
-        }
-    }
-
-    private func sleep(seconds: Double) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let now = self.wakeState.withLock { state -> Bool in
-                        if state.requested || state.stopping {
-                            state.requested = false
-                            return true
-                        }
-                        state.continuation = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            }
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            await group.next()
-            let pending = self.wakeState.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.requested = false
-                defer { state.continuation = nil }
-                return state.continuation
-            }
-            pending?.resume()
-            group.cancelAll()
         }
     }
 }

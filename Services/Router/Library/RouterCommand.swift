@@ -19,26 +19,16 @@ public enum RouterCommand {
             keys: keys, secretNames: secretNames, arguments: arguments
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
-            let path = settings.string("database") ?? "state/router.sqlite"
-            let folder = (path as NSString).deletingLastPathComponent
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            let path = try settings.databasePath(default: "state/router.sqlite")
             func client(_ key: String, token: String) throws -> LineClient {
-                guard let address = try settings.address(key) else { throw SettingsError("\(key) address missing") }
-                var options = LineClientOptions(host: address.host, port: address.port)
-                options.token = try secrets.value(token)
-                options.clientName = "switchboard-router"
+                var options = try LineClientOptions(settings: settings, key: key, secrets: secrets, tokenName: token, clientName: "switchboard-router")
                 options.requestTimeout = 5
                 return LineClient(options: options)
             }
             let directory = try client("directory", token: "directory-token")
             let notifier = try client("notifier", token: "notifier-token")
             let service = try await RouterService(databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics)
-            var options = LineServerOptions()
-            if let address = try settings.address("listen") {
-                options.host = address.host
-                options.port = address.port
-            }
-            options.token = try secrets.value("token")
+            let options = try LineServerOptions(settings: settings, secrets: secrets)
             let server = LineServer(service: "router", options: options, logger: logger, metrics: metrics)
             service.register(on: server)
             let port = try server.start()

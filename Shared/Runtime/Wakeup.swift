@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// Lets a background loop sleep until new work arrives or a deadline passes, whichever is first.
+///
+/// The delivery loops (adapters' forwarder, router's outbox, notifier's engine) share it: a
+/// producer calls ``wake()`` after committing work; the loop calls ``sleep(seconds:)`` when it
+/// has nothing to start. A wake that arrives while the loop is busy is remembered, so it is never
+/// lost between the loop's last look and its sleep.
+public final class Wakeup: Sendable {
+    private struct State {
+        var waiter: CheckedContinuation<Void, Never>?
+        var pending = false
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Whether ``stop()`` was called.
+    public var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Ends the current or next sleep at once.
+    public func wake() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.pending = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Marks the loop as stopping and wakes it.
+    public func stop() {
+        state.withLock { $0.stopping = true }
+        wake()
+    }
+
+    /// Sleeps up to `seconds`, returning early on ``wake()`` (or at once if one is pending).
+    public func sleep(seconds: Double) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let now = self.state.withLock { state -> Bool in
+                        if state.pending || state.stopping {
+                            state.pending = false
+                            return true
+                        }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: .seconds(max(0.001, seconds))) }
+            await group.next()
+            let waiting = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.pending = false
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiting?.resume()
+            group.cancelAll()
+        }
+    }
+}
