@@ -8,7 +8,7 @@ import Foundation
 enum BenchCommand {
     static func main(_ arguments: [String]) async -> Int32 {
         guard let suite = arguments.first, suite != "--help" else {
-            print("usage: switchboard-bench foundation|codec|lines|store|directory|notifier|adapters|router [--seconds N]")
+            print("usage: switchboard-bench foundation|codec|lines|store|directory|notifier|adapters|router|simulate [--seconds N]")
             return arguments.first == "--help" ? 0 : 64
         }
         var seconds = 3.0
@@ -24,12 +24,13 @@ enum BenchCommand {
                 FileHandle.standardError.write(Data("benchmark failed: \(error)\n".utf8))
                 return 1
             }
-        case "directory", "notifier", "adapters", "router":
+        case "directory", "notifier", "adapters", "router", "simulate":
             do {
                 switch suite {
                 case "directory": try await DirectoryBenchmark(seconds: seconds).run()
                 case "notifier": try await NotifierBenchmark(seconds: seconds).run()
                 case "router": try await RouterBenchmark(seconds: seconds).run()
+                case "simulate": try await SimulateBenchmark().run()
                 default: try await AdaptersBenchmark(seconds: seconds).run()
                 }
                 return 0

@@ -17,6 +17,7 @@ public enum CtlCommand {
         Directory:       directory import-ghl FILE     (the body of GoHighLevel's GET /users/?locationId=…)
         Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
+        What if:         simulate -f NEW_CONFIG [--since 7d] [--json]   (replays stored messages with a proposed configuration)
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
         Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
@@ -213,10 +214,48 @@ public enum CtlCommand {
             try printJSON(try await client(arguments, "directory", 7103).call(
                 "directory.import_ghl_users", JSONValue.object(["location": .string(try location(arguments)), "response": response]), as: JSONValue.self))
             return 0
+        case "simulate":
+            guard let file = arguments.options["file"] else { throw UsageError("simulate -f NEW_CONFIG [--since 7d]") }
+            let (config, raw) = try ConfigApplier.load(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+            var body: [String: JSONValue] = ["config": raw]
+            if let since = arguments.options["since"] {
+                guard let days = Double(since.hasSuffix("d") ? String(since.dropLast()) : since) else { throw UsageError("--since takes days, e.g. 7d") }
+                body["since"] = .string(RFC3339.format(Date().addingTimeInterval(-days * 86_400)))
+            }
+            let report = try await client(arguments, "router", 7102).call("router.simulate", JSONValue.object(body), as: JSONValue.self, timeout: 120)
+            if arguments.flags.contains("json") {
+                try printJSON(report)
+                return 0
+            }
+            let events = Int(report["events"]?.doubleValue ?? 0)
+            let reproduced = Int(report["reproduced"]?.doubleValue ?? 0)
+            print("simulated \(events) messages of \(config.location.id) with \(file): \(reproduced) decided as before, \(Int(report["changedContacts"]?.doubleValue ?? 0)) contacts would change")
+            let actual = report["actual"]
+            let simulated = report["simulated"]
+            var users = Set<String>()
+            if case .object(let values)? = actual { users.formUnion(values.keys) }
+            if case .object(let values)? = simulated { users.formUnion(values.keys) }
+            print("user".padding(toLength: 20, withPad: " ", startingAt: 0) + "  actual  simulated")
+            for user in users.sorted() {
+                let left = Int(actual?[user]?.doubleValue ?? 0)
+                let right = Int(simulated?[user]?.doubleValue ?? 0)
+                print(user.padding(toLength: 20, withPad: " ", startingAt: 0) + "  " + String(left).leftPad(6) + "  " + String(right).leftPad(9))
+            }
+            for change in report["firstChanges"]?.arrayValue ?? [] {
+                print("\n\(change["contact"]?.stringValue ?? ""): \(change["actual"]?.stringValue ?? "no one") → \(change["simulated"]?.stringValue ?? "no one")")
+                for line in change["explanation"]?.arrayValue ?? [] { print("  \(line.stringValue ?? "")") }
+            }
+            return 0
         case "up":
             return try await Launcher.run(arguments)
         default:
             throw UsageError("unknown command \(command)")
         }
+    }
+}
+
+extension String {
+    fileprivate func leftPad(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

@@ -13,6 +13,21 @@ public final class MemoryRoutingWorld: RoutingWorld {
         var contacts: [String: ContactState] = [:]
         var lastAssigned: [String: Date] = [:]
         var rotations: [String: RotationState] = [:]
+        /// Open loads kept as counters, so a replay of many events stays linear.
+        var contactLoads: [String: Int] = [:]
+        var threadLoads: [String: Int] = [:]
+
+        mutating func replace(_ contact: ContactState) {
+            if let old = contacts[contact.address] { count(old, by: -1) }
+            count(contact, by: 1)
+            contacts[contact.address] = contact
+        }
+
+        private mutating func count(_ contact: ContactState, by delta: Int) {
+            guard contact.open else { return }
+            if let owner = contact.owner { contactLoads[owner, default: 0] += delta }
+            for assignee in contact.threads.values { threadLoads[assignee, default: 0] += delta }
+        }
     }
 
     private let state: Mutex<State>
@@ -37,14 +52,9 @@ public final class MemoryRoutingWorld: RoutingWorld {
 
     public func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
         state.withLock { state in
+            let counters = threads ? state.threadLoads : state.contactLoads
             var loads: [String: Int] = [:]
-            for contact in state.contacts.values where contact.open {
-                if threads {
-                    for assignee in contact.threads.values where users.contains(assignee) { loads[assignee, default: 0] += 1 }
-                } else if let owner = contact.owner, users.contains(owner) {
-                    loads[owner, default: 0] += 1
-                }
-            }
+            for user in users where (counters[user] ?? 0) > 0 { loads[user] = counters[user] }
             return loads
         }
     }
@@ -68,14 +78,14 @@ public final class MemoryRoutingWorld: RoutingWorld {
     /// Applies a committed decision: what the router's transaction writes.
     public func commit(_ decision: Decision, at: Date) {
         state.withLock { state in
-            state.contacts[decision.contact.address] = decision.contact
+            state.replace(decision.contact)
             for (key, rotation) in decision.rotations { state.rotations[key] = rotation }
             for user in decision.assigned { state.lastAssigned[user] = at }
         }
     }
 
     public func save(_ contact: ContactState) {
-        state.withLock { $0.contacts[contact.address] = contact }
+        state.withLock { $0.replace(contact) }
     }
 
     /// A directory change (`directory.update_user`).

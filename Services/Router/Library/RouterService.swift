@@ -104,6 +104,12 @@ public final class RouterService: Sendable {
         server.register("router.contacts") { [self] (request: ContactsRequest, _) in
             ["contacts": try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)]
         }
+        server.register("router.simulate") { [self] (request: SimulateRequest, _) in
+            let until = request.until ?? Date()
+            let since = request.since ?? until.addingTimeInterval(-7 * 86_400)
+            let events = try await store.inboundEvents(location: request.config.location.id, since: since, until: until)
+            return try await Simulation.run(config: request.config, events: events)
+        }
         server.register("router.loads") { [self] (request: LocationOnly, _) in
             let separate = configs.withLock { $0[request.location]?.location.multiTouch == .separate }
             return ["loads": try await store.allLoads(location: request.location, threads: separate)]
@@ -176,7 +182,8 @@ public final class RouterService: Sendable {
             let committed = try await store.commit(RouterStore.Commit(
                 location: config.location.id, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
                 messageID: message.messageId, at: message.at, answer: String(decoding: try WireJSON.encode(answer), as: UTF8.self),
-                items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at, sequence: sequence) }))
+                items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at, sequence: sequence) },
+                message: message))
             if committed { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
             return answer
         }
@@ -278,6 +285,13 @@ public final class RouterService: Sendable {
 struct PutConfigRequest: Decodable, Sendable {
     var config: LocationConfig
     enum CodingKeys: String, CodingKey { case config }
+}
+
+struct SimulateRequest: Decodable, Sendable {
+    var config: LocationConfig
+    var since: Date?
+    var until: Date?
+    enum CodingKeys: String, CodingKey { case config, since, until }
 }
 
 struct ContactsRequest: Codable, Sendable {

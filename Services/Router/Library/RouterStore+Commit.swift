@@ -17,12 +17,15 @@ extension RouterStore {
         var answer: String
         /// The outbox items, given the decision's history sequence (CRM ordering).
         var items: @Sendable (Int) -> [OutboxItem]
+        /// The inbound message itself, kept for `simulate`.
+        var message: InboundMessage? = nil
     }
 
     /// Commits `commit`; returns false when its message id was already processed (nothing written).
     func commit(_ commit: Commit) async throws -> Bool {
         let contactJSON = String(decoding: try WireJSON.encode(commit.decision?.contact ?? commit.contact), as: UTF8.self)
         let trace = try commit.decision.map { String(decoding: try WireJSON.encode($0.trace), as: UTF8.self) }
+        let messageJSON = try commit.message.map { String(decoding: try WireJSON.encode($0), as: UTF8.self) }
         let rotations = try (commit.decision?.rotations ?? [:]).map { ($0.key, String(decoding: try WireJSON.encode($0.value), as: UTF8.self)) }
         return try await store.write { database in
             if let platform = commit.platform, let id = commit.messageID,
@@ -70,6 +73,10 @@ extension RouterStore {
             for item in commit.items(sequence) {
                 try database.run("INSERT OR IGNORE INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
                                  [.text(item.id), .text(String(decoding: try WireJSON.encode(item), as: UTF8.self)), .real(commit.at.timeIntervalSince1970)])
+            }
+            if let messageJSON {
+                try database.run("INSERT INTO inbound_events (location, message, user, at) VALUES (?, ?, ?, ?)",
+                                 [.text(commit.location), .text(messageJSON), SQLValue(commit.decision?.user), .real(commit.at.timeIntervalSince1970)])
             }
             if let platform = commit.platform, let id = commit.messageID {
                 try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])

@@ -26,6 +26,11 @@ final class RouterStore: Sendable {
             CREATE TABLE recency (location TEXT NOT NULL, user TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (location, user)) STRICT;
             CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, item TEXT NOT NULL, created_at REAL NOT NULL) STRICT;
             """),
+        Migration("inbound events for simulate", sql: """
+            CREATE TABLE inbound_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, location TEXT NOT NULL, message TEXT NOT NULL,
+                user TEXT, at REAL NOT NULL) STRICT;
+            CREATE INDEX inbound_events_time ON inbound_events (location, at);
+            """),
     ]
 
     let store: Store
@@ -180,6 +185,19 @@ final class RouterStore: Sendable {
                     at: Date(timeIntervalSince1970: row.double(9)), firstResponseAt: row.optionalDouble(10).map { Date(timeIntervalSince1970: $0) },
                     trace: try WireJSON.decode(DecisionTrace.self, from: Array(row.string(11).utf8)))
             }
+        }
+    }
+
+    // MARK: Simulate
+
+    /// Stored inbound messages of `location` in `[since, until)`, in time order, with the user
+    /// each one's decision named.
+    func inboundEvents(location: String, since: Date, until: Date) async throws -> [(InboundMessage, String?)] {
+        try await store.read { database in
+            try database.rows(
+                "SELECT message, user FROM inbound_events WHERE location = ? AND at >= ? AND at < ? ORDER BY at, seq",
+                [.text(location), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]
+            ) { (try WireJSON.decode(InboundMessage.self, from: Array($0.string(0).utf8)), $0.optionalString(1)) }
         }
     }
 
