@@ -22,14 +22,22 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        for (pipe, stream) in [(stdoutPipe, "stdout"), (stderrPipe, "stderr")] {
-            pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-                let data = handle.availableData
-                self?.collect(Array(data), stream: stream)
-                if data.isEmpty { handle.readabilityHandler = nil }
-            }
-        }
         try process.run()
+        // A thread per pipe reads until end of file. (FileHandle.readabilityHandler is avoided:
+        // its Dispatch source can outlive the descriptor and crash libdispatch.)
+        for (pipe, stream) in [(stdoutPipe, "stdout"), (stderrPipe, "stderr")] {
+            let handle = pipe.fileHandleForReading
+            Thread { [weak self] in
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    self?.collect(Array(buffer[0..<count]), stream: stream)
+                }
+                try? handle.close()
+            }.start()
+        }
     }
 
     public var pid: Int32 { process.processIdentifier }

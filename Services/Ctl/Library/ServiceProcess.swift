@@ -25,25 +25,27 @@ public final class ServiceProcess: @unchecked Sendable {
         process.standardError = pipe
         process.standardOutput = FileHandle.standardError
         process.standardInput = FileHandle.nullDevice
-        let partial = Mutex<[UInt8]>([])
-        pipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
-            let complete = partial.withLock { buffer -> [String] in
-                buffer += data
-                var found: [String] = []
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    found.append(String(decoding: buffer[..<newline], as: UTF8.self))
-                    buffer.removeSubrange(...newline)
-                }
-                return found
-            }
-            self?.collect(complete)
-        }
         try process.run()
+        // A thread reads stderr until end of file. (FileHandle.readabilityHandler is avoided: its
+        // Dispatch source can outlive the descriptor and crash libdispatch.)
+        let handle = pipe.fileHandleForReading
+        Thread { [weak self] in
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                pending += chunk[0..<count]
+                var found: [String] = []
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    found.append(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+                self?.collect(found)
+            }
+            try? handle.close()
+        }.start()
     }
 
     private func collect(_ newLines: [String]) {
