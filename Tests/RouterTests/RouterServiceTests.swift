@@ -37,6 +37,12 @@ import SwitchboardTestSupport
     }
 
     static func start(_ folder: TemporaryDirectory, scenario: String, notifier: FakeNotifier? = nil) async throws -> Mesh {
+        let document = try JSONSerialization.jsonObject(with: try SharedFiles.data("scenarios/\(scenario)")) as! [String: Any]
+        let config = try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: document["config"]!)))
+        return try await start(folder, config: config, notifier: notifier)
+    }
+
+    static func start(_ folder: TemporaryDirectory, config: JSONValue, notifier: FakeNotifier? = nil) async throws -> Mesh {
         let directory = try ChildProcess("switchboard-directory", ["--listen", "127.0.0.1:0", "--database", folder.file("directory.sqlite")])
         let directoryPort = try directory.listeningPort()
         let notifier = try notifier ?? FakeNotifier()
@@ -46,8 +52,6 @@ import SwitchboardTestSupport
         ])
         let routerClient = LineClient(host: "127.0.0.1", port: try router.listeningPort())
         let directoryClient = LineClient(host: "127.0.0.1", port: directoryPort)
-        let document = try JSONSerialization.jsonObject(with: try SharedFiles.data("scenarios/\(scenario)")) as! [String: Any]
-        let config = try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: document["config"]!)))
         let location = config["location"]!
         _ = try await directoryClient.call("directory.put_users", JSONValue.object([
             "location": location["id"]!, "timezone": location["timezone"]!, "users": config["users"] ?? .array([]),

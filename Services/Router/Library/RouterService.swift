@@ -104,6 +104,11 @@ public final class RouterService: Sendable {
         server.register("router.contacts") { [self] (request: ContactsRequest, _) in
             ["contacts": try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)]
         }
+        server.register("router.report") { [self] (request: ReportRequest, _) in
+            guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
+            let until = request.until ?? Date()
+            return try await store.report(config: config, since: request.since ?? until.addingTimeInterval(-7 * 86_400), until: until)
+        }
         server.register("router.simulate") { [self] (request: SimulateRequest, _) in
             let until = request.until ?? Date()
             let since = request.since ?? until.addingTimeInterval(-7 * 86_400)
@@ -285,6 +290,13 @@ public final class RouterService: Sendable {
 struct PutConfigRequest: Decodable, Sendable {
     var config: LocationConfig
     enum CodingKeys: String, CodingKey { case config }
+}
+
+struct ReportRequest: Codable, Sendable {
+    var location: String
+    var since: Date?
+    var until: Date?
+    enum CodingKeys: String, CodingKey { case location, since, until }
 }
 
 struct SimulateRequest: Decodable, Sendable {

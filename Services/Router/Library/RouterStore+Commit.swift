@@ -50,12 +50,12 @@ extension RouterStore {
             if let decision = commit.decision, let trace {
                 try database.run(
                     """
-                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
                      .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
-                     .real(commit.at.timeIntervalSince1970), .text(trace)])
+                     .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty)])
                 sequence = Int(database.lastInsertRowID)
                 for (key, state) in rotations {
                     try database.run(
@@ -91,7 +91,7 @@ extension RouterStore {
             try database.run(
                 """
                 UPDATE decisions SET first_response_at = ? WHERE seq = (
-                    SELECT seq FROM decisions WHERE location = ? AND contact = ? AND user IS NOT NULL ORDER BY seq DESC LIMIT 1)
+                    SELECT seq FROM decisions WHERE location = ? AND contact = ? AND assigned = 1 ORDER BY seq DESC LIMIT 1)
                   AND first_response_at IS NULL AND at <= ?
                 """, [.real(at.timeIntervalSince1970), .text(location), .text(contact), .real(at.timeIntervalSince1970)])
             return database.changes > 0

@@ -31,6 +31,10 @@ final class RouterStore: Sendable {
                 user TEXT, at REAL NOT NULL) STRICT;
             CREATE INDEX inbound_events_time ON inbound_events (location, at);
             """),
+        Migration("assignment flag for reports", sql: """
+            ALTER TABLE decisions ADD COLUMN assigned INTEGER NOT NULL DEFAULT 0;
+            CREATE INDEX decisions_time ON decisions (location, at);
+            """),
     ]
 
     let store: Store
