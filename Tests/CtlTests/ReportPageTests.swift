@@ -38,3 +38,41 @@ import SwitchboardRouter
         #expect(table.contains("2026-11-01  5         3         1"))
     }
 }
+
+/// The HTML report as a person sees it: rendered by headless Chromium (installed by `.ci/run`).
+@Suite struct ReportRenderingTests {
+    static func chromium(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func chromiumRendersTheFourChartsWithTheirBars() throws {
+        let report = try WireJSON.decoder.decode(RoutingReport.self, from: Data(ReportPageTests.report.utf8))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-report-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let page = folder.appendingPathComponent("report.html")
+        try ReportPage.html(report).write(to: page, atomically: true, encoding: .utf8)
+
+        let (status, dom) = try Self.chromium(["--dump-dom", page.absoluteString])
+        #expect(status == 0)
+        let charts = dom.components(separatedBy: "<svg").dropFirst()
+        #expect(charts.count == 4)
+        for chart in charts { #expect(chart.components(separatedBy: "</svg>")[0].contains("<rect x="), "a chart without bars") }
+
+        let picture = folder.appendingPathComponent("report.png")
+        let (shot, _) = try Self.chromium(["--window-size=800,1600", "--screenshot=\(picture.path)", page.absoluteString])
+        #expect(shot == 0)
+        let size = (try FileManager.default.attributesOfItem(atPath: picture.path)[.size] as? NSNumber)?.intValue ?? 0
+        #expect(size > 20_000, "screenshot of \(size) bytes looks blank")
+    }
+}

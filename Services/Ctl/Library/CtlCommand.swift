@@ -18,7 +18,7 @@ public enum CtlCommand {
         Directory:       directory import-ghl FILE     (the body of GoHighLevel's GET /users/?locationId=…)
         Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
-        Reports:         report [--since 7d] [--json | --html FILE]
+        Reports:         report [--since 7d] [--json | --html FILE] [--from SAVED.json]
         What if:         simulate -f NEW_CONFIG [--since 7d] [--json]   (replays stored messages with a proposed configuration)
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
@@ -217,10 +217,15 @@ public enum CtlCommand {
                 "directory.import_ghl_users", JSONValue.object(["location": .string(try location(arguments)), "response": response]), as: JSONValue.self))
             return 0
         case "report":
-            var body: [String: JSONValue] = ["location": .string(try location(arguments))]
-            let days = Double((arguments.options["since"] ?? "7d").replacingOccurrences(of: "d", with: "")) ?? 7
-            body["since"] = .string(RFC3339.format(Date().addingTimeInterval(-days * 86_400)))
-            let report = try await client(arguments, "router", 7102).call("router.report", JSONValue.object(body), as: RoutingReport.self)
+            let report: RoutingReport
+            if let saved = arguments.options["from"] {
+                report = try WireJSON.decoder.decode(RoutingReport.self, from: Data(contentsOf: URL(fileURLWithPath: saved)))
+            } else {
+                var body: [String: JSONValue] = ["location": .string(try location(arguments))]
+                let days = Double((arguments.options["since"] ?? "7d").replacingOccurrences(of: "d", with: "")) ?? 7
+                body["since"] = .string(RFC3339.format(Date().addingTimeInterval(-days * 86_400)))
+                report = try await client(arguments, "router", 7102).call("router.report", JSONValue.object(body), as: RoutingReport.self)
+            }
             if let file = arguments.options["html"] {
                 try ReportPage.html(report).write(toFile: file, atomically: true, encoding: .utf8)
                 print("wrote \(file)")
