@@ -8,8 +8,8 @@ import SwitchboardNet
 import SwitchboardRuntime
 import SwitchboardTestSupport
 
-/// The fault run: 2,000 signed webhooks at a steady rate while the router, then the notifier,
-/// then the adapters are killed with SIGKILL and restarted. Every accepted webhook must end with
+/// The fault run: 2,000 signed webhooks at a steady rate while every service (router, notifier,
+/// adapters, directory) is killed with SIGKILL once, at a random moment, and restarted. Every accepted webhook must end with
 /// exactly one decision, and every notification must reach the `file` channel (deduplicated by
 /// delivery id).
 @Suite struct FaultRunTests {
@@ -127,11 +127,17 @@ import SwitchboardTestSupport
                 try await group.waitForAll()
             }
         }
-        for (name, at) in [("router", 1.5), ("notifier", 3.5), ("adapters", 5.5)] {
-            try await Task.sleep(for: .seconds(at - (name == "router" ? 0 : 2)))
+        // Each service is killed once, at a random moment of the 8 s of sending, in random order.
+        var generator = SystemRandomNumberGenerator()
+        let moments = ["router", "notifier", "adapters", "directory"].map { ($0, Double.random(in: 0.5..<7.5, using: &generator)) }.sorted { $0.1 < $1.1 }
+        let begin = Date()
+        for (name, at) in moments {
+            let wait = at - Date().timeIntervalSince(begin)
+            if wait > 0 { try await Task.sleep(for: .seconds(wait)) }
             try services.kill(name)
             try services.start(name)
         }
+        print("fault run: killed \(moments.map { String(format: "%@ at %.1f s", $0.0, $0.1) }.joined(separator: ", "))")
         try await sender.value
 
         let router = LineClient(host: "127.0.0.1", port: free[2])

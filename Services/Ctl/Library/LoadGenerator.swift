@@ -165,6 +165,7 @@ public enum LoadGenerator {
         if options.json {
             let summary: [String: JSONValue] = [
                 "accepted": .number(Double(total)), "lost": .number(Double(lost)), "sendSeconds": .number(sendSeconds), "endToEndSeconds": .number(endToEndSeconds),
+                "adaptersAcceptedPerSecond": .number(Double(total) / sendSeconds),
                 "throughput": .number(throughput), "p50ms": .number(percentile(0.5)), "p99ms": .number(percentile(0.99)), "p999ms": .number(percentile(0.999)),
                 "rawPerHop": .number(raw), "ratio": .number(throughput / raw),
                 "cpuSecondsPer1000": .object(Dictionary(uniqueKeysWithValues: cpu.map { ($0.0, JSONValue.number($0.1)) })),
@@ -172,8 +173,9 @@ public enum LoadGenerator {
             print(String(decoding: try WireJSON.prettyEncoder.encode(JSONValue.object(summary)), as: UTF8.self))
         } else {
             let cpuText = cpu.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
-            print(String(format: "loadgen: %d webhooks (%@), %d connections, %.1f s sending, %.1f s to drain: %.0f msgs/s end to end, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, lost=%d; CPU s per 1,000: %@; raw per-hop limit %.0f/s (ratio %.3f)",
-                         total, options.rate > 0 ? "target \(Int(options.rate))/s" : "as fast as possible", options.connections, sendSeconds, endToEndSeconds,
+            print(String(format: "loadgen: %d webhooks (%@), %d connections, %.1f s sending (adapters accepted %.0f/s), %.1f s to drain: %.0f msgs/s end to end, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, lost=%d; CPU s per 1,000: %@; raw per-hop limit %.0f/s (ratio %.3f)",
+                         total, options.rate > 0 ? "target \(Int(options.rate))/s" : "as fast as possible", options.connections, sendSeconds,
+                         Double(total) / sendSeconds, endToEndSeconds,
                          throughput, percentile(0.5), percentile(0.99), percentile(0.999), lost, cpuText, raw, throughput / raw))
         }
     }
