@@ -17,6 +17,8 @@ public final class RouterService: Sendable {
     private let logger: Logger
     private let metrics: MetricsRegistry
     private let configs = Mutex<[String: LocationConfig]>([:])
+    /// Compiled configurations by location, rebuilt when a new version is applied.
+    private let compiled = Mutex<[String: CompiledRouting]>([:])
     private let locks = Mutex<[String: AsyncLock]>([:])
 
     public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
@@ -142,6 +144,7 @@ public final class RouterService: Sendable {
         let document = String(decoding: try WireJSON.prettyEncoder.encode(config), as: UTF8.self)
         let (version, changed) = try await store.putConfig(config, document: document, now: Date())
         configs.withLock { $0[config.location.id] = config }
+        compiled.withLock { $0[config.location.id] = nil }
         if changed { logger.info("configuration applied", ["location": config.location.id, "version": version]) }
         return ["version": version, "changed": changed ? 1 : 0]
     }
@@ -159,8 +162,11 @@ public final class RouterService: Sendable {
         }
     }
 
-    private func engine(_ config: LocationConfig) throws -> RoutingEngine {
-        try RoutingEngine(config: config, world: ServiceRoutingWorld(directory: directory, store: store))
+    private func engine(_ config: LocationConfig, world: (any RoutingWorld)? = nil) throws -> RoutingEngine {
+        let cached = compiled.withLock { $0[config.location.id] }
+        let routing = try cached ?? CompiledRouting(config)
+        if cached == nil { compiled.withLock { $0[config.location.id] = routing } }
+        return RoutingEngine(compiled: routing, world: world ?? ServiceRoutingWorld(directory: directory, store: store))
     }
 
     // MARK: Inbound
@@ -181,7 +187,7 @@ public final class RouterService: Sendable {
                 return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
             }
             let world = SnapshotWorld(snapshot: snapshot, directory: ServiceRoutingWorld(directory: directory, store: store))
-            let decision = try await RoutingEngine(config: config, world: world).inbound(message, account: account, contact: snapshot.contact)
+            let decision = try await engine(config, world: world).inbound(message, account: account, contact: snapshot.contact)
             let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
             let key = "\(message.platform):\(message.messageId)"
             let committed = try await store.commit(RouterStore.Commit(

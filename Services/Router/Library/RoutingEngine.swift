@@ -2,6 +2,29 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 
+/// A configuration with its business hours, time zone and rule expressions parsed: the part of
+/// an engine that is the same for every decision of a configuration version.
+public struct CompiledRouting: @unchecked Sendable {
+    // @unchecked: NSRegularExpression is immutable once made and safe to share for matching.
+    public let config: LocationConfig
+    let hours: Schedule?
+    let zone: TimeZone
+    let rulePatterns: [String: NSRegularExpression]
+
+    public init(_ config: LocationConfig) throws {
+        self.config = config
+        hours = try config.location.hours()
+        zone = try TimeZones.named(config.location.timezone)
+        var patterns: [String: NSRegularExpression] = [:]
+        for rule in config.rules {
+            if let text = rule.when.text {
+                patterns[rule.id] = try NSRegularExpression(pattern: text, options: [.caseInsensitive])
+            }
+        }
+        rulePatterns = patterns
+    }
+}
+
 /// The assignment engine: `ROUTING.md`, exactly. Given the location's configuration, the
 /// contact's state, an event and a ``RoutingWorld``, it returns a ``Decision`` (new contact
 /// state, notifications, rotation changes, trace) without writing anything; the router commits
@@ -14,17 +37,16 @@ public struct RoutingEngine: Sendable {
     let rulePatterns: [String: NSRegularExpression]
 
     public init(config: LocationConfig, world: any RoutingWorld) throws {
-        self.config = config
+        self.init(compiled: try CompiledRouting(config), world: world)
+    }
+
+    /// An engine over an already compiled configuration (compiled once per configuration version).
+    public init(compiled: CompiledRouting, world: any RoutingWorld) {
+        config = compiled.config
         self.world = world
-        hours = try config.location.hours()
-        zone = try TimeZones.named(config.location.timezone)
-        var patterns: [String: NSRegularExpression] = [:]
-        for rule in config.rules {
-            if let text = rule.when.text {
-                patterns[rule.id] = try NSRegularExpression(pattern: text, options: [.caseInsensitive])
-            }
-        }
-        rulePatterns = patterns
+        hours = compiled.hours
+        zone = compiled.zone
+        rulePatterns = compiled.rulePatterns
     }
 
     var location: String { config.location.id }
