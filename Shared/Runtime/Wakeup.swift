@@ -65,3 +65,31 @@ public final class Wakeup: Sendable {
         }
     }
 }
+
+/// A long-running loop in a task of its own, woken by ``wake()`` and stopped by ``stop()``:
+/// the shape of the adapters' forwarder, the router's outbox and the notifier's delivery engine.
+public final class BackgroundLoop: Sendable {
+    /// How the loop body sleeps between rounds and learns that it must stop.
+    public let wakeup = Wakeup()
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    public init() {}
+
+    /// Starts `body`, which runs until ``Wakeup/isStopping``.
+    public func start(_ body: @escaping @Sendable (Wakeup) async -> Void) {
+        let wakeup = self.wakeup
+        let started = Task { await body(wakeup) }
+        task.withLock { $0 = started }
+    }
+
+    /// New work arrived: the loop looks now rather than at the end of its sleep.
+    public func wake() {
+        wakeup.wake()
+    }
+
+    /// Asks the loop to stop and waits for its current round to finish.
+    public func stop() async {
+        wakeup.stop()
+        await task.withLock { $0 }?.value
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCodec
+import SwitchboardCrypto
 import SwitchboardDomain
 import SwitchboardHTTP
 import SwitchboardNet
@@ -128,7 +129,7 @@ public final class AdaptersService: Sendable {
             return .text(403, "forbidden\n")
         }
         let tokens = store.allChannels.compactMap(\.verifyToken) + [configuration.defaults.whatsAppVerifyToken].compactMap { $0 }
-        guard tokens.contains(where: { ConstantTimeCompare.equals($0, offered) }) else { return .text(403, "forbidden\n") }
+        guard tokens.contains(where: { ConstantTime.equals($0, offered) }) else { return .text(403, "forbidden\n") }
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(challenge.utf8))
     }
 
@@ -155,7 +156,7 @@ public final class AdaptersService: Sendable {
         guard let offered = request.header("sb-signing-secret") else { return refuse("bridge", "no sb-signing-secret") }
         let secrets = store.allChannels.filter { $0.platform == "imessage" }.compactMap(\.signingSecret)
             + [configuration.defaults.bridgeSigningSecret].compactMap { $0 }
-        guard secrets.contains(where: { ConstantTimeCompare.equals($0, offered) }) else { return refuse("bridge", "signing secret mismatch") }
+        guard secrets.contains(where: { ConstantTime.equals($0, offered) }) else { return refuse("bridge", "signing secret mismatch") }
         let (at, fromHeader) = receivedAt(request)
         do {
             let event = try BridgeParser.event(request.body, receivedAt: at, preferReceivedAt: fromHeader)
@@ -206,12 +207,6 @@ public final class AdaptersService: Sendable {
             throw WireError.badRequest("channel.platform: unknown platform \"\(channel.platform)\" (twilio, whatsapp or imessage)")
         }
     }
-}
-
-import SwitchboardCrypto
-
-enum ConstantTimeCompare {
-    static func equals(_ a: String, _ b: String) -> Bool { ConstantTime.equals(a, b) }
 }
 
 struct PutChannelRequest: Codable, Sendable {

@@ -26,8 +26,7 @@ final class Forwarder: Sendable {
     }
 
     private let state = Mutex(State())
-    private let wakeup = Wakeup()
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let loop = BackgroundLoop()
 
     init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64) {
         self.store = store
@@ -39,24 +38,22 @@ final class Forwarder: Sendable {
     }
 
     func start() {
-        let task = Task { await run() }
-        loop.withLock { $0 = task }
+        loop.start { [self] wakeup in await run(wakeup) }
     }
 
     func wake() {
-        wakeup.wake()
+        loop.wake()
     }
 
     func stop(deadline: Double = 10) async {
-        wakeup.stop()
-        await loop.withLock { $0 }?.value
+        await loop.stop()
         let giveUp = Date().addingTimeInterval(deadline)
         while !state.withLock({ $0.busyContacts.isEmpty }), Date() < giveUp {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
-    private func run() async {
+    private func run(_ wakeup: Wakeup) async {
         while !wakeup.isStopping {
             var started = 0
             var earliestRetry: Date?
@@ -87,12 +84,8 @@ final class Forwarder: Sendable {
             } catch {
                 logger.error("inbox query failed", ["error": String(describing: error)])
             }
-            if started == 0 { await sleep(until: earliestRetry) }
+            if started == 0 { await wakeup.sleep(seconds: min(1, earliestRetry?.timeIntervalSinceNow ?? 1)) }
         }
-    }
-
-    private func sleep(until: Date?) async {
-        await wakeup.sleep(seconds: min(1, until?.timeIntervalSinceNow ?? 1))
     }
 
     private func forward(_ item: AdaptersStore.Pending) async {

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import SwitchboardDomain
 
 /// A webhook body that could not be read: answered 400, nothing stored.
@@ -176,7 +177,7 @@ enum BridgeParser {
         guard let business = payload.sendblueNumber ?? (payload.isOutbound == true ? payload.fromNumber : payload.toNumber),
               let contact = payload.number ?? (payload.isOutbound == true ? payload.toNumber : payload.fromNumber)
         else { throw MalformedWebhook("bridge webhook without the account or contact number") }
-        let sent = preferReceivedAt ? receivedAt : (payload.dateSent.flatMap(RFC3339Dates.parse) ?? receivedAt)
+        let sent = preferReceivedAt ? receivedAt : (payload.dateSent.flatMap(RFC3339.parse) ?? receivedAt)
         if payload.isOutbound == true {
             return .reply(ReplyEvent(
                 provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
@@ -186,10 +187,4 @@ enum BridgeParser {
             provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
             contact: ContactAddress.normalize(contact), text: payload.content ?? "", mediaCount: (payload.mediaURL ?? "").isEmpty ? 0 : 1, at: sent))
     }
-}
-
-import SwitchboardCodec
-
-enum RFC3339Dates {
-    static func parse(_ text: String) -> Date? { RFC3339.parse(text) }
 }

@@ -35,8 +35,7 @@ final class DeliveryEngine: Sendable {
     }
 
     private let state = Mutex(State())
-    private let wakeup = Wakeup()
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let loop = BackgroundLoop()
 
     init(store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry) {
         self.store = store
@@ -49,28 +48,25 @@ final class DeliveryEngine: Sendable {
     }
 
     func start() {
-        let task = Task { await run() }
-        loop.withLock { $0 = task }
+        loop.start { [self] wakeup in await run(wakeup) }
     }
 
     /// New work arrived: look now rather than at the next timer.
     func wake() {
-        wakeup.wake()
+        loop.wake()
     }
 
     /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
     /// their outcomes are recorded before the database closes.
     func stop(deadline: Double = 10) async {
-        wakeup.stop()
-        let task = loop.withLock { $0 }
-        await task?.value
+        await loop.stop()
         let giveUp = Date().addingTimeInterval(deadline)
         while !state.withLock({ $0.busy.isEmpty }), Date() < giveUp {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
-    private func run() async {
+    private func run(_ wakeup: Wakeup) async {
         while !wakeup.isStopping {
             let (busy, busyContacts, free) = state.withLock { ($0.busy, $0.busyContacts, concurrency - $0.busy.count) }
             var started = 0
@@ -86,7 +82,7 @@ final class DeliveryEngine: Sendable {
                     logger.error("delivery query failed", ["error": String(describing: error)])
                 }
             }
-            if started == 0 || free <= started { await sleep(idle: busy.isEmpty && started == 0) }
+            if started == 0 || free <= started { await sleep(wakeup, idle: busy.isEmpty && started == 0) }
         }
     }
 
@@ -104,7 +100,7 @@ final class DeliveryEngine: Sendable {
 
     /// Waits until woken or until the next delivery comes due (at most one second). While
     /// attempts are under way their completions wake the loop, so the due time is not looked up.
-    private func sleep(idle: Bool) async {
+    private func sleep(_ wakeup: Wakeup, idle: Bool) async {
         let next = idle ? ((try? await store.nextDue()) ?? nil) : nil
         await wakeup.sleep(seconds: min(1, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
     }

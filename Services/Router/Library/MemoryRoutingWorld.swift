@@ -91,7 +91,7 @@ public final class MemoryRoutingWorld: RoutingWorld {
     /// A directory change (`directory.update_user`).
     public func updateUser(_ id: String, _ change: (inout DirectoryUser) -> Void) throws {
         try state.withLock { state in
-            guard var user = state.directory.users[id] else { throw TestableError("no user \(id)") }
+            guard var user = state.directory.users[id] else { throw RoutingWorldError("no user \(id)") }
             change(&user)
             state.directory.users[id] = user
             state.directory.schedules[id] = try user.schedule.map { try Schedule(days: $0) }
@@ -99,8 +99,8 @@ public final class MemoryRoutingWorld: RoutingWorld {
     }
 }
 
-/// An error with a message, for the in-memory world's callers.
-public struct TestableError: Error, CustomStringConvertible {
+/// A change the in-memory world cannot make (e.g. an unknown user).
+public struct RoutingWorldError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }

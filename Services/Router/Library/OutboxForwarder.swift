@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SwitchboardDomain
 import SwitchboardNet
 import SwitchboardRuntime
@@ -11,8 +10,7 @@ final class OutboxForwarder: Sendable {
     private let notifier: LineClient
     private let logger: Logger
     private let backoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
-    private let wakeup = Wakeup()
-    private let loop = Mutex<Task<Void, Never>?>(nil)
+    private let loop = BackgroundLoop()
 
     init(store: RouterStore, notifier: LineClient, logger: Logger) {
         self.store = store
@@ -21,20 +19,18 @@ final class OutboxForwarder: Sendable {
     }
 
     func start() {
-        let task = Task { await run() }
-        loop.withLock { $0 = task }
+        loop.start { [self] wakeup in await run(wakeup) }
     }
 
     func wake() {
-        wakeup.wake()
+        loop.wake()
     }
 
     func stop() async {
-        wakeup.stop()
-        await loop.withLock { $0 }?.value
+        await loop.stop()
     }
 
-    private func run() async {
+    private func run(_ wakeup: Wakeup) async {
         var failures = 0
         while !wakeup.isStopping {
             do {

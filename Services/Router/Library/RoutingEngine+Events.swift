@@ -34,13 +34,8 @@ extension RoutingEngine {
         let separate = config.location.multiTouch == .separate
         var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(RFC3339.format(at))")
         trace.steps.append("Replaying the latest message to \(account.name), without \(user).")
-        var decision = try await decide(Event(message: message, account: account, isNew: false), contact: contact, trace: trace,
-                                         freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
-        if decision.user == nil {
-            trace = decision.trace
-            decision.trace = trace
-        }
-        return decision
+        return try await decide(Event(message: message, account: account, isNew: false), contact: contact, trace: trace,
+                                freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
     }
 
     /// Manual assignment (`router.assign`): a person sets the owner.
