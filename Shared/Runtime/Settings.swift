@@ -19,6 +19,16 @@ public struct Settings: Sendable {
             self.defaultValue = defaultValue
             self.help = help
         }
+
+        /// `listen`: the line-protocol address every service has.
+        public static func listen(port: Int) -> Key {
+            Key("listen", default: "127.0.0.1:\(port)", help: "host:port of the line protocol")
+        }
+
+        /// `database`: the service's SQLite file, `state/SERVICE.sqlite` by default.
+        public static func database(_ service: String) -> Key {
+            Key("database", default: "state/\(service).sqlite", help: "path of the SQLite file")
+        }
     }
 
     private let values: [String: String]

@@ -87,9 +87,15 @@ public final class BackgroundLoop: Sendable {
         wakeup.wake()
     }
 
-    /// Asks the loop to stop and waits for its current round to finish.
-    public func stop() async {
+    /// Asks the loop to stop, waits for its current round, then (up to `deadline` seconds) for
+    /// work it started to finish, as `finished` reports, so outcomes are recorded before the
+    /// caller closes its database.
+    public func stop(deadline: Double = 10, finished: @Sendable () -> Bool = { true }) async {
         wakeup.stop()
         await task.withLock { $0 }?.value
+        let giveUp = Date().addingTimeInterval(deadline)
+        while !finished(), Date() < giveUp {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }

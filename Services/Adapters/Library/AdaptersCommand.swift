@@ -5,10 +5,10 @@ import SwitchboardRuntime
 
 /// The `switchboard-adapters` process: webhook HTTP port, line port, inbox, forwarder.
 public enum AdaptersCommand {
-    public static let keys = [
-        Settings.Key("listen", default: "127.0.0.1:7101", help: "host:port of the line protocol"),
+    public static let keys: [Settings.Key] = [
+        .listen(port: 7101),
         Settings.Key("http", default: "127.0.0.1:7100", help: "host:port of the webhook HTTP server"),
-        Settings.Key("database", default: "state/adapters.sqlite", help: "path of the SQLite file"),
+        .database("adapters"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
         Settings.Key("public-base-url", help: "URL prefix providers call, e.g. https://hooks.example.com (Twilio signs it)"),
         Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),

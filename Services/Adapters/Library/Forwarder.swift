@@ -45,12 +45,8 @@ final class Forwarder: Sendable {
         loop.wake()
     }
 
-    func stop(deadline: Double = 10) async {
-        await loop.stop()
-        let giveUp = Date().addingTimeInterval(deadline)
-        while !state.withLock({ $0.busyContacts.isEmpty }), Date() < giveUp {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+    func stop() async {
+        await loop.stop { [self] in state.withLock { $0.busyContacts.isEmpty } }
     }
 
     private func run(_ wakeup: Wakeup) async {

@@ -4,9 +4,9 @@ import SwitchboardRuntime
 
 /// The `switchboard-directory` process: settings, database, line server, optional HTTP health.
 public enum DirectoryCommand {
-    public static let keys = [
-        Settings.Key("listen", default: "127.0.0.1:7103", help: "host:port of the line protocol"),
-        Settings.Key("database", default: "state/directory.sqlite", help: "path of the SQLite file"),
+    public static let keys: [Settings.Key] = [
+        .listen(port: 7103),
+        .database("directory"),
         Settings.Key("max-connections", default: "1024", help: "connections accepted at once"),
     ]
 

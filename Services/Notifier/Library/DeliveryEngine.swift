@@ -58,12 +58,8 @@ final class DeliveryEngine: Sendable {
 
     /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
     /// their outcomes are recorded before the database closes.
-    func stop(deadline: Double = 10) async {
-        await loop.stop()
-        let giveUp = Date().addingTimeInterval(deadline)
-        while !state.withLock({ $0.busy.isEmpty }), Date() < giveUp {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+    func stop() async {
+        await loop.stop { [self] in state.withLock { $0.busy.isEmpty } }
     }
 
     private func run(_ wakeup: Wakeup) async {

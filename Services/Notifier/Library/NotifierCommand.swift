@@ -4,9 +4,9 @@ import SwitchboardRuntime
 
 /// The `switchboard-notifier` process.
 public enum NotifierCommand {
-    public static let keys = [
-        Settings.Key("listen", default: "127.0.0.1:7104", help: "host:port of the line protocol"),
-        Settings.Key("database", default: "state/notifier.sqlite", help: "path of the SQLite file"),
+    public static let keys: [Settings.Key] = [
+        .listen(port: 7104),
+        .database("notifier"),
         Settings.Key("crm-base-url", default: "https://services.leadconnectorhq.com", help: "GoHighLevel API base URL"),
         Settings.Key("max-attempts", default: "8", help: "attempts before a delivery is dead-lettered"),
         Settings.Key("max-age", default: "86400", help: "seconds after intake before a failing delivery is dead-lettered"),

@@ -4,9 +4,9 @@ import SwitchboardRuntime
 
 /// The `switchboard-router` process.
 public enum RouterCommand {
-    public static let keys = [
-        Settings.Key("listen", default: "127.0.0.1:7102", help: "host:port of the line protocol"),
-        Settings.Key("database", default: "state/router.sqlite", help: "path of the SQLite file"),
+    public static let keys: [Settings.Key] = [
+        .listen(port: 7102),
+        .database("router"),
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory"),
         Settings.Key("notifier", default: "127.0.0.1:7104", help: "host:port of switchboard-notifier"),
     ]
