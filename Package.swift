@@ -118,7 +118,7 @@ let package = Package(
             path: "Tests/AdaptersTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardRouterTests",
-            dependencies: ["SwitchboardRouter", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardTestSupport",
+            dependencies: ["SwitchboardRouter", "SwitchboardStore", "SwitchboardDomain", "SwitchboardCodec", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardTestSupport",
                            "switchboard-router", "switchboard-directory"],
             path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(

@@ -27,11 +27,11 @@ extension RouterStore {
             snapshot.contact = try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
                 try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
             }
+            let contactLoads = try RouterStore.openLoads(database, location: location, kind: "contact")
+            let threadLoads = try RouterStore.openLoads(database, location: location, kind: "thread")
             for user in users {
-                snapshot.contactLoads[user] = try database.first(
-                    "SELECT COUNT(*) FROM contacts WHERE location = ? AND owner = ? AND open = 1", [.text(location), .text(user)]) { $0.int(0) } ?? 0
-                snapshot.threadLoads[user] = try database.first(
-                    "SELECT COUNT(*) FROM threads WHERE location = ? AND assignee = ? AND open = 1", [.text(location), .text(user)]) { $0.int(0) } ?? 0
+                snapshot.contactLoads[user] = contactLoads[user] ?? 0
+                snapshot.threadLoads[user] = threadLoads[user] ?? 0
             }
             try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
                 snapshot.recency[$0.string(0)] = Date(timeIntervalSince1970: $0.double(1))

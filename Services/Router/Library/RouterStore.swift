@@ -35,6 +35,44 @@ final class RouterStore: Sendable {
             ALTER TABLE decisions ADD COLUMN assigned INTEGER NOT NULL DEFAULT 0;
             CREATE INDEX decisions_time ON decisions (location, at);
             """),
+        // Loads are read on every decision; counting open rows made each read grow with the
+        // location's history. Triggers keep the counts with every write, whoever makes it.
+        Migration("open loads kept by triggers", sql: """
+            CREATE TABLE open_loads (location TEXT NOT NULL, kind TEXT NOT NULL, user TEXT NOT NULL, count INTEGER NOT NULL,
+                PRIMARY KEY (location, kind, user)) STRICT;
+            CREATE TRIGGER contacts_load_insert AFTER INSERT ON contacts WHEN NEW.open = 1 AND NEW.owner IS NOT NULL BEGIN
+                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'contact', NEW.owner, 1)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
+            END;
+            CREATE TRIGGER contacts_load_update_old AFTER UPDATE OF owner, open ON contacts WHEN OLD.open = 1 AND OLD.owner IS NOT NULL BEGIN
+                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'contact' AND user = OLD.owner;
+            END;
+            CREATE TRIGGER contacts_load_update_new AFTER UPDATE OF owner, open ON contacts WHEN NEW.open = 1 AND NEW.owner IS NOT NULL BEGIN
+                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'contact', NEW.owner, 1)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
+            END;
+            CREATE TRIGGER contacts_load_delete AFTER DELETE ON contacts WHEN OLD.open = 1 AND OLD.owner IS NOT NULL BEGIN
+                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'contact' AND user = OLD.owner;
+            END;
+            INSERT INTO open_loads (location, kind, user, count)
+                SELECT location, 'contact', owner, COUNT(*) FROM contacts WHERE open = 1 AND owner IS NOT NULL GROUP BY location, owner;
+            CREATE TRIGGER threads_load_insert AFTER INSERT ON threads WHEN NEW.open = 1 AND NEW.assignee IS NOT NULL BEGIN
+                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'thread', NEW.assignee, 1)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
+            END;
+            CREATE TRIGGER threads_load_update_old AFTER UPDATE OF assignee, open ON threads WHEN OLD.open = 1 AND OLD.assignee IS NOT NULL BEGIN
+                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'thread' AND user = OLD.assignee;
+            END;
+            CREATE TRIGGER threads_load_update_new AFTER UPDATE OF assignee, open ON threads WHEN NEW.open = 1 AND NEW.assignee IS NOT NULL BEGIN
+                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'thread', NEW.assignee, 1)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
+            END;
+            CREATE TRIGGER threads_load_delete AFTER DELETE ON threads WHEN OLD.open = 1 AND OLD.assignee IS NOT NULL BEGIN
+                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'thread' AND user = OLD.assignee;
+            END;
+            INSERT INTO open_loads (location, kind, user, count)
+                SELECT location, 'thread', assignee, COUNT(*) FROM threads WHERE open = 1 AND assignee IS NOT NULL GROUP BY location, assignee;
+            """),
     ]
 
     let store: Store
@@ -118,27 +156,23 @@ final class RouterStore: Sendable {
     }
 
     func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
-        try await store.read { database in
-            var loads: [String: Int] = [:]
-            for user in users {
-                let sql = threads
-                    ? "SELECT COUNT(*) FROM threads WHERE location = ? AND assignee = ? AND open = 1"
-                    : "SELECT COUNT(*) FROM contacts WHERE location = ? AND owner = ? AND open = 1"
-                loads[user] = try database.first(sql, [.text(location), .text(user)]) { $0.int(0) } ?? 0
-            }
-            return loads
-        }
+        let all = try await allLoads(location: location, threads: threads)
+        var loads: [String: Int] = [:]
+        for user in users { loads[user] = all[user] ?? 0 }
+        return loads
     }
 
+    /// Open contacts (or threads) per user, from the counts the triggers keep.
     func allLoads(location: String, threads: Bool) async throws -> [String: Int] {
-        try await store.read { database in
-            var loads: [String: Int] = [:]
-            let sql = threads
-                ? "SELECT assignee, COUNT(*) FROM threads WHERE location = ? AND open = 1 GROUP BY assignee"
-                : "SELECT owner, COUNT(*) FROM contacts WHERE location = ? AND open = 1 AND owner IS NOT NULL GROUP BY owner"
-            try database.query(sql, [.text(location)]) { loads[$0.string(0)] = $0.int(1) }
-            return loads
+        try await store.read { database in try Self.openLoads(database, location: location, kind: threads ? "thread" : "contact") }
+    }
+
+    static func openLoads(_ database: Database, location: String, kind: String) throws -> [String: Int] {
+        var loads: [String: Int] = [:]
+        try database.query("SELECT user, count FROM open_loads WHERE location = ? AND kind = ? AND count > 0", [.text(location), .text(kind)]) {
+            loads[$0.string(0)] = $0.int(1)
         }
+        return loads
     }
 
     func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
