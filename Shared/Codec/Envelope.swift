@@ -26,15 +26,8 @@ public struct RequestHead: Sendable, Equatable {
 
     /// Reads the head of `line`.
     public static func parse(_ line: [UInt8]) -> Result<RequestHead, RequestFailure> {
-        let members: [JSONObjectScanner.Member]
-        do {
-            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
-                try JSONObjectScanner.members(of: buffer)
-            }
-        } catch {
-            return .failure(RequestFailure(id: nil, error: .badRequest("not a JSON object")))
-        }
-        let fields = LineFields(line: line, members: members)
+        let fields: LineFields
+        do { fields = try LineFields(scanning: line) } catch { return .failure(RequestFailure(id: nil, error: error)) }
         let id: String
         switch fields.string("id") {
         case .some(.some(let value)): id = value
@@ -72,6 +65,18 @@ public struct RequestHead: Sendable, Equatable {
 struct LineFields {
     let line: [UInt8]
     let members: [JSONObjectScanner.Member]
+
+    /// Scans `line`'s top-level members; anything but one JSON object is a bad request.
+    init(scanning line: [UInt8]) throws(WireError) {
+        do {
+            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
+                try JSONObjectScanner.members(of: buffer)
+            }
+        } catch {
+            throw WireError.badRequest("not a JSON object")
+        }
+        self.line = line
+    }
 
     func range(_ key: String) -> Range<Int>? {
         members.last { $0.key == key }?.value
@@ -131,15 +136,7 @@ public enum Envelope {
     /// An absent or null `body` is decoded as `{}`, so ops whose body fields are all optional
     /// accept a bare request; a required field then reports `missing field body.x`.
     public static func decodeBody<T: Decodable>(_ type: T.Type, from line: [UInt8]) throws(WireError) -> T {
-        let members: [JSONObjectScanner.Member]
-        do {
-            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
-                try JSONObjectScanner.members(of: buffer)
-            }
-        } catch {
-            throw WireError.badRequest("not a JSON object")
-        }
-        return try decodeBody(T.self, in: line, range: LineFields(line: line, members: members).range("body"))
+        try decodeBody(T.self, in: line, range: LineFields(scanning: line).range("body"))
     }
 
     static func decodeBody<T: Decodable>(_ type: T.Type, in line: [UInt8], range: Range<Int>?) throws(WireError) -> T {
@@ -217,15 +214,7 @@ public enum IncomingMessage: Sendable, Equatable {
 
     /// Classifies a line received by a client.
     public static func parse(_ line: [UInt8]) throws(WireError) -> IncomingMessage {
-        let members: [JSONObjectScanner.Member]
-        do {
-            members = try line.withUnsafeBufferPointer { buffer throws(JSONObjectScanner.Malformed) in
-                try JSONObjectScanner.members(of: buffer)
-            }
-        } catch {
-            throw WireError.badRequest("not a JSON object")
-        }
-        let fields = LineFields(line: line, members: members)
+        let fields = try LineFields(scanning: line)
         if case .some(.some(let event)) = fields.string("event") { return .event(name: event, line: line) }
         guard let ok = fields.boolean("ok") else { throw WireError.badRequest("response has neither ok nor event") }
         let id = fields.string("id").flatMap { $0 }
