@@ -42,6 +42,24 @@ import SwitchboardTestSupport
         }
         try await store.store.write { try $0.run("DELETE FROM contacts WHERE location = 'l' AND address = 'a'") }
         #expect(try await store.allLoads(location: "l", threads: false) == ["alice": 1, "carol": 1])
-        #expect(try await store.loads(location: "l", users: ["alice", "bob", "zoe"], threads: false) == ["alice": 1, "bob": 0, "zoe": 0])
+        #expect(try await store.loads(location: "l", users: ["alice", "bob", "zoe"], threads: false) == ["alice": 1])
+    }
+
+    @Test func upgradingAnExistingFileCountsTheLoadsAlreadyThere() async throws {
+        let folder = TemporaryDirectory()
+        let path = folder.file("router.sqlite")
+        let before = try Store(path: path, migrations: Array(RouterStore.migrations.prefix(3)))
+        try await before.write { database in
+            for (address, owner, open) in [("a", "alice", 1), ("b", "alice", 1), ("c", "alice", 0), ("d", "bob", 1)] {
+                try database.run("INSERT INTO contacts (location, address, state, owner, open, manual) VALUES ('l', ?, '{}', ?, ?, 0)",
+                                 [.text(address), .text(owner), .integer(Int64(open))])
+                try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES ('l', ?, 'acc', ?, ?)",
+                                 [.text(address), .text(owner), .integer(Int64(open))])
+            }
+        }
+        before.close()
+        let store = try RouterStore(path: path)
+        #expect(try await store.allLoads(location: "l", threads: false) == ["alice": 2, "bob": 1])
+        #expect(try await store.allLoads(location: "l", threads: true) == ["alice": 2, "bob": 1])
     }
 }

@@ -182,11 +182,11 @@ public final class RouterService: Sendable {
         else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
         let answer = try await lock(config.location.id).withLock { () async throws -> RouteAnswer in
             let snapshot = try await store.snapshot(
-                location: config.location.id, users: config.users.map(\.id), address: message.contact, platform: message.platform, messageID: message.messageId)
+                location: config.location.id, address: message.contact, platform: message.platform, messageID: message.messageId)
             if let answer = snapshot.processedAnswer {
                 return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
             }
-            let world = SnapshotWorld(snapshot: snapshot, directory: ServiceRoutingWorld(directory: directory, store: store))
+            let world = SnapshotWorld(snapshot: snapshot, directory: directory)
             let decision = try await engine(config, world: world).inbound(message, account: account, contact: snapshot.contact)
             let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
             let key = "\(message.platform):\(message.messageId)"

@@ -4,8 +4,8 @@ import SwitchboardDomain
 import SwitchboardStore
 
 /// What one decision reads from the router's file, fetched in a single store job: whether the
-/// message was processed, the contact, the open loads of the location's users, recency and
-/// rotation. The engine then runs with no store round trip until the commit.
+/// message was processed, the contact, the location's open loads (a user absent from them has
+/// none), recency and rotation. The engine then runs with no store round trip until the commit.
 struct LocationSnapshot: Sendable {
     var processedAnswer: String?
     var contact: ContactState?
@@ -16,7 +16,7 @@ struct LocationSnapshot: Sendable {
 }
 
 extension RouterStore {
-    func snapshot(location: String, users: [String], address: String, platform: String?, messageID: String?) async throws -> LocationSnapshot {
+    func snapshot(location: String, address: String, platform: String?, messageID: String?) async throws -> LocationSnapshot {
         try await store.read { database in
             var snapshot = LocationSnapshot()
             if let platform, let messageID {
@@ -27,12 +27,8 @@ extension RouterStore {
             snapshot.contact = try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
                 try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
             }
-            let contactLoads = try RouterStore.openLoads(database, location: location, kind: "contact")
-            let threadLoads = try RouterStore.openLoads(database, location: location, kind: "thread")
-            for user in users {
-                snapshot.contactLoads[user] = contactLoads[user] ?? 0
-                snapshot.threadLoads[user] = threadLoads[user] ?? 0
-            }
+            snapshot.contactLoads = try RouterStore.openLoads(database, location: location, kind: "contact")
+            snapshot.threadLoads = try RouterStore.openLoads(database, location: location, kind: "thread")
             try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
                 snapshot.recency[$0.string(0)] = Date(timeIntervalSince1970: $0.double(1))
             }
@@ -47,16 +43,15 @@ extension RouterStore {
 /// A ``RoutingWorld`` over a ``LocationSnapshot`` and the directory.
 struct SnapshotWorld: RoutingWorld {
     let snapshot: LocationSnapshot
-    let directory: ServiceRoutingWorld
+    let directory: DirectoryCache
 
     func candidates(location: String, target: Target, at: Date) async throws -> [Candidate] {
         try await directory.candidates(location: location, target: target, at: at)
     }
 
     func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
-        let source = threads ? snapshot.threadLoads : snapshot.contactLoads
-        if users.allSatisfy({ source[$0] != nil }) { return source.filter { users.contains($0.key) } }
-        return try await directory.loads(location: location, users: users, threads: threads)
+        let counted = threads ? snapshot.threadLoads : snapshot.contactLoads
+        return counted.filter { users.contains($0.key) }
     }
 
     func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {

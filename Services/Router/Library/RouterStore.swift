@@ -40,40 +40,28 @@ final class RouterStore: Sendable {
         Migration("open loads kept by triggers", sql: """
             CREATE TABLE open_loads (location TEXT NOT NULL, kind TEXT NOT NULL, user TEXT NOT NULL, count INTEGER NOT NULL,
                 PRIMARY KEY (location, kind, user)) STRICT;
-            CREATE TRIGGER contacts_load_insert AFTER INSERT ON contacts WHEN NEW.open = 1 AND NEW.owner IS NOT NULL BEGIN
-                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'contact', NEW.owner, 1)
-                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
-            END;
-            CREATE TRIGGER contacts_load_update_old AFTER UPDATE OF owner, open ON contacts WHEN OLD.open = 1 AND OLD.owner IS NOT NULL BEGIN
-                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'contact' AND user = OLD.owner;
-            END;
-            CREATE TRIGGER contacts_load_update_new AFTER UPDATE OF owner, open ON contacts WHEN NEW.open = 1 AND NEW.owner IS NOT NULL BEGIN
-                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'contact', NEW.owner, 1)
-                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
-            END;
-            CREATE TRIGGER contacts_load_delete AFTER DELETE ON contacts WHEN OLD.open = 1 AND OLD.owner IS NOT NULL BEGIN
-                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'contact' AND user = OLD.owner;
-            END;
-            INSERT INTO open_loads (location, kind, user, count)
-                SELECT location, 'contact', owner, COUNT(*) FROM contacts WHERE open = 1 AND owner IS NOT NULL GROUP BY location, owner;
-            CREATE TRIGGER threads_load_insert AFTER INSERT ON threads WHEN NEW.open = 1 AND NEW.assignee IS NOT NULL BEGIN
-                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'thread', NEW.assignee, 1)
-                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
-            END;
-            CREATE TRIGGER threads_load_update_old AFTER UPDATE OF assignee, open ON threads WHEN OLD.open = 1 AND OLD.assignee IS NOT NULL BEGIN
-                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'thread' AND user = OLD.assignee;
-            END;
-            CREATE TRIGGER threads_load_update_new AFTER UPDATE OF assignee, open ON threads WHEN NEW.open = 1 AND NEW.assignee IS NOT NULL BEGIN
-                INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, 'thread', NEW.assignee, 1)
-                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
-            END;
-            CREATE TRIGGER threads_load_delete AFTER DELETE ON threads WHEN OLD.open = 1 AND OLD.assignee IS NOT NULL BEGIN
-                UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = 'thread' AND user = OLD.assignee;
-            END;
-            INSERT INTO open_loads (location, kind, user, count)
-                SELECT location, 'thread', assignee, COUNT(*) FROM threads WHERE open = 1 AND assignee IS NOT NULL GROUP BY location, assignee;
-            """),
+            """ + openLoadTriggers(table: "contacts", user: "owner", kind: "contact") + openLoadTriggers(table: "threads", user: "assignee", kind: "thread")),
     ]
+
+    /// SQL that counts `table`'s open rows per `user` column into `open_loads` under `kind`:
+    /// triggers for every insert, reassignment, close, reopen and delete, then a backfill.
+    private static func openLoadTriggers(table: String, user: String, kind: String) -> String {
+        let add = """
+            INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, '\(kind)', NEW.\(user), 1)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + 1;
+            """
+        let remove = "UPDATE open_loads SET count = count - 1 WHERE location = OLD.location AND kind = '\(kind)' AND user = OLD.\(user);"
+        let counted = { (row: String) in "\(row).open = 1 AND \(row).\(user) IS NOT NULL" }
+        return """
+            CREATE TRIGGER \(table)_load_insert AFTER INSERT ON \(table) WHEN \(counted("NEW")) BEGIN \(add) END;
+            CREATE TRIGGER \(table)_load_update_old AFTER UPDATE OF \(user), open ON \(table) WHEN \(counted("OLD")) BEGIN \(remove) END;
+            CREATE TRIGGER \(table)_load_update_new AFTER UPDATE OF \(user), open ON \(table) WHEN \(counted("NEW")) BEGIN \(add) END;
+            CREATE TRIGGER \(table)_load_delete AFTER DELETE ON \(table) WHEN \(counted("OLD")) BEGIN \(remove) END;
+            INSERT INTO open_loads (location, kind, user, count)
+                SELECT location, '\(kind)', \(user), COUNT(*) FROM \(table) WHERE open = 1 AND \(user) IS NOT NULL GROUP BY location, \(user);
+
+            """
+    }
 
     let store: Store
 
@@ -157,9 +145,7 @@ final class RouterStore: Sendable {
 
     func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
         let all = try await allLoads(location: location, threads: threads)
-        var loads: [String: Int] = [:]
-        for user in users { loads[user] = all[user] ?? 0 }
-        return loads
+        return all.filter { users.contains($0.key) }
     }
 
     /// Open contacts (or threads) per user, from the counts the triggers keep.

@@ -10,7 +10,8 @@ import SwitchboardDomain
 public protocol RoutingWorld: Sendable {
     /// The target's users in rotation order with their eligibility at `at` (`directory.resolve`).
     func candidates(location: String, target: Target, at: Date) async throws -> [Candidate]
-    /// Open loads: open contacts owned, or open threads assigned under `separate`.
+    /// Open loads: open contacts owned, or open threads assigned under `separate`. A user with
+    /// none may be absent.
     func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int]
     /// When each user last became an owner or thread assignee.
     func lastAssigned(location: String, users: [String]) async throws -> [String: Date]
