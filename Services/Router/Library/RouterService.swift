@@ -193,7 +193,8 @@ public final class RouterService: Sendable {
             let committed = try await store.commit(RouterStore.Commit(
                 location: config.location.id, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
                 messageID: message.messageId, at: message.at, answer: String(decoding: try WireJSON.encode(answer), as: UTF8.self),
-                items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at, sequence: sequence) },
+                notifications: Self.notifications(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at),
+                crm: Self.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: config),
                 message: message))
             if committed { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
             return answer
@@ -219,11 +220,8 @@ public final class RouterService: Sendable {
             let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
             _ = try await store.commit(RouterStore.Commit(
                 location: locationID, event: event, decision: decision, contact: final, platform: nil, messageID: nil, at: at, answer: "",
-                items: { sequence in
-                    var items = decision.map { Self.items(key: key, decision: $0, contact: final, config: config, account: account, at: at, sequence: sequence) } ?? []
-                    if decision == nil, crmChanged { items.append(Self.crm(key: key, contact: final, config: config, sequence: sequence)) }
-                    return items
-                }))
+                notifications: decision.map { Self.notifications(key: key, decision: $0, contact: final, config: config, account: account, at: at) } ?? [],
+                crm: Self.crmIf(decision?.crmChanged ?? crmChanged, key: key, contact: final, config: config)))
             if let decision { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
             return RouteAnswer(contact: address, owner: final.owner, reason: decision?.reason ?? event, user: decision?.user)
         }
@@ -243,7 +241,8 @@ public final class RouterService: Sendable {
                 let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
                 _ = try await store.commit(RouterStore.Commit(
                     location: request.location, event: "drain", decision: decision, contact: decision.contact, platform: nil, messageID: nil, at: at,
-                    answer: "", items: { sequence in Self.items(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: at, sequence: sequence) }))
+                    answer: "", notifications: Self.notifications(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: at),
+                    crm: Self.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: config)))
             }
             return owned.count
         }
@@ -253,20 +252,22 @@ public final class RouterService: Sendable {
 
     // MARK: Effects
 
-    static func items(key: String, decision: Decision, contact: ContactState, config: LocationConfig, account: Account?, at: Date, sequence: Int) -> [OutboxItem] {
-        var items = decision.notifications.enumerated().map { index, effect in
+    static func notifications(key: String, decision: Decision, contact: ContactState, config: LocationConfig, account: Account?, at: Date) -> [OutboxItem] {
+        decision.notifications.enumerated().map { index, effect in
             OutboxItem(id: "\(key):\(index)", notification: UserNotification(
                 recipient: effect.user, recipientName: effect.name, channels: effect.channels, kind: effect.kind, location: config.location.id,
                 contact: contact.address, contactName: contact.name, account: account?.address ?? "", accountName: account?.name,
                 platform: account?.platform, at: at, summary: summary(effect, contact: contact, account: account)))
         }
-        if decision.crmChanged { items.append(crm(key: key, contact: contact, config: config, sequence: sequence)) }
-        return items
     }
 
-    static func crm(key: String, contact: ContactState, config: LocationConfig, sequence: Int) -> OutboxItem {
-        OutboxItem(id: "\(key):crm", crm: CRMUpdate(
-            location: config.location.id, contact: contact.address, contactName: contact.name, assignedTo: contact.owner, tags: contact.tags, sequence: sequence))
+    /// The CRM update for `contact` when `changed`, given the decision history's sequence.
+    static func crmIf(_ changed: Bool, key: String, contact: ContactState, config: LocationConfig) -> (@Sendable (Int) -> OutboxItem)? {
+        guard changed else { return nil }
+        return { sequence in
+            OutboxItem(id: "\(key):crm", crm: CRMUpdate(
+                location: config.location.id, contact: contact.address, contactName: contact.name, assignedTo: contact.owner, tags: contact.tags, sequence: sequence))
+        }
     }
 
     static func summary(_ effect: NotificationEffect, contact: ContactState, account: Account?) -> String {

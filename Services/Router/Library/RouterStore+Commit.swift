@@ -15,8 +15,11 @@ extension RouterStore {
         var messageID: String?
         var at: Date
         var answer: String
-        /// The outbox items, given the decision's history sequence (CRM ordering).
-        var items: @Sendable (Int) -> [OutboxItem]
+        /// The user notifications to hand to the notifier.
+        var notifications: [OutboxItem]
+        /// The CRM update, if any, given the decision's history sequence (CRM ordering); it is
+        /// the one outbox item that can only be made inside the transaction.
+        var crm: (@Sendable (Int) -> OutboxItem)?
         /// The inbound message itself, kept for `simulate`.
         var message: InboundMessage? = nil
     }
@@ -27,6 +30,7 @@ extension RouterStore {
         let trace = try commit.decision.map { String(decoding: try WireJSON.encode($0.trace), as: UTF8.self) }
         let messageJSON = try commit.message.map { String(decoding: try WireJSON.encode($0), as: UTF8.self) }
         let rotations = try (commit.decision?.rotations ?? [:]).map { ($0.key, String(decoding: try WireJSON.encode($0.value), as: UTF8.self)) }
+        let notifications = try commit.notifications.map { ($0.id, String(decoding: try WireJSON.encode($0), as: UTF8.self)) }
         return try await store.write { database in
             if let platform = commit.platform, let id = commit.messageID,
                try database.first("SELECT 1 FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(id)], { _ in true }) != nil {
@@ -67,12 +71,17 @@ extension RouterStore {
                         "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
                         [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
                 }
-            } else {
+            } else if commit.crm != nil {
                 sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
             }
-            for item in commit.items(sequence) {
+            var items = notifications
+            if let crm = commit.crm {
+                let item = crm(sequence)
+                items.append((item.id, String(decoding: try WireJSON.encode(item), as: UTF8.self)))
+            }
+            for (id, json) in items {
                 try database.run("INSERT OR IGNORE INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
-                                 [.text(item.id), .text(String(decoding: try WireJSON.encode(item), as: UTF8.self)), .real(commit.at.timeIntervalSince1970)])
+                                 [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
             }
             if let messageJSON {
                 try database.run("INSERT INTO inbound_events (location, message, user, at) VALUES (?, ?, ?, ?)",
