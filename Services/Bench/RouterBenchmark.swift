@@ -23,7 +23,7 @@ struct RouterBenchmark {
         directory.register(on: directoryServer)
         let directoryPort = try directoryServer.start()
         let notifierServer = server("notifier")
-        notifierServer.register("notifier.enqueue") { (_: JSONValue, _) in ["accepted": 1] }
+        notifierServer.register("notifier.enqueue") { (_: EmptyBody, _) in ["accepted": 1] }
         let notifierPort = try notifierServer.start()
         let router = try await RouterService(
             databasePath: folder.appendingPathComponent("router.sqlite").path, directory: LineClient(host: "127.0.0.1", port: directoryPort),

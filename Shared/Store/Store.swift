@@ -70,14 +70,25 @@ public final class Store: Sendable {
     /// result once the transaction has committed.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            submit(Job(
-                isWrite: true,
-                run: { database in
-                    let value = try body(database)
-                    return { continuation.resume(returning: value) }
-                },
-                fail: { continuation.resume(throwing: $0) }))
+            enqueueWrite(body) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Queues `body` like ``write(_:)`` but returns at once; `completion` gets its result once the
+    /// transaction has committed (on the store's thread: keep it short).
+    ///
+    /// Writes run in the order they were queued, so a caller that must not wait for one commit
+    /// before deciding the next (the router's pipeline) still has them applied in its order.
+    public func enqueueWrite<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T, completion: @escaping @Sendable (Result<T, any Error>) -> Void
+    ) {
+        submit(Job(
+            isWrite: true,
+            run: { database in
+                let value = try body(database)
+                return { completion(.success(value)) }
+            },
+            fail: { completion(.failure($0)) }))
     }
 
     /// Runs `body` outside any write transaction (it sees only committed data).

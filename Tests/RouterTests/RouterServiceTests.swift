@@ -149,4 +149,38 @@ import SwitchboardTestSupport
         #expect(Set(notifier.notifications.map(\.contact)).count == total)
         #expect(kills == 2)
     }
+
+    /// Messages decided together in one pipeline batch see each other's loads, repeats in flight
+    /// get the first answer, and an event run beside them (resolve) is seen by the next batch.
+    @Test func concurrentMessagesFillCapacityExactlyAndRepeatsInFlightShareOneDecision() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await Self.start(folder, scenario: "04-capacity-backup-queue.json")
+        struct Routed: Decodable, Equatable { var contact: String; var owner: String?; var reason: String }
+        func route(_ index: Int) async throws -> Routed {
+            try await mesh.routerClient.call("router.route", Self.message(
+                "+1555400\(String(format: "%04d", index))", to: "+15550040001", platform: "imessage", id: "c\(index)", at: "2026-11-30T15:00:00Z"), as: Routed.self)
+        }
+        let answers = try await withThrowingTaskGroup(of: (Int, Routed).self) { group in
+            for index in 0..<40 {
+                for _ in 0..<2 { group.addTask { (index, try await route(index)) } }
+            }
+            return try await group.reduce(into: [Int: [Routed]]()) { $0[$1.0, default: []].append($1.1) }
+        }
+        #expect(answers.values.allSatisfy { $0.count == 2 && $0[0] == $0[1] })
+        let owners = answers.values.map { $0[0].owner ?? "-" }
+        #expect(owners.filter { $0 == "u_p" }.count == 1)
+        #expect(owners.filter { $0 == "u_q" }.count == 2)
+        #expect(owners.filter { $0 == "u_lead" }.count == 37)
+        struct Loads: Decodable { var loads: [String: Int] }
+        #expect(try await mesh.routerClient.call("router.loads", ["location": "loc_s04"], as: Loads.self).loads == ["u_p": 1, "u_q": 2, "u_lead": 37])
+
+        for answer in answers.values.map({ $0[0] }) where answer.owner == "u_q" {
+            _ = try await mesh.routerClient.call("router.resolve", ["location": "loc_s04", "contact": answer.contact], as: JSONValue.self)
+        }
+        let next = try await withThrowingTaskGroup(of: Routed.self) { group in
+            for index in 40..<43 { group.addTask { try await route(index) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(next.map { $0.owner ?? "-" }.sorted() == ["u_lead", "u_q", "u_q"])
+    }
 }

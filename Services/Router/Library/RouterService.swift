@@ -7,9 +7,9 @@ import SwitchboardRuntime
 
 /// `switchboard-router`: the assignment engine with its storage and hand-offs (DESIGN.md).
 ///
-/// Events of one location are decided one at a time (an ``AsyncLock`` per location): the reads
-/// a decision makes cannot change before its transaction commits. `router.route` is idempotent
-/// on platform + provider message id.
+/// Events of one location are decided one at a time, inbound messages by its
+/// ``LocationPipeline`` (in batches, ahead of their commits), other events with the location to
+/// themselves. `router.route` is idempotent on platform + provider message id.
 public final class RouterService: Sendable {
     private let store: RouterStore
     private let directory: DirectoryCache
@@ -19,7 +19,7 @@ public final class RouterService: Sendable {
     private let configs = Mutex<[String: LocationConfig]>([:])
     /// Compiled configurations by location, rebuilt when a new version is applied.
     private let compiled = Mutex<[String: CompiledRouting]>([:])
-    private let locks = Mutex<[String: AsyncLock]>([:])
+    private let pipelines = Mutex<[String: LocationPipeline]>([:])
 
     public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
         store = try RouterStore(path: databasePath)
@@ -153,12 +153,14 @@ public final class RouterService: Sendable {
         configs.withLock { configs in configs.values.first { $0.account(platform: platform, address: address) != nil } }
     }
 
-    private func lock(_ location: String) -> AsyncLock {
-        locks.withLock { locks in
-            if let lock = locks[location] { return lock }
-            let lock = AsyncLock()
-            locks[location] = lock
-            return lock
+    private func pipeline(_ location: String) -> LocationPipeline {
+        pipelines.withLock { pipelines in
+            if let pipeline = pipelines[location] { return pipeline }
+            let pipeline = LocationPipeline(location: location, store: store, directory: directory, metrics: metrics) { [self] config, world in
+                try engine(config, world: world)
+            }
+            pipelines[location] = pipeline
+            return pipeline
         }
     }
 
@@ -180,31 +182,13 @@ public final class RouterService: Sendable {
         guard let config = location(platform: message.platform, address: message.account),
               let account = config.account(platform: message.platform, address: message.account)
         else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
-        let answer = try await lock(config.location.id).withLock { () async throws -> RouteAnswer in
-            let snapshot = try await store.snapshot(
-                location: config.location.id, address: message.contact, platform: message.platform, messageID: message.messageId)
-            if let answer = snapshot.processedAnswer {
-                return try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8))
-            }
-            let world = SnapshotWorld(snapshot: snapshot, directory: directory)
-            let decision = try await engine(config, world: world).inbound(message, account: account, contact: snapshot.contact)
-            let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
-            let key = "\(message.platform):\(message.messageId)"
-            let committed = try await store.commit(RouterStore.Commit(
-                location: config.location.id, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
-                messageID: message.messageId, at: message.at, answer: String(decoding: try WireJSON.encode(answer), as: UTF8.self),
-                notifications: Self.notifications(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: message.at),
-                crm: Self.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: config),
-                message: message))
-            if committed { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
-            return answer
-        }
+        let answer = try await pipeline(config.location.id).route(message, config: config, account: account)
         outbox.wake()
         metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
         return answer
     }
 
-    /// Runs a contact event under the location's lock and commits what it returns.
+    /// Runs a contact event with the location to itself and commits what it returns.
     private func withContact(
         _ locationID: String, _ rawAddress: String, at requested: Date?, event: String,
         _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) async throws -> (ContactState, Decision?, Bool)
@@ -212,7 +196,7 @@ public final class RouterService: Sendable {
         guard let config = configs.withLock({ $0[locationID] }) else { throw WireError.notFound("no configuration for \(locationID)") }
         let address = ContactAddress.normalize(rawAddress)
         let at = requested ?? Date()
-        let answer = try await lock(locationID).withLock { () async throws -> RouteAnswer in
+        let answer = try await pipeline(locationID).exclusively { () async throws -> RouteAnswer in
             guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
             let (updated, decision, crmChanged) = try await body(try engine(config), contact, at)
             let final = decision?.contact ?? updated
@@ -232,7 +216,7 @@ public final class RouterService: Sendable {
     private func drain(_ request: DrainRequest) async throws -> [String: Int] {
         guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
         let at = request.at ?? Date()
-        let count = try await lock(request.location).withLock { () async throws -> Int in
+        let count = try await pipeline(request.location).exclusively { () async throws -> Int in
             let owned = try await store.contacts(location: request.location, ownedBy: request.user)
             let engine = try engine(config)
             for (contact, _) in owned {

@@ -24,14 +24,28 @@ extension RouterStore {
         var message: InboundMessage? = nil
     }
 
+    /// A commit's writes, its JSON already encoded so the store's thread only runs SQL; true
+    /// when written, false when its message id was already processed (nothing written).
+    typealias PreparedCommit = @Sendable (Database) throws -> Bool
+
     /// Commits `commit`; returns false when its message id was already processed (nothing written).
     func commit(_ commit: Commit) async throws -> Bool {
+        try await store.write(try Self.prepare(commit))
+    }
+
+    /// Queues `prepared` behind every write queued before it and returns at once; `completion`
+    /// gets its result once it is durable.
+    func enqueue(_ prepared: @escaping PreparedCommit, completion: @escaping @Sendable (Result<Bool, any Error>) -> Void) {
+        store.enqueueWrite(prepared, completion: completion)
+    }
+
+    static func prepare(_ commit: Commit) throws -> PreparedCommit {
         let contactJSON = String(decoding: try WireJSON.encode(commit.decision?.contact ?? commit.contact), as: UTF8.self)
         let trace = try commit.decision.map { String(decoding: try WireJSON.encode($0.trace), as: UTF8.self) }
         let messageJSON = try commit.message.map { String(decoding: try WireJSON.encode($0), as: UTF8.self) }
         let rotations = try (commit.decision?.rotations ?? [:]).map { ($0.key, String(decoding: try WireJSON.encode($0.value), as: UTF8.self)) }
         let notifications = try commit.notifications.map { ($0.id, String(decoding: try WireJSON.encode($0), as: UTF8.self)) }
-        return try await store.write { database in
+        return { database in
             if let platform = commit.platform, let id = commit.messageID,
                try database.first("SELECT 1 FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(id)], { _ in true }) != nil {
                 return false

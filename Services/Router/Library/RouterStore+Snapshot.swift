@@ -3,30 +3,49 @@ import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardStore
 
-/// What one decision reads from the router's file, fetched in a single store job: whether the
-/// message was processed, the contact, the location's open loads (a user absent from them has
-/// none), recency and rotation. The engine then runs with no store round trip until the commit.
+/// What a location's decisions read besides the contact: its open loads (a user absent from
+/// them has none), recency and rotation. The pipeline loads it once and then keeps it in step
+/// with every decision it makes, so the engine runs with no store round trip.
 struct LocationSnapshot: Sendable {
-    var processedAnswer: String?
-    var contact: ContactState?
     var contactLoads: [String: Int] = [:]
     var threadLoads: [String: Int] = [:]
     var recency: [String: Date] = [:]
     var rotations: [String: RotationState] = [:]
+
+    /// Applies what `decision` changes to `old` (nil: a new contact), as the commit's writes and
+    /// the load triggers will in the file.
+    mutating func record(_ decision: Decision, replacing old: ContactState?, at: Date) {
+        if let old, old.open {
+            if let owner = old.owner { Self.add(-1, to: owner, in: &contactLoads) }
+            for assignee in old.threads.values { Self.add(-1, to: assignee, in: &threadLoads) }
+        }
+        let new = decision.contact
+        if new.open {
+            if let owner = new.owner { Self.add(1, to: owner, in: &contactLoads) }
+            for assignee in new.threads.values { Self.add(1, to: assignee, in: &threadLoads) }
+        }
+        rotations.merge(decision.rotations) { _, new in new }
+        for user in decision.assigned { recency[user] = at }
+    }
+
+    private static func add(_ delta: Int, to user: String, in loads: inout [String: Int]) {
+        let count = loads[user, default: 0] + delta
+        loads[user] = count > 0 ? count : nil
+    }
+}
+
+/// One message's reads before its decision: whether it was processed (its stored answer), and
+/// the contact unless the caller already has it.
+struct MessageLookup: Sendable {
+    var platform: String
+    var messageID: String
+    var address: String?
 }
 
 extension RouterStore {
-    func snapshot(location: String, address: String, platform: String?, messageID: String?) async throws -> LocationSnapshot {
+    func locationSnapshot(location: String) async throws -> LocationSnapshot {
         try await store.read { database in
             var snapshot = LocationSnapshot()
-            if let platform, let messageID {
-                snapshot.processedAnswer = try database.first(
-                    "SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(messageID)]) { $0.string(0) }
-                if snapshot.processedAnswer != nil { return snapshot }
-            }
-            snapshot.contact = try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
-                try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
-            }
             snapshot.contactLoads = try RouterStore.openLoads(database, location: location, kind: "contact")
             snapshot.threadLoads = try RouterStore.openLoads(database, location: location, kind: "thread")
             try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
@@ -36,6 +55,21 @@ extension RouterStore {
                 snapshot.rotations[$0.string(0)] = try WireJSON.decode(RotationState.self, from: Array($0.string(1).utf8))
             }
             return snapshot
+        }
+    }
+
+    /// The stored answer (if processed) and contact of each lookup, in one store job.
+    func lookUp(_ lookups: [MessageLookup], location: String) async throws -> [(answer: String?, contact: ContactState?)] {
+        try await store.read { database in
+            try lookups.map { lookup in
+                let answer = try database.first(
+                    "SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(lookup.platform), .text(lookup.messageID)]) { $0.string(0) }
+                guard answer == nil, let address = lookup.address else { return (answer, nil) }
+                let contact = try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
+                    try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
+                }
+                return (nil, contact)
+            }
         }
     }
 }
