@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes JSON straight into bytes, for large answers on hot paths where `JSONEncoder`'s
 /// generic machinery costs more than the work itself (e.g. `directory.resolve`, 50 candidates).
 ///
@@ -73,8 +75,99 @@ public struct JSONWriter {
         if let value { integer(value) } else { null() }
     }
 
+    public mutating func date(_ value: Date) {
+        string(RFC3339.format(value))
+    }
+
+    public mutating func value(_ value: some JSONWritable) {
+        separate()
+        needsComma[needsComma.count - 1] = false
+        value.write(to: &self)
+        needsComma[needsComma.count - 1] = true
+    }
+
+    // MARK: Members, as JSONEncoder writes them: a nil optional is left out.
+
+    public mutating func member(_ name: String, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Int?) {
+        guard let value else { return }
+        key(name)
+        integer(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    public mutating func member(_ name: String, _ value: Date?) {
+        guard let value else { return }
+        key(name)
+        date(value)
+    }
+
+    public mutating func member(_ name: String, _ values: [String]) {
+        key(name)
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+
+    /// An object member, its keys sorted so equal maps write equal bytes.
+    public mutating func member(_ name: String, _ values: [String: String]) {
+        key(name)
+        beginObject()
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { member(key, value) }
+        endObject()
+    }
+
+    public mutating func member(_ name: String, _ values: [String: Int]) {
+        key(name)
+        beginObject()
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) { member(key, value) }
+        endObject()
+    }
+
+    public mutating func member(_ name: String, _ value: (some JSONWritable)?) {
+        guard let value else { return }
+        key(name)
+        self.value(value)
+    }
+
+    public mutating func member(_ name: String, _ values: [some JSONWritable]) {
+        key(name)
+        beginArray()
+        for value in values { self.value(value) }
+        endArray()
+    }
+
     private mutating func separate() {
         if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
         needsComma[needsComma.count - 1] = true
     }
+}
+
+/// A type that writes its own JSON with a ``JSONWriter``: for values encoded on every request of
+/// a hot path (the router's contact state, trace and outbox items, each decision), where
+/// `JSONEncoder`'s generic machinery costs several times the work. The output must decode with
+/// the type's `Decodable` conformance to an equal value, as `JSONEncoder`'s does; tests compare
+/// the two.
+public protocol JSONWritable {
+    /// Writes one JSON value (usually an object: `beginObject()` … `endObject()`).
+    func write(to writer: inout JSONWriter)
+}
+
+extension JSONWritable {
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter(capacity: 256)
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    public var jsonString: String { String(decoding: jsonBytes, as: UTF8.self) }
 }

@@ -167,9 +167,9 @@ final class LocationPipeline: Sendable {
         let decision = try await engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
             .inbound(message, account: ticket.account, contact: contact)
         let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
-        let prepared = try RouterStore.prepare(RouterStore.Commit(
+        let prepared = RouterStore.prepare(RouterStore.Commit(
             location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
-            messageID: message.messageId, at: message.at, answer: String(decoding: try WireJSON.encode(answer), as: UTF8.self),
+            messageID: message.messageId, at: message.at, answer: answer.jsonString,
             notifications: RouterService.notifications(
                 key: ticket.key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
             crm: RouterService.crmIf(decision.crmChanged, key: ticket.key, contact: decision.contact, config: ticket.config),

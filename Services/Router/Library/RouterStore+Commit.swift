@@ -24,13 +24,13 @@ extension RouterStore {
         var message: InboundMessage? = nil
     }
 
-    /// A commit's writes, its JSON already encoded so the store's thread only runs SQL; true
+    /// A commit's writes, its JSON already written so the store's thread only runs SQL; true
     /// when written, false when its message id was already processed (nothing written).
     typealias PreparedCommit = @Sendable (Database) throws -> Bool
 
     /// Commits `commit`; returns false when its message id was already processed (nothing written).
     func commit(_ commit: Commit) async throws -> Bool {
-        try await store.write(try Self.prepare(commit))
+        try await store.write(Self.prepare(commit))
     }
 
     /// Queues `prepared` behind every write queued before it and returns at once; `completion`
@@ -39,12 +39,12 @@ extension RouterStore {
         store.enqueueWrite(prepared, completion: completion)
     }
 
-    static func prepare(_ commit: Commit) throws -> PreparedCommit {
-        let contactJSON = String(decoding: try WireJSON.encode(commit.decision?.contact ?? commit.contact), as: UTF8.self)
-        let trace = try commit.decision.map { String(decoding: try WireJSON.encode($0.trace), as: UTF8.self) }
-        let messageJSON = try commit.message.map { String(decoding: try WireJSON.encode($0), as: UTF8.self) }
-        let rotations = try (commit.decision?.rotations ?? [:]).map { ($0.key, String(decoding: try WireJSON.encode($0.value), as: UTF8.self)) }
-        let notifications = try commit.notifications.map { ($0.id, String(decoding: try WireJSON.encode($0), as: UTF8.self)) }
+    static func prepare(_ commit: Commit) -> PreparedCommit {
+        let contactJSON = (commit.decision?.contact ?? commit.contact).jsonString
+        let trace = commit.decision.map(\.trace.jsonString)
+        let messageJSON = commit.message.map(\.jsonString)
+        let rotations = (commit.decision?.rotations ?? [:]).map { ($0.key, $0.value.jsonString) }
+        let notifications = commit.notifications.map { ($0.id, $0.jsonString) }
         return { database in
             if let platform = commit.platform, let id = commit.messageID,
                try database.first("SELECT 1 FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(id)], { _ in true }) != nil {
@@ -91,7 +91,7 @@ extension RouterStore {
             var items = notifications
             if let crm = commit.crm {
                 let item = crm(sequence)
-                items.append((item.id, String(decoding: try WireJSON.encode(item), as: UTF8.self)))
+                items.append((item.id, item.jsonString))
             }
             for (id, json) in items {
                 try database.run("INSERT OR IGNORE INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
