@@ -103,7 +103,7 @@ final class AdaptersStore: Sendable {
         let rows = try events.map { event -> (InboxEvent, String) in
             let payload: [UInt8]
             switch event {
-            case .inbound(let message): payload = try WireJSON.encode(message)
+            case .inbound(let message): payload = message.jsonBytes
             case .reply(let reply): payload = try WireJSON.encode(reply)
             }
             return (event, String(decoding: payload, as: UTF8.self))
@@ -121,21 +121,20 @@ final class AdaptersStore: Sendable {
         }
     }
 
+    /// An event waiting for the router: its JSON exactly as committed, sent on as it is.
     struct Pending: Sendable {
         var seq: Int
-        var event: InboxEvent
+        var kind: String
+        var contact: String
+        var payload: [UInt8]
         var attempts: Int
     }
 
     /// The oldest pending events, in arrival order.
     func pending(limit: Int) async throws -> [Pending] {
         try await store.read { database in
-            try database.rows("SELECT seq, kind, payload, attempts FROM inbox WHERE status = 'pending' ORDER BY seq LIMIT ?", [.integer(limit)]) { row in
-                let payload = Array(row.string(2).utf8)
-                let event: InboxEvent = row.string(1) == "reply"
-                    ? .reply(try WireJSON.decode(ReplyEvent.self, from: payload))
-                    : .inbound(try WireJSON.decode(InboundMessage.self, from: payload))
-                return Pending(seq: row.int(0), event: event, attempts: row.int(3))
+            try database.rows("SELECT seq, kind, contact, payload, attempts FROM inbox WHERE status = 'pending' ORDER BY seq LIMIT ?", [.integer(limit)]) { row in
+                Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8), attempts: row.int(4))
             }
         }
     }

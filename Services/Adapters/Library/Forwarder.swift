@@ -63,7 +63,7 @@ final class Forwarder: Sendable {
                     var heads = Set<String>()
                     let now = Date()
                     for item in pending where started < free {
-                        let contact = item.event.contact
+                        let contact = item.contact
                         guard heads.insert(contact).inserted else { continue }
                         let claimed = state.withLock { state -> Bool in
                             if let wait = state.backingOff[contact], wait.until > now {
@@ -85,13 +85,10 @@ final class Forwarder: Sendable {
     }
 
     private func forward(_ item: AdaptersStore.Pending) async {
-        let contact = item.event.contact
+        let contact = item.contact
         let started = DispatchTime.now()
         do {
-            switch item.event {
-            case .inbound(let message): _ = try await router.call("router.route", message, as: JSONValue.self)
-            case .reply(let reply): _ = try await router.call("router.reply", reply, as: JSONValue.self)
-            }
+            _ = try await router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload)
             try await store.finish(item.seq, status: "done", reason: nil, now: Date())
             metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
             metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
