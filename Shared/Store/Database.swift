@@ -21,6 +21,8 @@ public final class Database {
     private let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
     private var transactionDepth = 0
+    /// Keeps the ``checkpointElsewhere(_:)`` callback alive while SQLite holds a pointer to it.
+    private var walObserver: WALObserver?
 
     /// Opens (creating if needed) and configures the database at `path`.
     ///
@@ -136,6 +138,22 @@ public final class Database {
         }
     }
 
+    /// Stops this connection from checkpointing inside its commits, and calls `walGrew` with the
+    /// WAL's size in pages after each commit instead (`sqlite3_wal_hook`), on this thread: the
+    /// caller checkpoints on another connection (``Checkpointer``). Should `walGrew` answer true
+    /// (that checkpointer has fallen far behind), a `PASSIVE` checkpoint runs here and now.
+    public func checkpointElsewhere(_ walGrew: @escaping (Int) -> Bool) throws(SQLiteError) {
+        try execute("PRAGMA wal_autocheckpoint=0")
+        let observer = WALObserver(walGrew)
+        walObserver = observer
+        sqlite3_wal_hook(handle, { context, connection, name, pages in
+            if let context, Unmanaged<WALObserver>.fromOpaque(context).takeUnretainedValue().walGrew(Int(pages)) {
+                sqlite3_wal_checkpoint_v2(connection, name, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+            }
+            return SQLITE_OK
+        }, Unmanaged.passUnretained(observer).toOpaque())
+    }
+
     /// Whether a transaction is open on this connection.
     public var inTransaction: Bool { transactionDepth > 0 }
 
@@ -215,5 +233,14 @@ public final class Database {
 
     private func failure(_ status: Int32, _ sql: String) -> SQLiteError {
         SQLiteError(code: sqlite3_extended_errcode(handle) != 0 ? sqlite3_extended_errcode(handle) : status, message: lastMessage, sql: sql)
+    }
+}
+
+/// The callback behind ``Database/checkpointElsewhere(_:)``, boxed for SQLite's context pointer.
+private final class WALObserver {
+    let walGrew: (Int) -> Bool
+
+    init(_ walGrew: @escaping (Int) -> Bool) {
+        self.walGrew = walGrew
     }
 }

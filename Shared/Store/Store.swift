@@ -9,6 +9,8 @@ import Synchronization
 /// resumed. So a service may answer `ok` as soon as `write` returns (`PROTOCOL.md`, "Durability
 /// contract") and concurrent requests share the cost of the sync.
 ///
+/// Checkpoints never run inside a commit: a ``Checkpointer`` does them on its own connection.
+///
 /// Threading: the ``Database`` is confined to the store's thread; closures passed to `read` and
 /// `write` run there and must not block on anything but SQLite.
 public final class Store: Sendable {
@@ -35,28 +37,42 @@ public final class Store: Sendable {
     /// Jobs ever submitted; compared with `taken` (store thread only) to spin without the lock.
     private let submitted = Atomic<Int>(0)
     nonisolated(unsafe) private var taken = 0
+    /// Set on the store's thread before `init` returns; read-only afterwards.
+    nonisolated(unsafe) private var checkpointer: Checkpointer?
 
     /// Opens the database at `path` and applies `migrations` before returning.
     ///
     /// - Throws: ``SQLiteError`` for an unreadable file, a refused pragma or a newer schema.
-    public init(path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512) throws {
+    /// - Parameter checkpointPages: the WAL size (pages) at which the background ``Checkpointer`` runs.
+    public init(
+        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 1000
+    ) throws {
         self.path = path
         self.maximumBatch = maximumBatch
         let opened = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
-            let database: Database
+            // Both connections are closed before `close()` returns (a reopen never races them).
             do {
-                database = try Database(path: path, durability: durability)
+                let database = try Database(path: path, durability: durability)
                 try database.migrate(migrations)
+                let checkpointer = try Checkpointer(path: path, durability: durability, threshold: checkpointPages)
+                self.checkpointer = checkpointer
+                do {
+                    try database.checkpointElsewhere { checkpointer.walGrew(to: $0) }
+                } catch {
+                    checkpointer.stop()
+                    throw error
+                }
                 opened.withLock { $0 = .success(()) }
+                ready.signal()
+                serve(database)
+                checkpointer.stop()
             } catch {
                 opened.withLock { $0 = .failure(error) }
                 ready.signal()
-                return
             }
-            ready.signal()
-            serve(database)
+            markClosed()
         }
         thread.name = "switchboard.store"
         thread.start()
@@ -104,6 +120,9 @@ public final class Store: Sendable {
         }
     }
 
+    /// How many WAL checkpoints the background ``Checkpointer`` has completed.
+    public var checkpoints: Int { checkpointer?.checkpoints ?? 0 }
+
     /// How many transactions group commit has run (for metrics and benchmarks).
     public var committedBatches: Int { batches.load(ordering: .relaxed) }
 
@@ -138,14 +157,19 @@ public final class Store: Sendable {
         condition.unlock()
     }
 
+    private func markClosed() {
+        condition.lock()
+        queue.closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
     private func serve(_ database: Database) {
         while true {
             awaitWorkBriefly()
             condition.lock()
             while queue.jobs.isEmpty && !queue.closing { condition.wait() }
             if queue.jobs.isEmpty && queue.closing {
-                queue.closed = true
-                condition.broadcast()
                 condition.unlock()
                 return
             }

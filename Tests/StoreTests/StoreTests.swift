@@ -114,4 +114,37 @@ import SwitchboardTestSupport
         let counts = try database.rows("SELECT batch, COUNT(*) FROM rows GROUP BY batch ORDER BY batch") { [$0.int(0), $0.int(1)] }
         #expect(counts == [[1, 100], [2, 100], [3, 100], [4, 100], [5, 100]])
     }
+
+    /// Commits must not pay for checkpoints (they set every service's p99), yet the WAL must
+    /// stay bounded and every row survive a reopen.
+    @Test(.timeLimit(.minutes(1)))
+    func checkpointsRunOutsideCommitsAndKeepTheWALBounded() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("wal.sqlite")
+        let store = try Store(path: path, migrations: Self.migrations, checkpointPages: 50)
+        #expect(try await store.read { try $0.first("PRAGMA wal_autocheckpoint") { $0.int(0) } } == 0)
+        let note = String(repeating: "x", count: 1_000)
+        for round in 0..<20 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<1_000 {
+                    group.addTask {
+                        try await store.write { database in
+                            try database.run("INSERT INTO items (id, value, note) VALUES (?, ?, ?)", [.text("r\(round)-\(index)"), .integer(index), .text(note)])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while store.checkpoints == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(store.checkpoints > 0)
+        // 20 MB were written; without checkpoints the WAL would hold all of it.
+        let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
+        #expect(walBytes < 4 << 20, "WAL is \(walBytes) bytes")
+        store.close()
+        let reopened = try Store(path: path, migrations: Self.migrations)
+        #expect(try await reopened.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } } == 20_000)
+        reopened.close()
+    }
 }
