@@ -11,6 +11,12 @@ import Synchronization
 ///
 /// Checkpoints never run inside a commit: a ``Checkpointer`` does them on its own connection.
 ///
+/// The thread parks as soon as it has no work. Polling for the next job first (up to 150 µs,
+/// fixed or adaptive, both tried) won the single-store benchmark (10,000 against 7,400
+/// one-at-a-time commits/s) but lost the mesh (`switchboard-loadgen --rate 1000`: p50 20–24 ms
+/// against 12–17 ms): on two shared cores a polling thread takes the core from whoever would
+/// produce its next job.
+///
 /// Threading: the ``Database`` is confined to the store's thread; closures passed to `read` and
 /// `write` run there and must not block on anything but SQLite.
 public final class Store: Sendable {
@@ -34,9 +40,6 @@ public final class Store: Sendable {
     // Guarded by `condition`.
     nonisolated(unsafe) private var queue = Queue()
     private let batches = Atomic<Int>(0)
-    /// Jobs ever submitted; compared with `taken` (store thread only) to spin without the lock.
-    private let submitted = Atomic<Int>(0)
-    nonisolated(unsafe) private var taken = 0
     /// Set on the store's thread before `init` returns; read-only afterwards.
     nonisolated(unsafe) private var checkpointer: Checkpointer?
 
@@ -135,17 +138,7 @@ public final class Store: Sendable {
         condition.unlock()
     }
 
-    /// Polls for new work for a few tens of microseconds before the thread parks.
-    ///
-    /// Parking and waking a thread costs ~50 µs on this class of machine, as much as two
-    /// commits; a request/answer client usually submits its next write sooner than that.
-    private func awaitWorkBriefly() {
-        let spinUntil = DispatchTime.now().uptimeNanoseconds + 150_000
-        while submitted.load(ordering: .acquiring) == taken, DispatchTime.now().uptimeNanoseconds < spinUntil {}
-    }
-
     private func submit(_ job: Job) {
-        submitted.add(1, ordering: .releasing)
         condition.lock()
         guard !queue.closing else {
             condition.unlock()
@@ -166,7 +159,6 @@ public final class Store: Sendable {
 
     private func serve(_ database: Database) {
         while true {
-            awaitWorkBriefly()
             condition.lock()
             while queue.jobs.isEmpty && !queue.closing { condition.wait() }
             if queue.jobs.isEmpty && queue.closing {
@@ -176,7 +168,6 @@ public final class Store: Sendable {
             let taken = Array(queue.jobs.prefix(maximumBatch))
             queue.jobs.removeFirst(taken.count)
             condition.unlock()
-            self.taken += taken.count
 
             var writes: [Job] = []
             for job in taken {

@@ -82,7 +82,7 @@ public enum LoadGenerator {
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false)
         defer {
             mesh.stop()
-            try? FileManager.default.removeItem(atPath: state)
+            if ProcessInfo.processInfo.environment["SB_KEEP"] == nil { try? FileManager.default.removeItem(atPath: state) } else { print(state) }
         }
         var configured: [(platform: String, address: String)] = []
         for location in 0..<options.locations {
@@ -111,7 +111,9 @@ public enum LoadGenerator {
                         defer { client.close() }
                         var sequence = 0
                         while Date() < deadline {
-                            let due = started.addingTimeInterval(interval * Double(sequence))
+                            // Staggered: connection k sends k/N of an interval after connection 0, so
+                            // the mesh sees a steady rate rather than N webhooks at once.
+                            let due = started.addingTimeInterval(interval * (Double(sequence) + Double(connection) / Double(options.connections)))
                             if interval > 0, due > Date() { usleep(useconds_t(max(0, due.timeIntervalSinceNow) * 1_000_000)) }
                             let account = accounts[(connection + sequence) % accounts.count]
                             let contact = "+1556\(String(format: "%03d", connection))\(String(format: "%04d", sequence))"
