@@ -18,6 +18,8 @@ public enum LoadGenerator {
         var connections = 16
         var locations = 4
         var json = false
+        /// Keep the mesh's state folder (the four SQLite files, notifications) for inspection.
+        var keepState = false
     }
 
     public static func main(_ arguments: [String]) async -> Int32 {
@@ -32,8 +34,9 @@ public enum LoadGenerator {
             case "--connections": options.connections = Int(value) ?? 16; index += 1
             case "--locations": options.locations = Int(value) ?? 4; index += 1
             case "--json": options.json = true
+            case "--keep-state": options.keepState = true
             case "--help":
-                print("usage: switchboard-loadgen [--rate MSGS_PER_S (0: as fast as possible)] [--seconds S] [--connections N] [--locations L] [--json]")
+                print("usage: switchboard-loadgen [--rate MSGS_PER_S (0: as fast as possible)] [--seconds S] [--connections N] [--locations L] [--json] [--keep-state]")
                 return 0
             default:
                 FileHandle.standardError.write(Data("switchboard-loadgen: unknown argument \(name)\n".utf8))
@@ -82,7 +85,11 @@ public enum LoadGenerator {
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false)
         defer {
             mesh.stop()
-            if ProcessInfo.processInfo.environment["SB_KEEP"] == nil { try? FileManager.default.removeItem(atPath: state) } else { print(state) }
+            if options.keepState {
+                print("state kept in \(state)")
+            } else {
+                try? FileManager.default.removeItem(atPath: state)
+            }
         }
         var configured: [(platform: String, address: String)] = []
         for location in 0..<options.locations {
