@@ -53,6 +53,10 @@ public enum WireJSON {
     ///
     /// - Parameter prefix: the path of `bytes` inside the message (e.g. `body`), for the message.
     public static func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>, path prefix: String = "") throws(WireError) -> T {
+        if let readable = T.self as? any JSONReadable.Type,
+           let value = bytes.withContiguousStorageIfAvailable({ JSONObjectReader.read(readable, from: $0) }) as? T {
+            return value
+        }
         do {
             return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {
