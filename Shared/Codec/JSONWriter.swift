@@ -5,44 +5,55 @@ import Foundation
 ///
 /// The caller writes a well-formed document: ``beginObject()``/``endObject()`` and
 /// ``beginArray()``/``endArray()`` pairs, ``key(_:)`` before each member value. Commas are
-/// placed automatically.
+/// placed automatically. Member names are literals (`StaticString`), written without an escape
+/// scan; a name known only at run time goes through ``key(escaping:)``.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     /// Whether the next value in the current container needs a comma first.
-    private var needsComma: [Bool] = [false]
+    private var needsComma = false
+    /// The same for each enclosing container, innermost last.
+    private var enclosing: [Bool] = []
 
     public init(capacity: Int = 1024) {
         bytes.reserveCapacity(capacity)
     }
 
     public mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        begin(UInt8(ascii: "{"))
     }
 
     public mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma.removeLast()
+        end(UInt8(ascii: "}"))
     }
 
     public mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
+        begin(UInt8(ascii: "["))
     }
 
     public mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
-        needsComma.removeLast()
+        end(UInt8(ascii: "]"))
     }
 
-    /// A member key; the next value written is its value.
-    public mutating func key(_ name: String) {
+    /// A member name written as it is: a literal of plain characters (no quote, backslash or
+    /// control character, checked in debug builds).
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { utf8 in
+            assert(!utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "member names are plain literals")
+            bytes.append(contentsOf: utf8)
+        }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A member name known only at run time (a map's key), escaped as a JSON string.
+    public mutating func key(escaping name: String) {
         separate()
         JSONString.append(name, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        needsComma[needsComma.count - 1] = false
+        needsComma = false
     }
 
     public mutating func string(_ value: String) {
@@ -52,17 +63,28 @@ public struct JSONWriter {
 
     public mutating func integer(_ value: Int) {
         separate()
-        bytes.append(contentsOf: Array(String(value).utf8))
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        guard magnitude > 0 else {
+            bytes.append(UInt8(ascii: "0"))
+            return
+        }
+        let start = bytes.count
+        while magnitude > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        bytes[start...].reverse()
     }
 
     public mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: value ? Array("true".utf8) : Array("false".utf8))
+        append(value ? "true" : "false")
     }
 
     public mutating func null() {
         separate()
-        bytes.append(contentsOf: Array("null".utf8))
+        append("null")
     }
 
     /// Writes an optional string, or `null`.
@@ -81,37 +103,37 @@ public struct JSONWriter {
 
     public mutating func value(_ value: some JSONWritable) {
         separate()
-        needsComma[needsComma.count - 1] = false
+        needsComma = false
         value.write(to: &self)
-        needsComma[needsComma.count - 1] = true
+        needsComma = true
     }
 
     // MARK: Members, as JSONEncoder writes them: a nil optional is left out.
 
-    public mutating func member(_ name: String, _ value: String?) {
+    public mutating func member(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    public mutating func member(_ name: String, _ value: Int?) {
+    public mutating func member(_ name: StaticString, _ value: Int?) {
         guard let value else { return }
         key(name)
         integer(value)
     }
 
-    public mutating func member(_ name: String, _ value: Bool) {
+    public mutating func member(_ name: StaticString, _ value: Bool) {
         key(name)
         bool(value)
     }
 
-    public mutating func member(_ name: String, _ value: Date?) {
+    public mutating func member(_ name: StaticString, _ value: Date?) {
         guard let value else { return }
         key(name)
         date(value)
     }
 
-    public mutating func member(_ name: String, _ values: [String]) {
+    public mutating func member(_ name: StaticString, _ values: [String]) {
         key(name)
         beginArray()
         for value in values { string(value) }
@@ -119,27 +141,33 @@ public struct JSONWriter {
     }
 
     /// An object member, its keys sorted so equal maps write equal bytes.
-    public mutating func member(_ name: String, _ values: [String: String]) {
+    public mutating func member(_ name: StaticString, _ values: [String: String]) {
         key(name)
         beginObject()
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) { member(key, value) }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            self.key(escaping: key)
+            string(value)
+        }
         endObject()
     }
 
-    public mutating func member(_ name: String, _ values: [String: Int]) {
+    public mutating func member(_ name: StaticString, _ values: [String: Int]) {
         key(name)
         beginObject()
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) { member(key, value) }
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            self.key(escaping: key)
+            integer(value)
+        }
         endObject()
     }
 
-    public mutating func member(_ name: String, _ value: (some JSONWritable)?) {
+    public mutating func member(_ name: StaticString, _ value: (some JSONWritable)?) {
         guard let value else { return }
         key(name)
         self.value(value)
     }
 
-    public mutating func member(_ name: String, _ values: [some JSONWritable]) {
+    public mutating func member(_ name: StaticString, _ values: [some JSONWritable]) {
         key(name)
         beginArray()
         for value in values { self.value(value) }
@@ -147,8 +175,24 @@ public struct JSONWriter {
     }
 
     private mutating func separate() {
-        if needsComma[needsComma.count - 1] { bytes.append(UInt8(ascii: ",")) }
-        needsComma[needsComma.count - 1] = true
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        needsComma = true
+    }
+
+    private mutating func begin(_ bracket: UInt8) {
+        separate()
+        bytes.append(bracket)
+        enclosing.append(needsComma)
+        needsComma = false
+    }
+
+    private mutating func end(_ bracket: UInt8) {
+        bytes.append(bracket)
+        needsComma = enclosing.removeLast()
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 }
 

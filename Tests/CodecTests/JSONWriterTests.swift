@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+@testable import SwitchboardCodec
+
+/// The hand writer must produce exactly the document its calls describe: commas at every depth,
+/// integers at their extremes, escapes in values and run-time keys.
+@Suite struct JSONWriterTests {
+    @Test func nestedContainersIntegersAndEscapesParseBackToTheDocumentWritten() throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("zero", 0)
+        writer.member("negative", -5)
+        writer.member("smallest", Int.min)
+        writer.member("largest", Int.max)
+        writer.member("absent", nil as String?)
+        writer.member("text", "quote \" backslash \\ newline \n tab \t bell \u{07} é 🙂")
+        writer.member("flag", true)
+        writer.member("list", ["a", "", "c"])
+        writer.member("map", ["k\"ey": "v", "a": "b"])
+        writer.member("counts", ["x": -1, "y": 10])
+        writer.key("nested")
+        writer.beginArray()
+        writer.beginArray()
+        writer.endArray()
+        writer.beginObject()
+        writer.endObject()
+        writer.integer(nil)
+        writer.bool(false)
+        writer.beginObject()
+        writer.key("inner")
+        writer.beginArray()
+        writer.integer(1)
+        writer.integer(22)
+        writer.endArray()
+        writer.endObject()
+        writer.endArray()
+        writer.endObject()
+
+        let parsed = try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? NSDictionary
+        let expected: NSDictionary = [
+            "zero": 0, "negative": -5, "smallest": Int.min, "largest": Int.max,
+            "text": "quote \" backslash \\ newline \n tab \t bell \u{07} é 🙂", "flag": true, "list": ["a", "", "c"],
+            "map": ["k\"ey": "v", "a": "b"], "counts": ["x": -1, "y": 10],
+            "nested": [[], [:], NSNull(), false, ["inner": [1, 22]]],
+        ]
+        #expect(parsed == expected)
+        #expect(String(decoding: writer.bytes, as: UTF8.self).hasPrefix(#"{"zero":0,"negative":-5,"smallest":-9223372036854775808,"#))
+    }
+}
