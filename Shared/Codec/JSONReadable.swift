@@ -86,6 +86,38 @@ public struct JSONObjectReader {
         return value
     }
 
+    /// An array of strings (required).
+    public mutating func strings(_ key: String) -> [String] {
+        elements(key).compactMap { token in
+            guard token.first == UInt8(ascii: "\""), let text = try? JSONObjectScanner.decodeString(token) else {
+                failed = true
+                return nil
+            }
+            return text
+        }
+    }
+
+    /// An array of objects (required).
+    public mutating func objects<T: JSONReadable>(_ key: String, as type: T.Type) -> [T] {
+        elements(key).compactMap { token in
+            guard token.first == UInt8(ascii: "{"), let value = Self.read(T.self, from: token) else {
+                failed = true
+                return nil
+            }
+            return value
+        }
+    }
+
+    private mutating func elements(_ key: String) -> [UnsafeBufferPointer<UInt8>] {
+        guard let token = token(key), token.first == UInt8(ascii: "["),
+              let ranges = try? JSONObjectScanner.elements(ofArray: token)
+        else {
+            failed = true
+            return []
+        }
+        return ranges.map { UnsafeBufferPointer(rebasing: token[$0]) }
+    }
+
     /// The member's value bytes, or nil when it is absent or `null`.
     private func token(_ key: String) -> UnsafeBufferPointer<UInt8>? {
         guard let range = members[key] else { return nil }

@@ -19,3 +19,38 @@ extension InboundMessage: JSONReadable {
             at: object.date("at"))
     }
 }
+
+// The notifier reads every enqueued item, and again each one it delivers.
+
+extension NotifyChannel: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        self.init(channel: object.string("channel"), url: object.optionalString("url"), path: object.optionalString("path"))
+    }
+}
+
+extension UserNotification: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        self.init(
+            recipient: object.string("recipient"), recipientName: object.optionalString("recipientName"),
+            channels: object.objects("channels", as: NotifyChannel.self), kind: object.string("kind"), location: object.string("location"),
+            contact: object.string("contact"), contactName: object.optionalString("contactName"), account: object.string("account"),
+            accountName: object.optionalString("accountName"), platform: object.optionalString("platform"), at: object.date("at"),
+            summary: object.string("summary"))
+    }
+}
+
+extension CRMUpdate: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        self.init(
+            location: object.string("location"), contact: object.string("contact"), contactName: object.optionalString("contactName"),
+            assignedTo: object.optionalString("assignedTo"), tags: object.strings("tags"), sequence: object.integer("sequence"))
+    }
+}
+
+extension OutboxItem: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        id = object.string("id")
+        notification = object.optionalObject("notification", as: UserNotification.self)
+        crm = object.optionalObject("crm", as: CRMUpdate.self)
+    }
+}

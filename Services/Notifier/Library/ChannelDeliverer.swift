@@ -13,19 +13,20 @@ struct ChannelDeliverer: Sendable {
     let files: FileAppender
 
     /// The JSON a receiver gets (webhook body, file line).
-    struct Payload: Encodable, Sendable {
+    struct Payload: JSONWritable, Sendable {
         var deliveryId: String
         var notification: UserNotification
-        enum CodingKeys: String, CodingKey { case deliveryId, notification }
+
+        func write(to writer: inout JSONWriter) {
+            writer.beginObject()
+            writer.member("deliveryId", deliveryId)
+            writer.member("notification", notification)
+            writer.endObject()
+        }
     }
 
     func deliver(_ delivery: NotifierStore.DueDelivery, _ notification: UserNotification, now: Date) async -> AttemptResult {
-        let body: [UInt8]
-        do {
-            body = try WireJSON.encode(Payload(deliveryId: delivery.id, notification: notification))
-        } catch {
-            return .permanent(status: nil, error: "cannot encode: \(error)")
-        }
+        let body = Payload(deliveryId: delivery.id, notification: notification).jsonBytes
         switch delivery.channel {
         case "webhook":
             guard let secret = webhookSecret else { return .permanent(status: nil, error: "no webhook-secret configured to sign webhooks") }

@@ -3,9 +3,10 @@ import Testing
 import SwitchboardCodec
 import SwitchboardDomain
 
-/// `router.route` reads inbound messages without `JSONDecoder` when it can; what it accepts and
-/// how it refuses must stay exactly what `Decodable` does.
-@Suite struct InboundMessageReadingTests {
+/// Inbound messages (`router.route`) and outbox items (`notifier.enqueue`, deliveries) are read
+/// without `JSONDecoder` when they can be; what is accepted and how it is refused must stay
+/// exactly what `Decodable` does.
+@Suite struct HandReadingTests {
     static let valid = [
         #"{"provider":"whatsapp","messageId":"wamid.1","platform":"whatsapp","account":"+15550002222","contact":"+15550001111","contactName":"Ann \"the\" O'Neil\n\u00e9 🙂","text":"price?\\/","mediaCount":2,"source":{"type":"ad","id":"120","campaign":"Spring"},"at":"2026-11-30T15:00:00.250Z"}"#,
         #"{"provider":"twilio","messageId":"SM1","platform":"twilio","account":"+1","contact":"+2","contactName":null,"text":"","mediaCount":0,"source":null,"at":"2026-11-30T10:00:00-05:00"}"#,
@@ -27,9 +28,9 @@ import SwitchboardDomain
     ]
 
     /// What `Decodable` alone says, as ``WireJSON/decode(_:from:path:)`` reports it.
-    private func decoded(_ json: String) -> Result<InboundMessage, WireError> {
+    private func decoded<T: Decodable>(_ json: String, as type: T.Type = InboundMessage.self) -> Result<T, WireError> {
         do {
-            return .success(try WireJSON.decoder.decode(InboundMessage.self, from: Data(json.utf8)))
+            return .success(try WireJSON.decoder.decode(T.self, from: Data(json.utf8)))
         } catch let error as DecodingError {
             return .failure(WireError(.badRequest, WireJSON.describe(error, prefix: "body")))
         } catch {
@@ -37,8 +38,8 @@ import SwitchboardDomain
         }
     }
 
-    private func read(_ json: String) -> InboundMessage? {
-        Array(json.utf8).withUnsafeBufferPointer { JSONObjectReader.read(InboundMessage.self, from: $0) }
+    private func read<T: JSONReadable>(_ json: String, as type: T.Type = InboundMessage.self) -> T? {
+        Array(json.utf8).withUnsafeBufferPointer { JSONObjectReader.read(T.self, from: $0) }
     }
 
     @Test(arguments: valid)
@@ -52,5 +53,37 @@ import SwitchboardDomain
     func anythingElseGoesToTheDecoderAndGetsItsAnswer(json: String) {
         #expect(read(json) == nil)
         #expect(Result { () throws(WireError) in try WireJSON.decode(InboundMessage.self, from: Array(json.utf8), path: "body") } == decoded(json))
+    }
+
+    static let validItems = [
+        #"{"id":"whatsapp:wamid.1:0","notification":{"recipient":"u_a","recipientName":"Alice","channels":[{"channel":"webhook","url":"https://h.example.com/a?b=c"},{"channel":"file","path":"/tmp/n.jsonl"}],"kind":"assigned","location":"loc","contact":"+1555","contactName":"Ann \"A\"","account":"+1666","accountName":"Sales","platform":"whatsapp","at":"2026-11-30T15:00:00Z","summary":"New WhatsApp contact"}}"#,
+        #"{"id":"n","notification":{"recipient":"u_a","channels":[],"kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00.5Z","summary":"s"},"crm":null}"#,
+        #"{"id":"c","crm":{"location":"loc","contact":"+1555","contactName":"Ann","assignedTo":"u_a","tags":["vip","es"],"sequence":42}}"#,
+        #"{"id":"c","crm":{"location":"loc","contact":"+1555","assignedTo":null,"tags":[],"sequence":0},"extra":{"ignored":[true]}}"#,
+        #"{"id":"neither"}"#,
+    ]
+
+    static let itemsLeftToTheDecoder = [
+        #"{"notification":{"recipient":"u_a","channels":[],"kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00Z","summary":"s"}}"#,
+        #"{"id":"n","notification":{"recipient":"u_a","kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00Z","summary":"s"}}"#,
+        #"{"id":"n","notification":{"recipient":"u_a","channels":["file"],"kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00Z","summary":"s"}}"#,
+        #"{"id":"n","notification":{"recipient":"u_a","channels":[{"url":"x"}],"kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00Z","summary":"s"}}"#,
+        #"{"id":"c","crm":{"location":"loc","contact":"+1555","tags":"vip","sequence":1}}"#,
+        #"{"id":"c","crm":{"location":"loc","contact":"+1555","tags":[1],"sequence":1}}"#,
+        #"{"id":"c","crm":{"location":"loc","contact":"+1555","tags":[],"sequence":"1"}}"#,
+        #"{"id":"c","notification":"hello"}"#,
+        #"{"id":7}"#,
+    ]
+
+    @Test(arguments: validItems)
+    func wellFormedOutboxItemsAreReadWithoutTheDecoderToTheSameValue(json: String) throws {
+        let fast = try #require(read(json, as: OutboxItem.self))
+        #expect(Result.success(fast) == decoded(json, as: OutboxItem.self))
+    }
+
+    @Test(arguments: itemsLeftToTheDecoder)
+    func anyOtherItemGoesToTheDecoderAndGetsItsAnswer(json: String) {
+        #expect(read(json, as: OutboxItem.self) == nil)
+        #expect(Result { () throws(WireError) in try WireJSON.decode(OutboxItem.self, from: Array(json.utf8), path: "body") } == decoded(json, as: OutboxItem.self))
     }
 }
