@@ -4,9 +4,10 @@ import SwitchboardDomain
 /// What the routing core reads besides the event and the contact: the directory's candidates,
 /// and the router's own loads, recency and rotation state.
 ///
-/// The router serves it from `directory.resolve` and its SQLite file (one location's events are
-/// decided one at a time, so nothing changes between the reads and the commit); unit tests serve
-/// it from memory. This is the engine's one seam.
+/// The router serves it from its copy of the directory and the location's loads, recency and
+/// rotation as its ``LocationPipeline`` keeps them (one location's events are decided one at a
+/// time, each on the state every earlier decision left); unit tests serve it from memory. This
+/// is the engine's one seam.
 public protocol RoutingWorld: Sendable {
     /// The target's users in rotation order with their eligibility at `at` (`directory.resolve`).
     func candidates(location: String, target: Target, at: Date) async throws -> [Candidate]
