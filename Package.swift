@@ -136,7 +136,7 @@ let package = Package(
             dependencies: ["SwitchboardCtl", "SwitchboardCodec", "SwitchboardRouter", "SwitchboardTestSupport", "switchboardctl", "switchboard-adapters", "switchboard-router",
                            "switchboard-directory", "switchboard-notifier"],
             path: "Tests/CtlTests", swiftSettings: strict),
-        .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec"], path: "Tests/DomainTests", swiftSettings: strict),
+        .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/DomainTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardNetTests",

@@ -80,9 +80,20 @@ public enum ContactAddress {
     /// `whatsapp:+1 (555) 123-4567` and bare WhatsApp digits `15551234567` become `+15551234567`;
     /// e-mail addresses (iMessage) are lowercased; anything else (a WhatsApp business-scoped user
     /// id such as `US.1349…`) is kept as it is, trimmed.
+    ///
+    /// Every message is normalized twice (adapters, router); ASCII input, nearly all of it, takes
+    /// a byte-level path that tests hold equal to ``normalizeCharacters(_:)``.
     public static func normalize(_ raw: String) -> String {
+        var raw = raw
+        return raw.withUTF8 { utf8 in
+            utf8.allSatisfy { $0 < 0x80 } ? normalizeASCII(utf8) : nil
+        } ?? normalizeCharacters(raw)
+    }
+
+    /// The rule on `Character`s, for any input.
+    static func normalizeCharacters(_ raw: String) -> String {
         var text = raw.trimmingCharacters(in: .whitespaces)
-        for prefix in ["whatsapp:", "sms:", "tel:"] where text.lowercased().hasPrefix(prefix) {
+        for prefix in prefixes where text.lowercased().hasPrefix(prefix) {
             text = String(text.dropFirst(prefix.count))
         }
         if text.contains("@") { return text.lowercased() }
@@ -92,5 +103,31 @@ public enum ContactAddress {
             return "+" + digits
         }
         return text
+    }
+
+    private static let prefixes = ["whatsapp:", "sms:", "tel:"]
+
+    /// The same rule on ASCII bytes.
+    private static func normalizeASCII(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte }
+        var start = utf8.startIndex
+        var end = utf8.endIndex
+        while start < end, isBlank(utf8[start]) { start += 1 }
+        while end > start, isBlank(utf8[end - 1]) { end -= 1 }
+        for prefix in prefixes {
+            let bytes = prefix.utf8
+            if end - start >= bytes.count, zip(utf8[start..<(start + bytes.count)], bytes).allSatisfy({ lower($0) == $1 }) {
+                start += bytes.count
+            }
+        }
+        let text = UnsafeBufferPointer(rebasing: utf8[start..<end])
+        if text.contains(UInt8(ascii: "@")) { return String(decoding: text.map(lower), as: UTF8.self) }
+        var digits = text.filter { !" -().".utf8.contains($0) }
+        if digits.first == UInt8(ascii: "+") { digits.removeFirst() }
+        if !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            return "+" + String(decoding: digits, as: UTF8.self)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
