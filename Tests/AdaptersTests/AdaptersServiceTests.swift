@@ -59,11 +59,11 @@ final class FakeRouter: Sendable {
         return port
     }
 
-    static func start(_ directory: TemporaryDirectory, routerPort: UInt16) async throws -> Running {
+    static func start(_ directory: TemporaryDirectory, routerPort: UInt16, extra: [String] = []) async throws -> Running {
         let process = try ChildProcess("switchboard-adapters", [
             "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--database", directory.file("adapters.sqlite"),
             "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "https://hooks.example.com",
-        ])
+        ] + extra)
         let linePort = try process.listeningPort(protocol: "lines")
         let httpPort = try process.listeningPort(protocol: "http")
         let client = LineClient(host: "127.0.0.1", port: linePort)
@@ -108,6 +108,38 @@ final class FakeRouter: Sendable {
             #expect(order == order.sorted())
         }
         #expect(Set(router.messages.map(\.messageId)).count == 20)
+    }
+
+    /// The forwarder holds 8 events in memory here: the rest wait in the file and are read in
+    /// order, and events arriving meanwhile switch between the file and intake without a miss
+    /// or a double.
+    @Test func aBacklogLargerThanMemoryReachesTheRouterOnceEachInOrder() async throws {
+        let directory = TemporaryDirectory()
+        let routerPort = try await Self.freePort()
+        let adapters = try await Self.start(directory, routerPort: routerPort, extra: ["--forward-memory", "8"])
+        let contacts = (1...5).map { "+1555000010\($0)" }
+        for index in 0..<60 {
+            #expect(try await Self.postSMS(adapters.httpPort, id: "SM\(index)", from: contacts[index % 5], text: "message \(index)") == 200)
+        }
+        #expect(try await Self.counts(adapters.client)["pending"] == 60)
+        let router = try FakeRouter(port: routerPort)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 60..<100 {
+                group.addTask { try await Self.postSMS(adapters.httpPort, id: "SM\(index)", from: contacts[index % 5], text: "message \(index)") }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        try await router.waitFor(count: 100)
+        #expect(Set(router.messages.map(\.messageId)).count == 100)
+        #expect(router.messages.count == 100)
+        for contact in contacts {
+            let order = router.messages.filter { $0.contact == contact }.map { Int($0.messageId.dropFirst(2))! }
+            #expect(order.count == 20)
+            #expect(Array(order.prefix(12)) == (0..<60).filter { $0 % 5 == contacts.firstIndex(of: contact)! })
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while try await Self.counts(adapters.client)["pending"] != 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try await Self.counts(adapters.client)["pending"] == 0)
     }
 
     @Test func aNonRetryableAnswerLeavesTheEventRejectedAndVisible() async throws {

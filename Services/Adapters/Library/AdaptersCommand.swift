@@ -12,6 +12,7 @@ public enum AdaptersCommand {
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
         Settings.Key("public-base-url", help: "URL prefix providers call, e.g. https://hooks.example.com (Twilio signs it)"),
         Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),
+        Settings.Key("forward-memory", default: "4096", help: "inbox events the forwarder holds in memory; more wait in the file"),
         Settings.Key("test-clock", default: "false", help: "honour X-Switchboard-Received-At as event time (tests only, never production)"),
     ]
 
@@ -30,6 +31,7 @@ public enum AdaptersCommand {
                 whatsAppVerifyToken: try secrets.value("whatsapp-verify-token"), bridgeSigningSecret: try secrets.value("bridge-signing-secret"))
             configuration.publicBaseURL = settings.string("public-base-url")
             configuration.testClock = try settings.bool("test-clock")
+            configuration.forwardMemoryLimit = try settings.int("forward-memory") ?? 4096
             if configuration.testClock { logger.warning("test clock enabled: X-Switchboard-Received-At sets event times") }
             let router = LineClient(options: try LineClientOptions(
                 settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-adapters"))

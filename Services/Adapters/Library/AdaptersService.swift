@@ -18,6 +18,8 @@ public final class AdaptersService: Sendable {
         /// Honour `X-Switchboard-Received-At` as the event time. Tests and scenarios only.
         public var testClock = false
         public var forwardBackoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
+        /// Inbox events the forwarder holds in memory; more wait in the file (``Forwarder``).
+        public var forwardMemoryLimit = 4096
 
         public init(databasePath: String) {
             self.databasePath = databasePath
@@ -36,7 +38,9 @@ public final class AdaptersService: Sendable {
     public init(configuration: Configuration, router: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
         self.configuration = configuration
         store = try await AdaptersStore(path: configuration.databasePath)
-        forwarder = Forwarder(store: store, router: router, logger: logger, metrics: metrics, backoff: configuration.forwardBackoff)
+        forwarder = Forwarder(
+            store: store, router: router, logger: logger, metrics: metrics, backoff: configuration.forwardBackoff,
+            memoryLimit: max(4, configuration.forwardMemoryLimit))
         self.logger = logger
         self.metrics = metrics
     }
@@ -84,10 +88,9 @@ public final class AdaptersService: Sendable {
     /// Commits events, then answers: the provider hears 200 only once they are on disk.
     private func commit(_ provider: String, _ events: [InboxEvent], at: Date, answer: HTTPResponse) async -> HTTPResponse {
         do {
-            let added = try await store.store(events, receivedAt: at)
+            let added = try await store.store(events, receivedAt: at) { [forwarder] rows in forwarder.committed(rows) }
             metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "accepted"])
             metrics.increment("switchboard_inbox_events_total", labels: ["provider": provider], by: added)
-            if added > 0 { forwarder.wake() }
             return answer
         } catch {
             logger.error("inbox write failed", ["provider": provider, "error": String(describing: error)])

@@ -99,25 +99,34 @@ final class AdaptersStore: Sendable {
     }
 
     /// Commits events not seen before; returns how many were new. Answers only after the commit.
-    func store(_ events: [InboxEvent], receivedAt: Date) async throws -> Int {
-        let rows = try events.map { event -> (InboxEvent, String) in
-            let payload: [UInt8]
+    ///
+    /// `committed` gets the new rows on the store's thread right after the commit, in commit
+    /// order with every other commit and with ``readPending(limit:after:take:)``: the forwarder
+    /// takes events from both without missing or doubling one.
+    func store(_ events: [InboxEvent], receivedAt: Date, committed: @escaping @Sendable ([Pending]) -> Void) async throws -> Int {
+        let rows = try events.map { event -> (InboxEvent, [UInt8]) in
             switch event {
-            case .inbound(let message): payload = message.jsonBytes
-            case .reply(let reply): payload = try WireJSON.encode(reply)
+            case .inbound(let message): (event, message.jsonBytes)
+            case .reply(let reply): (event, try WireJSON.encode(reply))
             }
-            return (event, String(decoding: payload, as: UTF8.self))
         }
-        return try await store.write { database in
-            var added = 0
-            for (event, payload) in rows {
-                try database.run(
-                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                    [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact), .text(payload),
-                     .real(receivedAt.timeIntervalSince1970)])
-                added += database.changes
-            }
-            return added
+        return try await withCheckedThrowingContinuation { continuation in
+            store.enqueueWrite({ database -> [Pending] in
+                var added: [Pending] = []
+                for (event, payload) in rows {
+                    try database.run(
+                        "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                        [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact),
+                         .text(String(decoding: payload, as: UTF8.self)), .real(receivedAt.timeIntervalSince1970)])
+                    if database.changes > 0 {
+                        added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload, attempts: 0))
+                    }
+                }
+                return added
+            }, completion: { result in
+                if case .success(let added) = result, !added.isEmpty { committed(added) }
+                continuation.resume(with: result.map(\.count))
+            })
         }
     }
 
@@ -130,12 +139,17 @@ final class AdaptersStore: Sendable {
         var attempts: Int
     }
 
-    /// The oldest pending events, in arrival order.
-    func pending(limit: Int) async throws -> [Pending] {
+    /// Reads up to `limit` pending events with a sequence above `after()`, oldest first, and hands
+    /// them to `take`; both run on the store's thread (see ``store(_:receivedAt:committed:)``).
+    func readPending(limit: Int, after: @escaping @Sendable () -> Int, take: @escaping @Sendable ([Pending]) -> Void) async throws {
         try await store.read { database in
-            try database.rows("SELECT seq, kind, contact, payload, attempts FROM inbox WHERE status = 'pending' ORDER BY seq LIMIT ?", [.integer(limit)]) { row in
+            let rows = try database.rows(
+                "SELECT seq, kind, contact, payload, attempts FROM inbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+                [.integer(Int64(after())), .integer(Int64(limit))]
+            ) { row in
                 Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8), attempts: row.int(4))
             }
+            take(rows)
         }
     }
 

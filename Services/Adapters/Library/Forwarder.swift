@@ -11,102 +11,169 @@ import SwitchboardRuntime
 /// A retryable failure (router unreachable, `unavailable`, `overloaded`, `internal`, timeout)
 /// backs that contact off and tries the same event again; a non-retryable answer marks the
 /// event `rejected` with its reason, visible in `adapters.inbox`.
+///
+/// Pending events are held in memory, per contact, up to ``memoryLimit``. They come from two
+/// places that never miss or double one: while the inbox may hold events memory has not seen
+/// (at start, after a burst past the limit) they are read from the file in sequence order;
+/// otherwise each intake commit hands its new events over. Both happen on the store's thread in
+/// commit order, so the switch between them is exact (``AdaptersStore/store(_:receivedAt:committed:)``).
+/// The file is read once per event rather than once per forwarding round.
 final class Forwarder: Sendable {
+    private struct State {
+        /// Events per contact, oldest first; the head is the one in flight or next.
+        var queues: [String: [AdaptersStore.Pending]] = [:]
+        /// Contacts with events and none in flight, roughly in order of their oldest event.
+        var waiting: [String] = []
+        var busyContacts: Set<String> = []
+        /// Contact → when its head event may be tried again, and how many tries failed in a row.
+        var backingOff: [String: (until: Date, failures: Int)] = [:]
+        var held = 0
+        /// Whether the inbox may hold pending events memory has not taken; they are then read
+        /// from the file, above `cursor`.
+        var readingFile = true
+        /// The highest sequence taken into memory.
+        var cursor = 0
+
+        mutating func take(_ rows: [AdaptersStore.Pending]) {
+            for row in rows {
+                if queues[row.contact] == nil, !busyContacts.contains(row.contact) { waiting.append(row.contact) }
+                queues[row.contact, default: []].append(row)
+                cursor = max(cursor, row.seq)
+            }
+            held += rows.count
+        }
+    }
+
+    /// The most events held in memory; beyond it, events wait in the file.
+    let memoryLimit: Int
     private let store: AdaptersStore
     private let router: LineClient
     private let logger: Logger
     private let metrics: MetricsRegistry
     private let backoff: Backoff
     private let concurrency: Int
-
-    private struct State {
-        var busyContacts: Set<String> = []
-        /// Contact → when its head event may be tried again, and how many tries failed in a row.
-        var backingOff: [String: (until: Date, failures: Int)] = [:]
-    }
-
     private let state = Mutex(State())
     private let loop = BackgroundLoop()
 
-    init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64) {
+    init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64, memoryLimit: Int = 4096) {
         self.store = store
         self.router = router
         self.logger = logger
         self.metrics = metrics
         self.backoff = backoff
         self.concurrency = concurrency
+        self.memoryLimit = memoryLimit
     }
 
     func start() {
         loop.start { [self] wakeup in await run(wakeup) }
     }
 
-    func wake() {
-        loop.wake()
-    }
-
     func stop() async {
         await loop.stop { [self] in state.withLock { $0.busyContacts.isEmpty } }
     }
 
+    /// New events just committed (called on the store's thread, in commit order).
+    func committed(_ rows: [AdaptersStore.Pending]) {
+        state.withLock { state in
+            guard !state.readingFile else { return }
+            guard state.held + rows.count <= memoryLimit else {
+                state.readingFile = true
+                return
+            }
+            state.take(rows)
+        }
+        loop.wake()
+    }
+
     private func run(_ wakeup: Wakeup) async {
         while !wakeup.isStopping {
-            var started = 0
-            var earliestRetry: Date?
             do {
-                let busy = state.withLock { $0.busyContacts.count }
-                let free = concurrency - busy
-                // Refill in batches (one query per quarter of the slots), reading only as many
-                // rows as can start, plus room for the events of contacts already in flight.
-                if free > 0, busy == 0 || free >= max(1, concurrency / 4) {
-                    let pending = try await store.pending(limit: min(512, free * 2 + busy))
-                    var heads = Set<String>()
-                    let now = Date()
-                    for item in pending where started < free {
-                        let contact = item.contact
-                        guard heads.insert(contact).inserted else { continue }
-                        let claimed = state.withLock { state -> Bool in
-                            if let wait = state.backingOff[contact], wait.until > now {
-                                earliestRetry = min(earliestRetry ?? wait.until, wait.until)
-                                return false
-                            }
-                            return state.busyContacts.insert(contact).inserted
-                        }
-                        guard claimed else { continue }
-                        started += 1
-                        Task { await forward(item) }
-                    }
-                }
+                try await readFileIfNeeded()
             } catch {
                 logger.error("inbox query failed", ["error": String(describing: error)])
             }
+            let (started, earliestRetry) = startForwards()
             if started == 0 { await wakeup.sleep(seconds: min(1, earliestRetry?.timeIntervalSinceNow ?? 1)) }
         }
+    }
+
+    /// Tops memory up from the file while it may hold events memory has not taken.
+    private func readFileIfNeeded() async throws {
+        let room = state.withLock { $0.readingFile ? memoryLimit - $0.held : 0 }
+        guard room >= memoryLimit / 4 else { return }
+        try await store.readPending(limit: room, after: { [self] in state.withLock { $0.cursor } }) { [self] rows in
+            state.withLock { state in
+                state.take(rows)
+                // A short read reached the end of the inbox: from now on intake hands events over.
+                if rows.count < room { state.readingFile = false }
+            }
+        }
+    }
+
+    /// Starts the head event of waiting contacts, up to the concurrency; returns how many
+    /// started and the earliest moment a backed-off contact may go again.
+    private func startForwards() -> (Int, Date?) {
+        let now = Date()
+        var earliestRetry: Date?
+        let starting = state.withLock { state -> [AdaptersStore.Pending] in
+            var starting: [AdaptersStore.Pending] = []
+            var backingOff: [String] = []
+            var looked = 0
+            for contact in state.waiting {
+                if state.busyContacts.count >= concurrency { break }
+                looked += 1
+                if let wait = state.backingOff[contact], wait.until > now {
+                    earliestRetry = min(earliestRetry ?? wait.until, wait.until)
+                    backingOff.append(contact)
+                    continue
+                }
+                guard let head = state.queues[contact]?.first else { continue }
+                state.busyContacts.insert(contact)
+                starting.append(head)
+            }
+            state.waiting.replaceSubrange(0..<looked, with: backingOff)
+            return starting
+        }
+        for item in starting { Task { await forward(item) } }
+        return (starting.count, earliestRetry)
     }
 
     private func forward(_ item: AdaptersStore.Pending) async {
         let contact = item.contact
         let started = DispatchTime.now()
+        var finished = true
         do {
             _ = try await router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload)
             try await store.finish(item.seq, status: "done", reason: nil, now: Date())
             metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
             metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            state.withLock { $0.backingOff[contact] = nil }
         } catch let error as WireError where !error.retryable {
-            try? await store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date())
+            do {
+                try await store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date())
+            } catch {
+                finished = false
+            }
             metrics.increment("switchboard_forwarded_total", labels: ["outcome": "rejected"])
             logger.info("event rejected by the router", ["seq": item.seq, "code": error.code.rawValue])
-            state.withLock { $0.backingOff[contact] = nil }
         } catch {
             try? await store.countAttempt(item.seq, reason: String(describing: error))
             metrics.increment("switchboard_forwarded_total", labels: ["outcome": "retry"])
-            state.withLock { state in
+            finished = false
+        }
+        state.withLock { state in
+            if finished {
+                state.backingOff[contact] = nil
+                state.queues[contact]?.removeFirst()
+                state.held -= 1
+                if state.queues[contact]?.isEmpty == true { state.queues[contact] = nil }
+            } else {
                 let failures = (state.backingOff[contact]?.failures ?? 0) + 1
                 state.backingOff[contact] = (Date().addingTimeInterval(backoff.delay(attempt: failures)), failures)
             }
+            state.busyContacts.remove(contact)
+            if state.queues[contact] != nil { state.waiting.append(contact) }
         }
-        state.withLock { _ = $0.busyContacts.remove(contact) }
-        wake()
+        loop.wake()
     }
 }
