@@ -119,7 +119,7 @@ final class AdaptersStore: Sendable {
                         [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact),
                          .text(String(decoding: payload, as: UTF8.self)), .real(receivedAt.timeIntervalSince1970)])
                     if database.changes > 0 {
-                        added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload, attempts: 0))
+                        added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload))
                     }
                 }
                 return added
@@ -136,7 +136,6 @@ final class AdaptersStore: Sendable {
         var kind: String
         var contact: String
         var payload: [UInt8]
-        var attempts: Int
     }
 
     /// Reads up to `limit` pending events with a sequence above `after()`, oldest first, and hands
@@ -144,10 +143,10 @@ final class AdaptersStore: Sendable {
     func readPending(limit: Int, after: @escaping @Sendable () -> Int, take: @escaping @Sendable ([Pending]) -> Void) async throws {
         try await store.read { database in
             let rows = try database.rows(
-                "SELECT seq, kind, contact, payload, attempts FROM inbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, kind, contact, payload FROM inbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
                 [.integer(Int64(after())), .integer(Int64(limit))]
             ) { row in
-                Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8), attempts: row.int(4))
+                Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8))
             }
             take(rows)
         }
