@@ -21,6 +21,12 @@ public final class MetricsRegistry: Sendable {
         var bucketCounts = [Int](repeating: 0, count: MetricsRegistry.latencyBuckets.count)
         var count = 0
         var sum = 0.0
+
+        mutating func record(_ seconds: Double, bucket: Int?) {
+            if let bucket { bucketCounts[bucket] += 1 }
+            count += 1
+            sum += seconds
+        }
     }
 
     private struct State {
@@ -50,11 +56,8 @@ public final class MetricsRegistry: Sendable {
         let series = Series(name: name, labels: Self.render(labels))
         let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         state.withLock { state in
-            var histogram = state.histograms[series] ?? Histogram()
-            if let bucket { histogram.bucketCounts[bucket] += 1 }
-            histogram.count += 1
-            histogram.sum += seconds
-            state.histograms[series] = histogram
+            // In place: a copy out and back would copy the bucket array on every request.
+            state.histograms[series, default: Histogram()].record(seconds, bucket: bucket)
         }
     }
 
@@ -133,7 +136,15 @@ public final class MetricsRegistry: Sendable {
 
     private static func render(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
-        return labels.sorted { $0.key < $1.key }.map { key, value in "\(key)=\"\(escapeLabel(value))\"" }.joined(separator: ",")
+        var rendered = ""
+        for (key, value) in labels.count == 1 ? Array(labels) : labels.sorted(by: { $0.key < $1.key }) {
+            if !rendered.isEmpty { rendered += "," }
+            rendered += key
+            rendered += "=\""
+            rendered += escapeLabel(value)
+            rendered += "\""
+        }
+        return rendered
     }
 
     /// Escapes `\\`, `"` and newlines as the exposition format requires.
