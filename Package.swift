@@ -133,7 +133,7 @@ let package = Package(
             path: "Tests/DeployTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardCtlTests",
-            dependencies: ["SwitchboardCtl", "SwitchboardCodec", "SwitchboardRouter", "SwitchboardTestSupport", "switchboardctl", "switchboard-adapters", "switchboard-router",
+            dependencies: ["SwitchboardCtl", "SwitchboardCodec", "SwitchboardRouter", "SwitchboardTestSupport", "switchboardctl", "switchboard-loadgen", "switchboard-adapters", "switchboard-router",
                            "switchboard-directory", "switchboard-notifier"],
             path: "Tests/CtlTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/DomainTests", swiftSettings: strict),

@@ -3,6 +3,7 @@ import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
+import SwitchboardRuntime
 import SwitchboardStore
 
 /// `switchboard-loadgen`: starts a mesh with a generated configuration (several locations, each
@@ -83,6 +84,7 @@ public enum LoadGenerator {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-load-\(UUID().uuidString)").path
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false)
+        mesh.stopOnTermination { if !options.keepState { try? FileManager.default.removeItem(atPath: state) } }
         defer {
             mesh.stop()
             if options.keepState {

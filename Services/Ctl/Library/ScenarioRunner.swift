@@ -30,6 +30,7 @@ public struct ScenarioRunner {
         let scenario = try WireJSON.decode(Scenario.self, from: bytes)
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-scenario-\(UUID().uuidString)").path
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: true, echo: echoLogs)
+        mesh.stopOnTermination { try? FileManager.default.removeItem(atPath: state) }
         defer {
             mesh.stop()
             try? FileManager.default.removeItem(atPath: state)
