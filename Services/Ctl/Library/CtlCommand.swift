@@ -71,6 +71,7 @@ public enum CtlCommand {
             FileHandle.standardError.write(Data("switchboardctl: \(error.description)\n\(usage)\n".utf8))
             return 64
         } catch {
+            if let signal = Mesh.terminatingSignal { return 128 + signal }
             FileHandle.standardError.write(Data("switchboardctl: \(error)\n".utf8))
             return 1
         }

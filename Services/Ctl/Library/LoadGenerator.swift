@@ -49,6 +49,7 @@ public enum LoadGenerator {
             try await run(options)
             return 0
         } catch {
+            if let signal = Mesh.terminatingSignal { return 128 + signal }
             FileHandle.standardError.write(Data("switchboard-loadgen: \(error)\n".utf8))
             return 1
         }
@@ -83,8 +84,9 @@ public enum LoadGenerator {
     static func run(_ options: Options) async throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-load-\(UUID().uuidString)").path
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        Mesh.stopServicesOnTermination()
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false)
-        mesh.stopOnTermination { if !options.keepState { try? FileManager.default.removeItem(atPath: state) } }
+        if !options.keepState { mesh.removeOnTermination(state) }
         defer {
             mesh.stop()
             if options.keepState {

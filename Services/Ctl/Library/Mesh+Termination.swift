@@ -3,42 +3,80 @@ import Synchronization
 import SwitchboardRuntime
 
 extension Mesh {
-    /// Stops this mesh's services should the process get SIGINT or SIGTERM before ``stop()``,
-    /// then exits with 128 + the signal: a command interrupted mid-run (Ctrl-C on a load run or
-    /// a scenario file) must not leave four services running behind it. `cleanup` runs after.
-    public func stopOnTermination(then cleanup: @escaping @Sendable () -> Void = {}) {
-        MeshTermination.shared.watch(self, cleanup: cleanup)
+    /// From now on, SIGINT or SIGTERM stops every service this program started (a mesh still
+    /// starting included), deletes the folders given to ``removeOnTermination(_:)``, then exits
+    /// with 128 + the signal: a load or scenario run interrupted with Ctrl-C must not leave four
+    /// services running behind it. Call it before starting a mesh. (The launcher, `up`, handles
+    /// its signals itself.)
+    public static func stopServicesOnTermination() {
+        ServiceTermination.shared.install()
+    }
+
+    /// The signal that is stopping the program, once one arrived: a run failing because its
+    /// services went away should exit with 128 + it, as the handler would.
+    public static var terminatingSignal: Int32? {
+        ServiceTermination.shared.signal
+    }
+
+    /// Deletes `folder` should the program be stopped by a signal before this mesh is stopped.
+    public func removeOnTermination(_ folder: String) {
+        ServiceTermination.shared.remove(folder, until: self)
     }
 }
 
-/// The process's meshes to stop on a termination signal; one signal handler for all of them.
-final class MeshTermination: Sendable {
-    static let shared = MeshTermination()
+/// The service processes this program runs, and what to delete, should a signal stop it.
+final class ServiceTermination: Sendable {
+    static let shared = ServiceTermination()
 
-    private let watched = Mutex<[ObjectIdentifier: (mesh: Mesh, cleanup: @Sendable () -> Void)]>([:])
-    private let installed = Mutex(false)
+    private struct State {
+        var installed = false
+        var signal: Int32?
+        var running: [ObjectIdentifier: ServiceProcess] = [:]
+        var folders: [ObjectIdentifier: String] = [:]
+    }
 
-    func watch(_ mesh: Mesh, cleanup: @escaping @Sendable () -> Void) {
-        watched.withLock { $0[ObjectIdentifier(mesh)] = (mesh, cleanup) }
-        let first = installed.withLock { installed -> Bool in
-            defer { installed = true }
-            return !installed
+    private let state = Mutex(State())
+
+    func install() {
+        let first = state.withLock { state -> Bool in
+            defer { state.installed = true }
+            return !state.installed
         }
         guard first else { return }
         let signals = TerminationSignals()
         Task { [self] in
             let number = await signals.wait()
-            let meshes = watched.withLock { $0.values }
-            for (mesh, cleanup) in meshes {
-                mesh.stop()
-                cleanup()
+            let (running, folders) = state.withLock { state in
+                state.signal = number
+                return (Array(state.running.values), Array(state.folders.values))
             }
+            for service in running { service.stop() }
+            for folder in folders { try? FileManager.default.removeItem(atPath: folder) }
             exit(128 + number)
         }
     }
 
-    /// The mesh stopped normally: nothing to do for it on a signal.
+    var signal: Int32? { state.withLock { $0.signal } }
+
+    func started(_ service: ServiceProcess) {
+        let late = state.withLock { state -> Bool in
+            guard state.signal == nil else { return true }
+            state.running[ObjectIdentifier(service)] = service
+            return false
+        }
+        // Started while the handler was already stopping everything: stop it here.
+        if late { service.stop() }
+    }
+
+    func stopped(_ service: ServiceProcess) {
+        _ = state.withLock { $0.running.removeValue(forKey: ObjectIdentifier(service)) }
+    }
+
+    func remove(_ folder: String, until mesh: Mesh) {
+        state.withLock { $0.folders[ObjectIdentifier(mesh)] = folder }
+    }
+
     func forget(_ mesh: Mesh) {
-        _ = watched.withLock { $0.removeValue(forKey: ObjectIdentifier(mesh)) }
+        _ = state.withLock { $0.folders.removeValue(forKey: ObjectIdentifier(mesh)) }
     }
 }

@@ -67,7 +67,7 @@ public final class Mesh: Sendable {
 
     /// Stops every service (adapters first, directory last) and closes the clients.
     public func stop() {
-        MeshTermination.shared.forget(self)
+        ServiceTermination.shared.forget(self)
         for client in [adaptersClient, routerClient, notifierClient, directoryClient] { client.close() }
         for service in [adapters, router, notifier, directory] { service.stop() }
     }

@@ -29,8 +29,9 @@ public struct ScenarioRunner {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
         let scenario = try WireJSON.decode(Scenario.self, from: bytes)
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-scenario-\(UUID().uuidString)").path
+        Mesh.stopServicesOnTermination()
         let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: true, echo: echoLogs)
-        mesh.stopOnTermination { try? FileManager.default.removeItem(atPath: state) }
+        mesh.removeOnTermination(state)
         defer {
             mesh.stop()
             try? FileManager.default.removeItem(atPath: state)

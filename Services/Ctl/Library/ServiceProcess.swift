@@ -26,6 +26,7 @@ public final class ServiceProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.standardError
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        ServiceTermination.shared.started(self)
         // A thread reads stderr until end of file. (FileHandle.readabilityHandler is avoided: its
         // Dispatch source can outlive the descriptor and crash libdispatch.)
         let handle = pipe.fileHandleForReading
@@ -80,6 +81,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// SIGTERM, then waits (bounded) for the exit; SIGKILL if it lingers.
     public func stop(timeout: Double = 10) {
+        defer { ServiceTermination.shared.stopped(self) }
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(timeout)
