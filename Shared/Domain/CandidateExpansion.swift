@@ -52,17 +52,24 @@ public struct CandidateExpansion: Sendable {
         case .previousOwner, .none:
             throw WireError.badRequest("target: \(target.summary) is decided by the router, not expanded by the directory")
         }
+        // One conversion per zone, not per person: a team usually shares one or two.
+        var localTimes: [String: LocalTime] = [:]
         return ids.compactMap { entry -> Candidate? in
             guard let user = users[entry.id] else { return nil }
             let zoneName = user.timezone ?? locationZone
-            let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
-            let localTime = LocalTime(instant, in: zone).description
+            let local = localTimes[zoneName] ?? {
+                let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
+                let local = LocalTime(instant, in: zone)
+                localTimes[zoneName] = local
+                return local
+            }()
+            let localTime = local.description
             var reasons: [Ineligibility] = []
             if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
             if !user.assignable { reasons.append(Ineligibility(code: "not_assignable", detail: "not assignable")) }
             if user.away { reasons.append(Ineligibility(code: "away", detail: "away")) }
             if !members.contains(user.id) { reasons.append(Ineligibility(code: "not_member", detail: "not a member of \(location)")) }
-            if let schedule = schedules[user.id], !schedule.isOpen(at: instant, in: zone) {
+            if let schedule = schedules[user.id], !schedule.isOpen(at: local) {
                 reasons.append(Ineligibility(code: "off_shift", detail: "off shift (\(localTime) in \(zoneName))"))
             }
             return Candidate(

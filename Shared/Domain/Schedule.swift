@@ -47,7 +47,12 @@ public struct Schedule: Sendable, Equatable {
 
     /// Whether `instant` falls inside the schedule, read in `zone`.
     public func isOpen(at instant: Date, in zone: TimeZone) -> Bool {
-        let local = LocalTime(instant, in: zone)
+        isOpen(at: LocalTime(instant, in: zone))
+    }
+
+    /// Whether the schedule is open at a wall-clock time already converted (a caller checking
+    /// many people in one zone converts once).
+    public func isOpen(at local: LocalTime) -> Bool {
         let minute = local.secondOfDay
         guard !closedDates.contains(local.date) else { return false }
         for range in ranges[local.weekday.rawValue] where range.coversSameDay(secondOfDay: minute) {
