@@ -227,17 +227,19 @@ final class RouterStore: Sendable {
 
     // MARK: Outbox
 
-    /// The oldest outbox rows: ids and each item's JSON as stored (sent on without re-encoding).
-    func outbox(limit: Int) async throws -> [(id: String, json: String)] {
+    /// The oldest outbox rows after sequence `after`: each item's JSON as stored (sent on
+    /// without re-encoding), with its sequence.
+    func outbox(after: Int, limit: Int) async throws -> [(seq: Int, json: String)] {
         try await store.read { database in
-            try database.rows("SELECT id, item FROM outbox ORDER BY seq LIMIT ?", [.integer(limit)]) { ($0.string(0), $0.string(1)) }
+            try database.rows("SELECT seq, item FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(after), .integer(limit)]) { ($0.int(0), $0.string(1)) }
         }
     }
 
-    func acknowledge(_ ids: [String]) async throws {
-        try await store.write { database in
-            for id in ids { try database.run("DELETE FROM outbox WHERE id = ?", [.text(id)]) }
-        }
+    /// Deletes delivered outbox rows; returns at once, `completion` gets the outcome.
+    func acknowledge(_ seqs: [Int], completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        store.enqueueWrite({ database in
+            for seq in seqs { try database.run("DELETE FROM outbox WHERE seq = ?", [.integer(seq)]) }
+        }, completion: completion)
     }
 
     func outboxCount() async throws -> Int {
