@@ -15,7 +15,8 @@ public protocol JSONReadable {
 /// The members of one JSON object, read by key.
 public struct JSONObjectReader {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private var members: [String: Range<Int>] = [:]
+    /// Searched linearly: objects read here have a dozen members, fewer than a dictionary pays for.
+    private let members: [JSONObjectScanner.Member]
     /// Whether anything was missing, mistyped or unexpected; the value read is then discarded.
     public private(set) var failed = false
 
@@ -29,9 +30,10 @@ public struct JSONObjectReader {
     private init?(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
         guard let found = try? JSONObjectScanner.members(of: bytes) else { return nil }
-        for member in found {
-            guard members.updateValue(member.value, forKey: member.key) == nil else { return nil }
+        for (index, member) in found.enumerated() where found[..<index].contains(where: { $0.key == member.key }) {
+            return nil
         }
+        members = found
     }
 
     public mutating func string(_ key: String) -> String {
@@ -120,7 +122,7 @@ public struct JSONObjectReader {
 
     /// The member's value bytes, or nil when it is absent or `null`.
     private func token(_ key: String) -> UnsafeBufferPointer<UInt8>? {
-        guard let range = members[key] else { return nil }
+        guard let range = members.first(where: { $0.key == key })?.value else { return nil }
         let token = UnsafeBufferPointer(rebasing: bytes[range])
         return token.elementsEqual("null".utf8) ? nil : token
     }

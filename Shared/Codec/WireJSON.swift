@@ -57,6 +57,18 @@ public enum WireJSON {
            let value = bytes.withContiguousStorageIfAvailable({ JSONObjectReader.read(readable, from: $0) }) as? T {
             return value
         }
+        return try decodeWithDecoder(T.self, from: bytes, path: prefix)
+    }
+
+    /// The same for a type known here to read itself: no dynamic cast, a specialized reader.
+    public static func decode<T: Decodable & JSONReadable>(_ type: T.Type, from bytes: some Collection<UInt8>, path prefix: String = "") throws(WireError) -> T {
+        if let value = bytes.withContiguousStorageIfAvailable({ JSONObjectReader.read(T.self, from: $0) }) ?? nil {
+            return value
+        }
+        return try decodeWithDecoder(T.self, from: bytes, path: prefix)
+    }
+
+    private static func decodeWithDecoder<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>, path prefix: String) throws(WireError) -> T {
         do {
             return try decoder.decode(T.self, from: Data(bytes))
         } catch let error as DecodingError {

@@ -14,7 +14,8 @@ import SwitchboardPOSIX
 // @unchecked: the timer source is thread-safe and configured once, in `ready(status:)`; the rest is immutable.
 public final class SystemdNotifier: @unchecked Sendable {
     private let socketPath: String?
-    private let watchdogInterval: Double?
+    /// Seconds between `WATCHDOG=1` pings: half of `WATCHDOG_USEC`; nil when not asked for.
+    public let watchdogInterval: Double?
     private let queue = DispatchQueue(label: "switchboard.sd-notify")
     private let timer: (any DispatchSourceTimer)?
 
