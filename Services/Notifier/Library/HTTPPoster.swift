@@ -18,6 +18,12 @@ struct HTTPPoster: Sendable {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpMaximumConnectionsPerHost = 64
+        // Webhook and CRM calls are never cached and carry no cookies; without these the session
+        // still looked every request up in its cache and parsed every answer for cookies.
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
         session = URLSession(configuration: configuration)
         self.timeout = timeout
     }
