@@ -1,9 +1,11 @@
 import Foundation
+import Synchronization
 import Testing
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
 import SwitchboardRuntime
+import SwitchboardStore
 import SwitchboardTestSupport
 
 /// The real router with the real directory binary and a notifier stand-in that records enqueues.
@@ -113,41 +115,85 @@ import SwitchboardTestSupport
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
-    func routerKilledMidStreamDecidesEveryMessageExactlyOnce() async throws {
+    /// The router as the clients currently reach it; replaced after each SIGKILL.
+    final class CurrentRouter: Sendable {
+        private let state: Mutex<(process: ChildProcess, client: LineClient)>
+
+        init(_ mesh: Mesh) {
+            state = Mutex((mesh.router, mesh.routerClient))
+        }
+
+        var client: LineClient { state.withLock { $0.client } }
+
+        func restart(folder: TemporaryDirectory, directoryPort: UInt16, notifierPort: UInt16) throws {
+            let old = state.withLock { $0.process }
+            old.signal(SIGKILL)
+            _ = try old.waitForExit()
+            let router = try ChildProcess("switchboard-router", [
+                "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
+                "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
+            ])
+            let client = LineClient(host: "127.0.0.1", port: try router.listeningPort())
+            state.withLock { $0 = (router, client) }
+        }
+
+        func stop() {
+            state.withLock { $0.process }.stop()
+        }
+    }
+
+    /// 16 clients retry 2,000 routes while the router is SIGKILLed at three seeded random moments
+    /// and restarted on its file: every message ends with exactly one decision (counted in the
+    /// file), and every contact's notification reaches the notifier with a stable id.
+    @Test(.timeLimit(.minutes(3)))
+    func routerKilledAtRandomWhileClientsRetryDecidesEveryMessageExactlyOnce() async throws {
         let folder = TemporaryDirectory()
         let notifier = try FakeNotifier()
-        var mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json", notifier: notifier)
-        let total = 200
-        var answered = 0
-        var kills = 0
-        while answered < total {
-            let message = Self.message("+1555300\(String(format: "%04d", answered))", to: "+15550020001", id: "k\(answered)", at: "2026-11-30T15:00:00Z")
-            do {
-                _ = try await mesh.routerClient.call("router.route", message, as: Answer.self, timeout: 5)
-                answered += 1
-                if answered % 70 == 0, kills < 2 {
-                    mesh.router.signal(SIGKILL)
-                    _ = try mesh.router.waitForExit()
-                    kills += 1
-                    let router = try ChildProcess("switchboard-router", [
-                        "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
-                        "--directory", "127.0.0.1:\(mesh.directoryClient.options.port)", "--notifier", "127.0.0.1:\(notifier.server.port)",
-                    ])
-                    mesh = Mesh(directory: mesh.directory, router: router, routerClient: LineClient(host: "127.0.0.1", port: try router.listeningPort()),
-                                directoryClient: mesh.directoryClient, notifier: notifier)
+        let mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json", notifier: notifier)
+        let router = CurrentRouter(mesh)
+        let total = 2_000
+        let clients = 16
+        var generator = SeededGenerator(seed: 2026_11_28)
+        let killPoints = (0..<3).map { _ in Int.random(in: 100..<(total - 100), using: &generator) }.sorted()
+        final class Answered: Sendable { let count = Atomic<Int>(0) }
+        let answered = Answered()
+        let directoryPort = mesh.directoryClient.options.port
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    for index in stride(from: client, to: total, by: clients) {
+                        let message = Self.message("+1555300\(String(format: "%04d", index))", to: "+15550020001", id: "k\(index)", at: "2026-11-30T15:00:00Z")
+                        let deadline = Date().addingTimeInterval(60)
+                        while true {
+                            do {
+                                _ = try await router.client.call("router.route", message, as: Answer.self, timeout: 5)
+                                break
+                            } catch let error as WireError where error.retryable && Date() < deadline {
+                                try await Task.sleep(for: .milliseconds(5))
+                            }
+                        }
+                        answered.count.add(1, ordering: .relaxed)
+                    }
                 }
-            } catch let error as WireError where error.retryable {
-                continue
             }
+            group.addTask {
+                for point in killPoints {
+                    let deadline = Date().addingTimeInterval(60)
+                    while answered.count.load(ordering: .relaxed) < point, Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+                    try router.restart(folder: folder, directoryPort: directoryPort, notifierPort: notifier.server.port)
+                }
+            }
+            try await group.waitForAll()
         }
-        struct Loads: Decodable { var loads: [String: Int] }
-        let loads = try await mesh.routerClient.call("router.loads", ["location": "loc_s02"], as: Loads.self).loads
-        #expect(loads.values.reduce(0, +) == total)
-        let deadline = Date().addingTimeInterval(20)
+        let deadline = Date().addingTimeInterval(30)
         while Set(notifier.notifications.map(\.contact)).count < total, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(Set(notifier.notifications.map(\.contact)).count == total)
-        #expect(kills == 2)
+        let ids = notifier.items.values.filter { $0.notification != nil }.map(\.id)
+        #expect(Set(ids).count == total, "one stable id per decision's notification, however often it was handed over")
+        router.stop()
+        let database = try Database(path: folder.file("router.sqlite"))
+        let counts = try database.first("SELECT COUNT(*), COUNT(DISTINCT message_id) FROM decisions WHERE event = 'inbound'") { ($0.int(0), $0.int(1)) }
+        #expect(counts?.0 == total && counts?.1 == total, "decisions \(String(describing: counts))")
     }
 
     /// Messages decided together in one pipeline batch see each other's loads, repeats in flight
