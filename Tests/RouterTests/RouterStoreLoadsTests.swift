@@ -42,7 +42,6 @@ import SwitchboardTestSupport
         }
         try await store.store.write { try $0.run("DELETE FROM contacts WHERE location = 'l' AND address = 'a'") }
         #expect(try await store.allLoads(location: "l", threads: false) == ["alice": 1, "carol": 1])
-        #expect(try await store.loads(location: "l", users: ["alice", "bob", "zoe"], threads: false) == ["alice": 1])
     }
 
     @Test func upgradingAnExistingFileCountsTheLoadsAlreadyThere() async throws {

@@ -14,15 +14,15 @@ import SwitchboardRouter
         InboundMessage(provider: platform, messageId: UUID().uuidString, platform: platform, account: to, contact: from, text: text, at: RFC3339.parse(at)!)
     }
 
-    static func route(_ engine: RoutingEngine, _ world: MemoryRoutingWorld, _ message: InboundMessage) async throws -> Decision {
+    static func route(_ engine: RoutingEngine, _ world: MemoryRoutingWorld, _ message: InboundMessage) throws -> Decision {
         let account = engine.config.account(platform: message.platform, address: message.account)!
-        let decision = try await engine.inbound(message, account: account, contact: world.contact(message.contact))
+        let decision = try engine.inbound(message, account: account, contact: world.contact(message.contact))
         world.commit(decision, at: message.at)
         return decision
     }
 
     @Test(arguments: [[3, 1], [2, 5, 1], [1, 1, 1, 1], [7, 3]])
-    func weightedPicksGiveEachMemberExactlyItsWeightInAnyWindowOfW(weights: [Int]) async throws {
+    func weightedPicksGiveEachMemberExactlyItsWeightInAnyWindowOfW(weights: [Int]) throws {
         let users = weights.indices.map { "u_\($0)" }
         let weightMap = Dictionary(uniqueKeysWithValues: zip(users, weights)).map { "\"\($0.key)\": \($0.value)" }.joined(separator: ",")
         let config = try Self.config("""
@@ -36,7 +36,7 @@ import SwitchboardRouter
         let total = weights.reduce(0, +)
         var picks: [String] = []
         for index in 0..<(total * 3) {
-            let decision = try await Self.route(engine, world, Self.message("+1555100\(String(format: "%04d", index))", at: "2026-11-30T15:00:00Z"))
+            let decision = try Self.route(engine, world, Self.message("+1555100\(String(format: "%04d", index))", at: "2026-11-30T15:00:00Z"))
             picks.append(try #require(decision.user))
         }
         for start in 0...(picks.count - total) {
@@ -47,7 +47,7 @@ import SwitchboardRouter
         }
     }
 
-    @Test func leastLoadedBreaksTiesByRecencyThenMemberOrder() async throws {
+    @Test func leastLoadedBreaksTiesByRecencyThenMemberOrder() throws {
         let config = try Self.config("""
             {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "UTC"},
              "users": [{"id": "u_a", "name": "A"}, {"id": "u_b", "name": "B"}, {"id": "u_c", "name": "C"}],
@@ -59,17 +59,17 @@ import SwitchboardRouter
         let engine = try RoutingEngine(config: config, world: world)
         var owners: [String] = []
         for index in 0..<3 {
-            owners.append(try #require(try await Self.route(engine, world, Self.message("+155500000\(index)0", at: "2026-11-30T15:0\(index):00Z")).user))
+            owners.append(try #require(try Self.route(engine, world, Self.message("+155500000\(index)0", at: "2026-11-30T15:0\(index):00Z")).user))
         }
         #expect(owners == ["u_a", "u_b", "u_c"])
         // Everyone has one open contact; u_b's is resolved, so u_b is least loaded.
         var resolved = try #require(world.contact("+155500000" + "10"))
         resolved.open = false
         world.save(resolved)
-        #expect(try await Self.route(engine, world, Self.message("+15550000040", at: "2026-11-30T15:05:00Z")).user == "u_b")
+        #expect(try Self.route(engine, world, Self.message("+15550000040", at: "2026-11-30T15:05:00Z")).user == "u_b")
         // Loads now equal (1 each): the least recently assigned (u_a, then u_c) goes first.
-        #expect(try await Self.route(engine, world, Self.message("+15550000050", at: "2026-11-30T15:06:00Z")).user == "u_a")
-        #expect(try await Self.route(engine, world, Self.message("+15550000060", at: "2026-11-30T15:07:00Z")).user == "u_c")
+        #expect(try Self.route(engine, world, Self.message("+15550000050", at: "2026-11-30T15:06:00Z")).user == "u_a")
+        #expect(try Self.route(engine, world, Self.message("+15550000060", at: "2026-11-30T15:07:00Z")).user == "u_c")
     }
 
     @Test(arguments: [
@@ -78,7 +78,7 @@ import SwitchboardRouter
         ("2027-11-05T12:59:00Z", "after_hours"), ("2027-11-05T13:00:00Z", "account"),
         ("2027-11-08T13:59:00Z", "after_hours"), ("2027-11-08T14:00:00Z", "account"),
     ])
-    func newYorkBusinessHoursHoldAcrossThe2027DaylightSavingChanges(at: String, reason: String) async throws {
+    func newYorkBusinessHoursHoldAcrossThe2027DaylightSavingChanges(at: String, reason: String) throws {
         let config = try Self.config("""
             {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "America/New_York",
                "businessHours": {"mon": ["09:00-17:00"], "tue": ["09:00-17:00"], "wed": ["09:00-17:00"], "thu": ["09:00-17:00"], "fri": ["09:00-17:00"]}},
@@ -88,12 +88,12 @@ import SwitchboardRouter
             """)
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
-        let decision = try await Self.route(engine, world, Self.message("+15550001111", at: at))
+        let decision = try Self.route(engine, world, Self.message("+15550001111", at: at))
         #expect(decision.reason == reason)
         #expect(decision.user == (reason == "account" ? "u_day" : "u_night"))
     }
 
-    @Test func reasonPrecedenceIsFreshThenBackupThenAfterHoursThenSource() async throws {
+    @Test func reasonPrecedenceIsFreshThenBackupThenAfterHoursThenSource() throws {
         let config = try Self.config("""
             {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "UTC", "businessHours": {"mon": ["09:00-17:00"]}, "multiTouch": "unified"},
              "users": [{"id": "u_a", "name": "A", "away": true}, {"id": "u_b", "name": "B"}, {"id": "u_c", "name": "C"}],
@@ -106,18 +106,18 @@ import SwitchboardRouter
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
         // Sunday: after hours, the after-hours user is away, the backup takes it: backup beats after_hours.
-        let backup = try await Self.route(engine, world, Self.message("+15551000001", at: "2026-11-29T12:00:00Z"))
+        let backup = try Self.route(engine, world, Self.message("+15551000001", at: "2026-11-29T12:00:00Z"))
         #expect(backup.user == "u_b" && backup.reason == "backup")
         // A rule decides: reason rule.
-        let rule = try await Self.route(engine, world, Self.message("+15551000002", at: "2026-11-30T10:00:00Z", text: "this is a rule"))
+        let rule = try Self.route(engine, world, Self.message("+15551000002", at: "2026-11-30T10:00:00Z", text: "this is a rule"))
         #expect(rule.user == "u_c" && rule.reason == "rule" && rule.rule == "r")
         // The owner u_b becomes away: unified decides afresh: owner_unavailable beats the source.
         try world.updateUser("u_b") { $0.away = true }
-        let moved = try await Self.route(engine, world, Self.message("+15551000001", to: "+15550000002", at: "2026-11-30T10:05:00Z"))
+        let moved = try Self.route(engine, world, Self.message("+15551000001", to: "+15550000002", at: "2026-11-30T10:05:00Z"))
         #expect(moved.user == "u_c" && moved.reason == "owner_unavailable")
     }
 
-    @Test func previousOwnerRuleFindsTheLastOwnerIncludingTheCurrentOne() async throws {
+    @Test func previousOwnerRuleFindsTheLastOwnerIncludingTheCurrentOne() throws {
         let config = try Self.config("""
             {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "UTC", "multiTouch": "context"},
              "users": [{"id": "u_a", "name": "A"}, {"id": "u_b", "name": "B"}],
@@ -128,15 +128,15 @@ import SwitchboardRouter
             """)
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
-        let first = try await Self.route(engine, world, Self.message("+15552000001", at: "2026-11-30T10:00:00Z"))
+        let first = try Self.route(engine, world, Self.message("+15552000001", at: "2026-11-30T10:00:00Z"))
         #expect(first.user == "u_a")
         // Context switch to acc2: the rule sends the contact back to its previous owner (the current one).
-        let second = try await Self.route(engine, world, Self.message("+15552000001", to: "+15550000002", at: "2026-11-30T10:01:00Z"))
+        let second = try Self.route(engine, world, Self.message("+15552000001", to: "+15550000002", at: "2026-11-30T10:01:00Z"))
         #expect(second.user == "u_a" && second.reason == "kept")
         #expect(second.trace.rules.first?.contains("every condition holds") == true)
     }
 
-    @Test func explanationsNameEveryCandidateAndWhy() async throws {
+    @Test func explanationsNameEveryCandidateAndWhy() throws {
         let config = try Self.config("""
             {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "America/New_York"},
              "users": [{"id": "u_bob", "name": "Bob", "timezone": "America/Los_Angeles", "schedule": {"mon": ["08:00-16:00"]}},
@@ -147,7 +147,7 @@ import SwitchboardRouter
             """)
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
-        let decision = try await Self.route(engine, world, Self.message("+15553000001", at: "2026-12-01T02:40:00Z"))
+        let decision = try Self.route(engine, world, Self.message("+15553000001", at: "2026-12-01T02:40:00Z"))
         #expect(decision.user == "u_dan")
         let text = decision.trace.sentences.joined(separator: "\n")
         #expect(text.contains("u_bob: off shift (18:40 in America/Los_Angeles)"))

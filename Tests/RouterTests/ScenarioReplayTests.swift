@@ -29,7 +29,7 @@ import SwitchboardTestSupport
     }
 
     /// Replays one scenario; returns the failures (empty when it passes).
-    static func replay(_ file: String) async throws -> [String] {
+    static func replay(_ file: String) throws -> [String] {
         let scenario = try WireJSON.decoder.decode(Scenario.self, from: try SharedFiles.data("scenarios/\(file)"))
         let world = try MemoryRoutingWorld(config: scenario.config)
         let engine = try RoutingEngine(config: scenario.config, world: world)
@@ -66,17 +66,17 @@ import SwitchboardTestSupport
                 let message = InboundMessage(
                     provider: platform, messageId: id, platform: platform, account: to, contact: from, contactName: inbound["name"]?.stringValue,
                     text: inbound["text"]?.stringValue ?? "", source: source, at: at)
-                record(try await engine.inbound(message, account: account, contact: world.contact(from)), at: at)
+                record(try engine.inbound(message, account: account, contact: world.contact(from)), at: at)
             } else if let tag = step["tag"] {
                 let address = ContactAddress.normalize(tag["contact"]?.stringValue ?? "")
                 guard let contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
                 let tags = (tag["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
-                let (updated, decision) = try await engine.tagged(tags, contact: contact, at: at)
+                let (updated, decision) = try engine.tagged(tags, contact: contact, at: at)
                 if let decision { record(decision, at: at) } else { world.save(updated) }
             } else if let assign = step["assign"] {
                 let address = ContactAddress.normalize(assign["contact"]?.stringValue ?? "")
                 guard let contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
-                record(try await engine.assign(contact, to: assign["user"]?.stringValue ?? "", at: at), at: at)
+                record(try engine.assign(contact, to: assign["user"]?.stringValue ?? "", at: at), at: at)
             } else if let body = step["release"] ?? step["unassign"] ?? step["resolve"] {
                 let address = ContactAddress.normalize(body["contact"]?.stringValue ?? "")
                 guard var contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
@@ -94,7 +94,7 @@ import SwitchboardTestSupport
                 let owned = world.contacts.filter { $0.open && !$0.manual && ($0.owner == user || $0.threads.values.contains(user)) }
                     .sorted { (assignedAt[$0.address] ?? .distantPast) < (assignedAt[$1.address] ?? .distantPast) }
                 for contact in owned {
-                    record(try await engine.drain(world.contact(contact.address) ?? contact, user: user, at: at), at: at)
+                    record(try engine.drain(world.contact(contact.address) ?? contact, user: user, at: at), at: at)
                 }
             } else if let change = step["directory"] {
                 let set = change["set"]
@@ -128,7 +128,7 @@ import SwitchboardTestSupport
                 }
                 notified = []
             } else if case .object(let loads)? = step["expectLoad"] {
-                let actual = try await world.loads(location: scenario.config.location.id, users: Array(loads.keys), threads: scenario.config.location.multiTouch == .separate)
+                let actual = try world.loads(location: scenario.config.location.id, users: Array(loads.keys), threads: scenario.config.location.multiTouch == .separate)
                 for (user, value) in loads where Double(actual[user] ?? 0) != value.doubleValue {
                     failures.append("\(place): load of \(user): expected \(Int(value.doubleValue ?? -1)), got \(actual[user] ?? 0)")
                 }
@@ -144,8 +144,8 @@ import SwitchboardTestSupport
     }
 
     @Test(arguments: try scenarioFiles())
-    func scenarioDecisionsMatchRoutingMD(file: String) async throws {
-        let failures = try await Self.replay(file)
+    func scenarioDecisionsMatchRoutingMD(file: String) throws {
+        let failures = try Self.replay(file)
         #expect(failures.isEmpty, "\(file):\n\(failures.joined(separator: "\n"))")
     }
 }

@@ -34,34 +34,28 @@ final class DirectoryCache: Sendable {
         self.maximumAge = maximumAge
     }
 
-    func candidates(location: String, target: Target, at: Date) async throws -> [Candidate] {
+    /// The location's directory as of the latest version the directory announced, fetched when
+    /// the copy is older than that or than `maximumAge`.
+    func expansion(location: String) async throws -> CandidateExpansion {
         try await subscribeOnce()
         let now = Date()
         let cached = state.withLock { state -> CandidateExpansion? in
             guard let entry = state.entries[location], entry.version >= state.latestVersion, now.timeIntervalSince(entry.fetched) < maximumAge else { return nil }
             return entry.expansion
         }
-        let expansion: CandidateExpansion
-        if let cached {
-            expansion = cached
-        } else {
-            let snapshot: DirectorySnapshot
-            do {
-                snapshot = try await directory.call("directory.snapshot", ["location": location], as: DirectorySnapshot.self)
-            } catch let error as WireError where error.retryable {
-                throw WireError.unavailable("directory: \(error.message)")
-            }
-            expansion = try snapshot.expansion()
-            state.withLock { state in
-                state.entries[location] = Entry(expansion: expansion, version: snapshot.version, fetched: now)
-                state.latestVersion = max(state.latestVersion, snapshot.version)
-            }
+        if let cached { return cached }
+        let snapshot: DirectorySnapshot
+        do {
+            snapshot = try await directory.call("directory.snapshot", ["location": location], as: DirectorySnapshot.self)
+        } catch let error as WireError where error.retryable {
+            throw WireError.unavailable("directory: \(error.message)")
         }
-        switch Result(catching: { () throws(WireError) -> [Candidate] in try expansion.candidates(target, at: at) }) {
-        case .success(let candidates): return candidates
-        case .failure(let error) where error.code == .notFound: return []
-        case .failure(let error): throw error
+        let expansion = try snapshot.expansion()
+        state.withLock { state in
+            state.entries[location] = Entry(expansion: expansion, version: snapshot.version, fetched: now)
+            state.latestVersion = max(state.latestVersion, snapshot.version)
         }
+        return expansion
     }
 
     private func subscribeOnce() async throws {

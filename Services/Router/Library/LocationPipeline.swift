@@ -105,8 +105,10 @@ final class LocationPipeline: Sendable {
 
     private func decide(_ batch: [Ticket]) async {
         var working: LocationSnapshot
+        let expansion: CandidateExpansion
         do {
             working = try await currentSnapshot()
+            expansion = try await directory.expansion(location: location)
         } catch {
             for ticket in batch { ticket.promise.fulfil(.failure(error)) }
             return
@@ -152,7 +154,7 @@ final class LocationPipeline: Sendable {
             }
             let contact = decidedContacts[ticket.message.contact] ?? inFlightContacts[index] ?? stored?.contact
             do {
-                decidedContacts[ticket.message.contact] = try await decide(ticket, contact: contact, snapshot: &working)
+                decidedContacts[ticket.message.contact] = try decide(ticket, contact: contact, snapshot: &working, directory: expansion)
                 decidedAnswers[ticket.key] = ticket.promise
             } catch {
                 ticket.promise.fulfil(.failure(error))
@@ -162,9 +164,11 @@ final class LocationPipeline: Sendable {
 
     /// Decides one message on `snapshot`, records the decision in memory and queues its commit;
     /// returns the contact's new state.
-    private func decide(_ ticket: Ticket, contact: ContactState?, snapshot: inout LocationSnapshot) async throws -> ContactState {
+    private func decide(
+        _ ticket: Ticket, contact: ContactState?, snapshot: inout LocationSnapshot, directory: CandidateExpansion
+    ) throws -> ContactState {
         let message = ticket.message
-        let decision = try await engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
+        let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
             .inbound(message, account: ticket.account, contact: contact)
         let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
         let prepared = RouterStore.prepare(RouterStore.Commit(

@@ -45,12 +45,12 @@ public final class MemoryRoutingWorld: RoutingWorld {
         state = Mutex(State(directory: directory))
     }
 
-    public func candidates(location: String, target: Target, at: Date) async throws -> [Candidate] {
+    public func candidates(location: String, target: Target, at: Date) throws -> [Candidate] {
         let directory = state.withLock { $0.directory }
         return try directory.candidates(target, at: at)
     }
 
-    public func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
+    public func loads(location: String, users: [String], threads: Bool) throws -> [String: Int] {
         state.withLock { state in
             let counters = threads ? state.threadLoads : state.contactLoads
             var loads: [String: Int] = [:]
@@ -59,11 +59,11 @@ public final class MemoryRoutingWorld: RoutingWorld {
         }
     }
 
-    public func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
+    public func lastAssigned(location: String, users: [String]) throws -> [String: Date] {
         state.withLock { $0.lastAssigned.filter { users.contains($0.key) } }
     }
 
-    public func rotation(location: String, key: String) async throws -> RotationState {
+    public func rotation(location: String, key: String) throws -> RotationState {
         state.withLock { $0.rotations[key] ?? RotationState() }
     }
 

@@ -57,13 +57,13 @@ public final class RouterService: Sendable {
         }
         server.register("router.tag") { [self] (request: TagRequest, _) in
             try await withContact(request.location, request.contact, at: request.at, event: "tag") { engine, contact, at in
-                let (updated, decision) = try await engine.tagged(request.tags, contact: contact, at: at)
+                let (updated, decision) = try engine.tagged(request.tags, contact: contact, at: at)
                 return (updated, decision, decision == nil && updated.tags != contact.tags)
             }
         }
         server.register("router.assign") { [self] (request: AssignRequest, _) in
             try await withContact(request.location, request.contact, at: request.at, event: "assign") { engine, contact, at in
-                (contact, try await engine.assign(contact, to: request.user, at: at), false)
+                (contact, try engine.assign(contact, to: request.user, at: at), false)
             }
         }
         server.register("router.release") { [self] (request: ContactRequest, _) in
@@ -130,7 +130,7 @@ public final class RouterService: Sendable {
 
     private func putConfig(_ config: LocationConfig) async throws -> [String: Int] {
         do {
-            _ = try RoutingEngine(config: config, world: ServiceRoutingWorld(directory: directory, store: store))
+            _ = try CompiledRouting(config)
         } catch {
             throw WireError.badRequest("config: \(error)")
         }
@@ -164,11 +164,11 @@ public final class RouterService: Sendable {
         }
     }
 
-    private func engine(_ config: LocationConfig, world: (any RoutingWorld)? = nil) throws -> RoutingEngine {
+    private func engine(_ config: LocationConfig, world: any RoutingWorld) throws -> RoutingEngine {
         let cached = compiled.withLock { $0[config.location.id] }
         let routing = try cached ?? CompiledRouting(config)
         if cached == nil { compiled.withLock { $0[config.location.id] = routing } }
-        return RoutingEngine(compiled: routing, world: world ?? ServiceRoutingWorld(directory: directory, store: store))
+        return RoutingEngine(compiled: routing, world: world)
     }
 
     // MARK: Inbound
@@ -191,14 +191,16 @@ public final class RouterService: Sendable {
     /// Runs a contact event with the location to itself and commits what it returns.
     private func withContact(
         _ locationID: String, _ rawAddress: String, at requested: Date?, event: String,
-        _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) async throws -> (ContactState, Decision?, Bool)
+        _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) throws -> (ContactState, Decision?, Bool)
     ) async throws -> RouteAnswer {
         guard let config = configs.withLock({ $0[locationID] }) else { throw WireError.notFound("no configuration for \(locationID)") }
         let address = ContactAddress.normalize(rawAddress)
         let at = requested ?? Date()
         let answer = try await pipeline(locationID).exclusively { () async throws -> RouteAnswer in
             guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
-            let (updated, decision, crmChanged) = try await body(try engine(config), contact, at)
+            let world = SnapshotWorld(
+                snapshot: try await store.locationSnapshot(location: locationID), directory: try await directory.expansion(location: locationID))
+            let (updated, decision, crmChanged) = try body(try engine(config, world: world), contact, at)
             let final = decision?.contact ?? updated
             let key = "\(event)-\(UUID().uuidString)"
             let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
@@ -218,9 +220,12 @@ public final class RouterService: Sendable {
         let at = request.at ?? Date()
         let count = try await pipeline(request.location).exclusively { () async throws -> Int in
             let owned = try await store.contacts(location: request.location, ownedBy: request.user)
-            let engine = try engine(config)
+            var snapshot = try await store.locationSnapshot(location: request.location)
+            let expansion = try await directory.expansion(location: request.location)
             for (contact, _) in owned {
-                let decision = try await engine.drain(contact, user: request.user, at: at)
+                // Each contact's decision sees the loads the ones before it left.
+                let decision = try engine(config, world: SnapshotWorld(snapshot: snapshot, directory: expansion)).drain(contact, user: request.user, at: at)
+                snapshot.record(decision, replacing: contact, at: at)
                 let key = "drain-\(UUID().uuidString)"
                 let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
                 _ = try await store.commit(RouterStore.Commit(

@@ -74,25 +74,30 @@ extension RouterStore {
     }
 }
 
-/// A ``RoutingWorld`` over a ``LocationSnapshot`` and the directory.
+/// A ``RoutingWorld`` over a ``LocationSnapshot`` and a copy of the directory: everything a
+/// decision reads is in memory, so the engine runs without a suspension.
 struct SnapshotWorld: RoutingWorld {
     let snapshot: LocationSnapshot
-    let directory: DirectoryCache
+    let directory: CandidateExpansion
 
-    func candidates(location: String, target: Target, at: Date) async throws -> [Candidate] {
-        try await directory.candidates(location: location, target: target, at: at)
+    func candidates(location: String, target: Target, at: Date) throws -> [Candidate] {
+        switch Result(catching: { () throws(WireError) -> [Candidate] in try directory.candidates(target, at: at) }) {
+        case .success(let candidates): return candidates
+        case .failure(let error) where error.code == .notFound: return []
+        case .failure(let error): throw error
+        }
     }
 
-    func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
+    func loads(location: String, users: [String], threads: Bool) throws -> [String: Int] {
         let counted = threads ? snapshot.threadLoads : snapshot.contactLoads
         return counted.filter { users.contains($0.key) }
     }
 
-    func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
+    func lastAssigned(location: String, users: [String]) throws -> [String: Date] {
         snapshot.recency.filter { users.contains($0.key) }
     }
 
-    func rotation(location: String, key: String) async throws -> RotationState {
+    func rotation(location: String, key: String) throws -> RotationState {
         snapshot.rotations[key] ?? RotationState()
     }
 }

@@ -104,12 +104,6 @@ final class RouterStore: Sendable {
 
     // MARK: Reads for decisions
 
-    func processedAnswer(platform: String, messageID: String) async throws -> String? {
-        try await store.read { database in
-            try database.first("SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(messageID)]) { $0.string(0) }
-        }
-    }
-
     func contact(location: String, address: String) async throws -> ContactState? {
         try await store.read { database in
             try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
@@ -143,11 +137,6 @@ final class RouterStore: Sendable {
         }
     }
 
-    func loads(location: String, users: [String], threads: Bool) async throws -> [String: Int] {
-        let all = try await allLoads(location: location, threads: threads)
-        return all.filter { users.contains($0.key) }
-    }
-
     /// Open contacts (or threads) per user, from the counts the triggers keep.
     func allLoads(location: String, threads: Bool) async throws -> [String: Int] {
         try await store.read { database in try Self.openLoads(database, location: location, kind: threads ? "thread" : "contact") }
@@ -159,26 +148,6 @@ final class RouterStore: Sendable {
             loads[$0.string(0)] = $0.int(1)
         }
         return loads
-    }
-
-    func lastAssigned(location: String, users: [String]) async throws -> [String: Date] {
-        try await store.read { database in
-            var result: [String: Date] = [:]
-            for user in users {
-                if let at = try database.first("SELECT at FROM recency WHERE location = ? AND user = ?", [.text(location), .text(user)], { $0.double(0) }) {
-                    result[user] = Date(timeIntervalSince1970: at)
-                }
-            }
-            return result
-        }
-    }
-
-    func rotation(location: String, key: String) async throws -> RotationState {
-        try await store.read { database in
-            try database.first("SELECT state FROM rotations WHERE location = ? AND key = ?", [.text(location), .text(key)]) {
-                try WireJSON.decode(RotationState.self, from: Array($0.string(0).utf8))
-            } ?? RotationState()
-        }
     }
 
     struct HistoryRow: Codable, Sendable {

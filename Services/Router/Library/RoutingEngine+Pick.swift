@@ -20,7 +20,7 @@ extension RoutingEngine {
     func pick(
         _ assignment: Assignment, contact: ContactState, at: Date, fresh: Bool, excluding: String?, threads: Bool,
         trace: inout DecisionTrace, rotations: inout [String: RotationState]
-    ) async throws -> PickResult {
+    ) throws -> PickResult {
         let afterHours = !isBusinessHours(at) && assignment.afterHours != nil
         let primary = afterHours ? assignment.afterHours! : assignment.target
         if afterHours { trace.steps.append("Outside business hours: the after-hours target applies.") }
@@ -35,7 +35,7 @@ extension RoutingEngine {
                 trace.targets.append(TraceTarget(role: role, target: target.summary, candidates: [], pick: "The target assigns no one."))
                 return .noneTarget
             default:
-                if let user = try await pickFrom(target, role: role, requireOnShift: assignment.requireOnShift, contact: contact, at: at,
+                if let user = try pickFrom(target, role: role, requireOnShift: assignment.requireOnShift, contact: contact, at: at,
                                                  fresh: fresh, excluding: excluding, threads: threads, trace: &trace, rotations: &rotations) {
                     return .user(user, via)
                 }
@@ -52,7 +52,7 @@ extension RoutingEngine {
     private func pickFrom(
         _ target: Target, role: String, requireOnShift: Bool, contact: ContactState, at: Date, fresh: Bool, excluding: String?,
         threads: Bool, trace: inout DecisionTrace, rotations: inout [String: RotationState]
-    ) async throws -> Candidate? {
+    ) throws -> Candidate? {
         let expanded: Target
         if case .previousOwner = target {
             guard let previous = contact.previousOwner else {
@@ -63,8 +63,8 @@ extension RoutingEngine {
         } else {
             expanded = target
         }
-        let candidates = try await world.candidates(location: location, target: expanded, at: at)
-        let loads = try await world.loads(location: location, users: candidates.map(\.id), threads: threads)
+        let candidates = try world.candidates(location: location, target: expanded, at: at)
+        let loads = try world.loads(location: location, users: candidates.map(\.id), threads: threads)
         var traced: [TraceCandidate] = []
         var eligible: [Candidate] = []
         for candidate in candidates {
@@ -87,7 +87,7 @@ extension RoutingEngine {
             return eligible[0]
         }
         let key = rotationKey(expanded)
-        var state = try await rotationsOrWorld(key, rotations)
+        var state = try rotationsOrWorld(key, rotations)
         let chosen: Candidate
         switch mode {
         case .roundRobin:
@@ -110,7 +110,7 @@ extension RoutingEngine {
             record.pick = "Weighted: totals \(totals); \(chosen.id) has the highest and gives back \(total)."
             state.totals[chosen.id, default: 0] -= total
         case .leastLoaded:
-            let recency = try await world.lastAssigned(location: location, users: eligible.map(\.id))
+            let recency = try world.lastAssigned(location: location, users: eligible.map(\.id))
             func load(_ candidate: Candidate) -> Int {
                 var value = loads[candidate.id] ?? 0
                 if fresh, contact.open, !threads, contact.owner == candidate.id { value = max(0, value - 1) }
@@ -129,9 +129,9 @@ extension RoutingEngine {
         return chosen
     }
 
-    private func rotationsOrWorld(_ key: String, _ rotations: [String: RotationState]) async throws -> RotationState {
+    private func rotationsOrWorld(_ key: String, _ rotations: [String: RotationState]) throws -> RotationState {
         if let state = rotations[key] { return state }
-        return try await world.rotation(location: location, key: key)
+        return try world.rotation(location: location, key: key)
     }
 
     /// Rotation belongs to the location and the target: a team and mode, or a pool's members and mode.

@@ -59,7 +59,7 @@ public struct RoutingEngine: Sendable {
     // MARK: Inbound message
 
     /// Steps 1–8 for one inbound message to `account`.
-    public func inbound(_ message: InboundMessage, account: Account, contact existing: ContactState?) async throws -> Decision {
+    public func inbound(_ message: InboundMessage, account: Account, contact existing: ContactState?) throws -> Decision {
         var contact = existing ?? ContactState(location: location, address: message.contact)
         let isNew = existing == nil
         let tagsBefore = contact.tags
@@ -77,7 +77,7 @@ public struct RoutingEngine: Sendable {
         if contact.manual, let owner = contact.owner {
             trace.steps.append("\(owner) was assigned by a person: kept.")
             var decision = Decision(contact: contact, user: owner, reason: "manual", account: account.id, trace: trace)
-            decision.notifications = try await notify([owner], kind: "message", at: message.at)
+            decision.notifications = try notify([owner], kind: "message", at: message.at)
             decision.crmChanged = tagsChanged
             return decision
         }
@@ -88,42 +88,42 @@ public struct RoutingEngine: Sendable {
             if let assignee = contact.threads[account.id] {
                 trace.steps.append("The \(account.name) thread belongs to \(assignee): kept.")
                 var decision = Decision(contact: contact, user: assignee, reason: "kept", account: account.id, trace: trace)
-                decision.notifications = try await notify([assignee], kind: "message", at: message.at)
+                decision.notifications = try notify([assignee], kind: "message", at: message.at)
                 decision.crmChanged = tagsChanged
                 return decision
             }
-            return try await decide(event, contact: contact, trace: trace, freshReason: nil, thread: true, excluding: nil, tagsChanged: tagsChanged)
+            return try decide(event, contact: contact, trace: trace, freshReason: nil, thread: true, excluding: nil, tagsChanged: tagsChanged)
         case .context:
             if let owner = contact.owner {
                 if contact.ownerAccount == account.id {
                     trace.steps.append("\(owner) owns the contact for \(account.name): kept.")
                     var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
-                    decision.notifications = try await notify([owner], kind: "message", at: message.at)
+                    decision.notifications = try notify([owner], kind: "message", at: message.at)
                     decision.crmChanged = tagsChanged
                     return decision
                 }
                 trace.steps.append("\(owner) owns the contact for another account: decided afresh for \(account.name).")
-                return try await decide(event, contact: contact, trace: trace, freshReason: "context_switch", thread: false, excluding: nil, tagsChanged: tagsChanged)
+                return try decide(event, contact: contact, trace: trace, freshReason: "context_switch", thread: false, excluding: nil, tagsChanged: tagsChanged)
             }
         case .primary, .unified:
             if let owner = contact.owner {
-                let availability = try await ownerAvailability(owner, account: account, at: message.at)
+                let availability = try ownerAvailability(owner, account: account, at: message.at)
                 if availability == .available {
                     trace.steps.append("\(owner) owns the contact and is available: kept.")
                     var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
-                    decision.notifications = try await notify([owner], kind: "message", at: message.at)
+                    decision.notifications = try notify([owner], kind: "message", at: message.at)
                     decision.crmChanged = tagsChanged
                     return decision
                 }
                 if config.location.multiTouch == .unified, availability == .gone {
                     trace.steps.append("\(owner) owns the contact but can no longer take it: decided afresh.")
-                    return try await decide(event, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: false, excluding: nil, tagsChanged: tagsChanged)
+                    return try decide(event, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: false, excluding: nil, tagsChanged: tagsChanged)
                 }
                 trace.steps.append("\(owner) owns the contact but is not available now: looking for a cover.")
-                return try await cover(event, contact: contact, owner: owner, trace: trace, tagsChanged: tagsChanged)
+                return try cover(event, contact: contact, owner: owner, trace: trace, tagsChanged: tagsChanged)
             }
         }
-        return try await decide(event, contact: contact, trace: trace, freshReason: nil, thread: false, excluding: nil, tagsChanged: tagsChanged)
+        return try decide(event, contact: contact, trace: trace, freshReason: nil, thread: false, excluding: nil, tagsChanged: tagsChanged)
     }
 
     /// The message being decided.
@@ -137,8 +137,8 @@ public struct RoutingEngine: Sendable {
 
     /// Whether an owner can keep a contact: active, assignable, not away, and on shift when the
     /// written-to account's assignment requires it (no assignment: shift not required).
-    func ownerAvailability(_ owner: String, account: Account, at: Date) async throws -> Availability {
-        guard let candidate = try await world.candidates(location: location, target: .user(owner), at: at).first else { return .gone }
+    func ownerAvailability(_ owner: String, account: Account, at: Date) throws -> Availability {
+        guard let candidate = try world.candidates(location: location, target: .user(owner), at: at).first else { return .gone }
         let codes = Set(candidate.reasons.map(\.code))
         if !codes.isDisjoint(with: ["inactive", "not_assignable", "away"]) { return .gone }
         if codes.contains("off_shift"), account.assignment?.requireOnShift ?? false { return .offShift }
@@ -147,25 +147,25 @@ public struct RoutingEngine: Sendable {
 
     // MARK: Cover (primary)
 
-    private func cover(_ event: Event, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) async throws -> Decision {
+    private func cover(_ event: Event, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) throws -> Decision {
         var trace = trace
         var decision = Decision(contact: contact, user: owner, reason: "kept", account: event.account.id, trace: trace)
         decision.crmChanged = tagsChanged
         guard let assignment = event.account.assignment else {
             trace.steps.append("\(event.account.name) has no assignment to find a cover with: the owner is told.")
             decision.trace = trace
-            decision.notifications = try await notify([owner], kind: "message", at: event.message.at)
+            decision.notifications = try notify([owner], kind: "message", at: event.message.at)
             return decision
         }
         var rotations: [String: RotationState] = [:]
-        let result = try await pick(assignment, contact: contact, at: event.message.at, fresh: false, excluding: nil, threads: false, trace: &trace, rotations: &rotations)
+        let result = try pick(assignment, contact: contact, at: event.message.at, fresh: false, excluding: nil, threads: false, trace: &trace, rotations: &rotations)
         decision.rotations = rotations
         if case .user(let cover, _) = result {
             trace.steps.append("\(cover.id) covers for \(owner).")
             decision.notifications = [NotificationEffect(user: cover.id, kind: "coverage", channels: cover.notify, name: cover.name)]
         } else {
             trace.steps.append("No one can cover: the owner is told.")
-            decision.notifications = try await notify([owner], kind: "message", at: event.message.at)
+            decision.notifications = try notify([owner], kind: "message", at: event.message.at)
         }
         decision.trace = trace
         return decision
@@ -176,10 +176,10 @@ public struct RoutingEngine: Sendable {
     /// Chooses the assignment (rules, then tags, then the account) and picks.
     func decide(
         _ event: Event, contact: ContactState, trace: DecisionTrace, freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
-    ) async throws -> Decision {
+    ) throws -> Decision {
         var trace = trace
         let chosen = chooseAssignment(event, contact: contact, trace: &trace)
-        return try await apply(chosen, contact: contact, account: event.account, at: event.message.at, trace: trace,
+        return try apply(chosen, contact: contact, account: event.account, at: event.message.at, trace: trace,
                                freshReason: freshReason, thread: thread, excluding: excluding, tagsChanged: tagsChanged)
     }
 
@@ -249,16 +249,16 @@ public struct RoutingEngine: Sendable {
     func apply(
         _ chosen: (Assignment, Source)?, contact: ContactState, account: Account, at: Date, trace: DecisionTrace,
         freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
-    ) async throws -> Decision {
+    ) throws -> Decision {
         var trace = trace
         var contact = contact
         let previousOwner = contact.owner
         guard let (assignment, source) = chosen else {
-            return try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_config",
-                                        notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+            return try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_config",
+                                        notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         }
         var rotations: [String: RotationState] = [:]
-        let result = try await pick(assignment, contact: contact, at: at, fresh: true, excluding: excluding, threads: thread, trace: &trace, rotations: &rotations)
+        let result = try pick(assignment, contact: contact, at: at, fresh: true, excluding: excluding, threads: thread, trace: &trace, rotations: &rotations)
         var decision: Decision
         switch result {
         case .user(let user, let via):
@@ -295,18 +295,18 @@ public struct RoutingEngine: Sendable {
             decision.assigned = [user.id]
             decision.crmChanged = true
         case .queued(let team):
-            let members = try await world.candidates(location: location, target: .queue(team), at: at)
+            let members = try world.candidates(location: location, target: .queue(team), at: at)
             let reachable = members.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
-            decision = try await unassigned(
+            decision = try unassigned(
                 contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "queued",
                 notifications: reachable.map { NotificationEffect(user: $0.id, kind: "queued", channels: $0.notify, name: $0.name) },
                 trace: trace, tagsChanged: tagsChanged)
         case .noneTarget:
-            decision = try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "none_target",
-                                            notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "none_target",
+                                            notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         case .nobody:
-            decision = try await unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_eligible_user",
-                                            notifications: try await notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
+            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_eligible_user",
+                                            notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         }
         decision.rotations = rotations
         if case .rule(let id) = source { decision.rule = id }
@@ -318,7 +318,7 @@ public struct RoutingEngine: Sendable {
     private func unassigned(
         contact: ContactState, previousOwner: String?, thread: Bool, account: Account, reason: String, notifications: [NotificationEffect],
         trace: DecisionTrace, tagsChanged: Bool
-    ) async throws -> Decision {
+    ) throws -> Decision {
         var contact = contact
         var trace = trace
         if thread {
@@ -337,19 +337,19 @@ public struct RoutingEngine: Sendable {
 
     // MARK: Notifications
 
-    func notify(_ users: [String], kind: String, at: Date) async throws -> [NotificationEffect] {
+    func notify(_ users: [String], kind: String, at: Date) throws -> [NotificationEffect] {
         var effects: [NotificationEffect] = []
         for user in users {
-            let candidate = try await world.candidates(location: location, target: .user(user), at: at).first
+            let candidate = try world.candidates(location: location, target: .user(user), at: at).first
             effects.append(NotificationEffect(user: user, kind: kind, channels: candidate?.notify ?? [], name: candidate?.name))
         }
         return effects
     }
 
     /// `manual_required` to the location's admins who are active and not away.
-    func notifyAdmins(at: Date) async throws -> [NotificationEffect] {
+    func notifyAdmins(at: Date) throws -> [NotificationEffect] {
         guard !config.location.admins.isEmpty else { return [] }
-        let admins = try await world.candidates(location: location, target: .pool(config.location.admins, .roundRobin, weights: [:]), at: at)
+        let admins = try world.candidates(location: location, target: .pool(config.location.admins, .roundRobin, weights: [:]), at: at)
         return admins.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
             .map { NotificationEffect(user: $0.id, kind: "manual_required", channels: $0.notify, name: $0.name) }
     }

@@ -47,7 +47,7 @@ public enum Simulation {
                 report.skipped += 1
                 continue
             }
-            let decision = try await engine.inbound(message, account: account, contact: world.contact(message.contact))
+            let decision = try engine.inbound(message, account: account, contact: world.contact(message.contact))
             world.commit(decision, at: message.at)
             if let user = decision.user { report.simulated[user, default: 0] += 1 }
             if decision.user == actualUser {
