@@ -3,43 +3,40 @@ import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardRuntime
+import SwitchboardStore
 
-/// One location's inbound decisions, made in order and in batches, ahead of their commits.
+/// One location's inbound decisions, made in arrival order, a batch per store job.
 ///
-/// Why: a decision reads the location's loads, recency and rotation, which the decision before
-/// it changes. Reading them from the file and waiting for each commit before the next decision
-/// held a location to one decision per store round trip. The pipeline instead keeps them in
-/// memory (a ``LocationSnapshot`` loaded once), decides every queued message in arrival order,
-/// queues their commits in that order (group commit makes one transaction of them) and decides
-/// the next batch while they commit. Each answer is still sent only after its own commit
-/// (`PROTOCOL.md`, "Durability contract"). A contact or message id whose commit is in flight is
-/// served from memory, so the next decision sees it; everything else is read from the file in
-/// one store job per batch.
+/// Why: a decision reads the message's processed mark, the contact, and the location's loads,
+/// recency and rotation, which the decision before it changes. The pipeline queues messages,
+/// and each batch of them becomes one write job on the store's thread: inside it every message
+/// is looked up, decided by the (synchronous) engine and written, in order, so each sees every
+/// earlier decision, committed or still in the open group transaction, with no store round trip
+/// between read and write. Loads, recency and rotation are kept in memory (a
+/// ``LocationSnapshot`` loaded inside the first job, then updated by each decision). Answers are
+/// sent when the job's transaction has committed (`PROTOCOL.md`, "Durability contract"); a
+/// transaction that fails drops the memory, and the next job reloads it from the file.
+///
+/// The directory's copy is fetched (rarely over the network) before a batch is queued, so a
+/// directory that cannot be reached fails that batch `unavailable` and commits nothing.
 ///
 /// The location's other events (tag, assign, drain …) run ``exclusively(_:)``: after every
-/// commit in flight has landed, and the snapshot is reloaded after them. A commit that fails
-/// leaves memory ahead of the file; the pipeline then waits for the commits in flight and
-/// reloads before it decides again. (Decisions made on the lost state in the meantime are
-/// kept: a failed commit means a failing disk, and they are otherwise valid decisions.)
+/// queued batch has committed; the memory is reloaded after them.
 final class LocationPipeline: Sendable {
     private struct Ticket: Sendable {
         var message: InboundMessage
         var config: LocationConfig
         var account: Account
         var promise = Promise<RouteAnswer>()
-        var key: String { "\(message.platform):\(message.messageId)" }
     }
 
     private struct State {
         var queue: [Ticket] = []
         var draining = false
-        /// Loads, recency and rotation including every decision made; nil: load from the file.
+        /// Loads, recency and rotation including every decision written; nil: load from the
+        /// file. Read and written by batch jobs on the store's thread.
         var snapshot: LocationSnapshot?
-        /// Contacts whose latest decision is not committed yet, with that decision's number.
-        var contacts: [String: (state: ContactState, decision: Int)] = [:]
-        /// Answers of messages whose commit is in flight, for repeats of them.
-        var answers: [String: Promise<RouteAnswer>] = [:]
-        var decisions = 0
+        /// Batch jobs queued and not yet committed.
         var inFlight = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
@@ -47,14 +44,14 @@ final class LocationPipeline: Sendable {
     typealias EngineFactory = @Sendable (LocationConfig, any RoutingWorld) throws -> RoutingEngine
 
     let location: String
-    /// Held while a batch is decided, and by the location's other events.
+    /// Held while a batch is queued, and by the location's other events.
     private let lock = AsyncLock()
     private let store: RouterStore
     private let directory: DirectoryCache
     private let engine: EngineFactory
     private let metrics: MetricsRegistry
     private let state = Mutex(State())
-    /// The most messages decided between two reads of the file.
+    /// The most messages decided in one store job.
     private let maximumBatch = 256
 
     init(location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry, engine: @escaping EngineFactory) {
@@ -78,8 +75,8 @@ final class LocationPipeline: Sendable {
         return try await ticket.promise.value()
     }
 
-    /// Runs `body` with the location to itself: no batch being decided, every decision's commit
-    /// landed. The snapshot is reloaded afterwards, since `body` may change loads.
+    /// Runs `body` with the location to itself: no batch being queued, every queued batch
+    /// committed. The memory is reloaded afterwards, since `body` may change loads.
     func exclusively<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await lock.withLock {
             await idle()
@@ -99,106 +96,63 @@ final class LocationPipeline: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            await lock.withLock { await decide(batch) }
+            await lock.withLock { await queue(batch) }
         }
     }
 
-    private func decide(_ batch: [Ticket]) async {
-        var working: LocationSnapshot
+    /// Queues `batch` as one store job; returns once it is queued, not committed.
+    private func queue(_ batch: [Ticket]) async {
         let expansion: CandidateExpansion
         do {
-            working = try await currentSnapshot()
             expansion = try await directory.expansion(location: location)
         } catch {
             for ticket in batch { ticket.promise.fulfil(.failure(error)) }
             return
         }
-        // What must come from the file: messages and contacts with no commit in flight.
-        var repeats: [Int: Promise<RouteAnswer>] = [:]
-        var inFlightContacts: [Int: ContactState] = [:]
-        var lookups: [MessageLookup] = []
-        var lookupOf: [Int: Int] = [:]
-        state.withLock { state in
-            for (index, ticket) in batch.enumerated() {
-                if let first = state.answers[ticket.key] {
-                    repeats[index] = first
-                    continue
+        state.withLock { $0.inFlight += 1 }
+        store.store.enqueueWrite({ [self] database in
+            try decide(batch, in: database, directory: expansion)
+        }, completion: { [self] result in
+            landed(batch, result)
+        })
+    }
+
+    /// Decides and writes each message of `batch` in order, each in its own savepoint (one
+    /// failing leaves the others); runs on the store's thread.
+    private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<(RouteAnswer, String?), any Error>] {
+        var snapshot = try state.withLock { $0.snapshot } ?? RouterStore.locationSnapshot(database, location: location)
+        let results = batch.map { ticket in
+            Result { () throws -> (RouteAnswer, String?) in
+                let message = ticket.message
+                if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
+                    return (try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8)), nil)
                 }
-                inFlightContacts[index] = state.contacts[ticket.message.contact]?.state
-                lookupOf[index] = lookups.count
-                lookups.append(MessageLookup(
-                    platform: ticket.message.platform, messageID: ticket.message.messageId,
-                    address: inFlightContacts[index] == nil ? ticket.message.contact : nil))
+                let contact = try RouterStore.contact(database, location: location, address: message.contact)
+                let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
+                    .inbound(message, account: ticket.account, contact: contact)
+                let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
+                let key = "\(message.platform):\(message.messageId)"
+                let write = RouterStore.prepare(RouterStore.Commit(
+                    location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
+                    messageID: message.messageId, at: message.at, answer: answer.jsonString,
+                    notifications: RouterService.notifications(
+                        key: key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
+                    crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.config),
+                    message: message))
+                _ = try database.transaction { try write(database) }
+                snapshot.record(decision, replacing: contact, at: message.at)
+                return (answer, decision.reason)
             }
         }
-        let found: [(answer: String?, contact: ContactState?)]
-        do {
-            found = lookups.isEmpty ? [] : try await store.lookUp(lookups, location: location)
-        } catch {
-            for ticket in batch { ticket.promise.fulfil(.failure(error)) }
-            return
-        }
-        // Within the batch, memory of its own decisions: their commits may land, and leave the
-        // state above, before a later message of the batch is decided on what was read.
-        var decidedAnswers: [String: Promise<RouteAnswer>] = [:]
-        var decidedContacts: [String: ContactState] = [:]
-        for (index, ticket) in batch.enumerated() {
-            if let first = decidedAnswers[ticket.key] ?? repeats[index] {
-                ticket.promise.follow(first)
-                continue
-            }
-            let stored = lookupOf[index].map { found[$0] }
-            if let answer = stored?.answer {
-                ticket.promise.fulfil(Result { try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8)) })
-                continue
-            }
-            let contact = decidedContacts[ticket.message.contact] ?? inFlightContacts[index] ?? stored?.contact
-            do {
-                decidedContacts[ticket.message.contact] = try decide(ticket, contact: contact, snapshot: &working, directory: expansion)
-                decidedAnswers[ticket.key] = ticket.promise
-            } catch {
-                ticket.promise.fulfil(.failure(error))
-            }
-        }
+        state.withLock { $0.snapshot = snapshot }
+        return results
     }
 
-    /// Decides one message on `snapshot`, records the decision in memory and queues its commit;
-    /// returns the contact's new state.
-    private func decide(
-        _ ticket: Ticket, contact: ContactState?, snapshot: inout LocationSnapshot, directory: CandidateExpansion
-    ) throws -> ContactState {
-        let message = ticket.message
-        let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
-            .inbound(message, account: ticket.account, contact: contact)
-        let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
-        let prepared = RouterStore.prepare(RouterStore.Commit(
-            location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
-            messageID: message.messageId, at: message.at, answer: answer.jsonString,
-            notifications: RouterService.notifications(
-                key: ticket.key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
-            crm: RouterService.crmIf(decision.crmChanged, key: ticket.key, contact: decision.contact, config: ticket.config),
-            message: message))
-        snapshot.record(decision, replacing: contact, at: message.at)
-        let number = state.withLock { [snapshot] state -> Int in
-            state.decisions += 1
-            state.snapshot = snapshot
-            state.contacts[message.contact] = (decision.contact, state.decisions)
-            state.answers[ticket.key] = ticket.promise
-            state.inFlight += 1
-            return state.decisions
-        }
-        store.enqueue(prepared) { [self] result in
-            landed(ticket, decision: number, result: result.map { $0 ? answer : nil }, reason: decision.reason)
-        }
-        return decision.contact
-    }
-
-    /// A decision's commit finished: forget what memory held for it, then answer.
-    private func landed(_ ticket: Ticket, decision number: Int, result: Result<RouteAnswer?, any Error>, reason: String) {
+    /// A batch's transaction finished (on the store's thread): answer each message, or fail them
+    /// all and drop the memory the job wrote ahead of the file.
+    private func landed(_ batch: [Ticket], _ result: Result<[Result<(RouteAnswer, String?), any Error>], any Error>) {
         let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            if state.contacts[ticket.message.contact]?.decision == number { state.contacts[ticket.message.contact] = nil }
-            if state.answers[ticket.key] === ticket.promise { state.answers[ticket.key] = nil }
-            if case .success(.some) = result {} else { state.snapshot = nil }
+            if case .failure = result { state.snapshot = nil }
             state.inFlight -= 1
             guard state.inFlight == 0 else { return [] }
             defer { state.idleWaiters = [] }
@@ -206,24 +160,14 @@ final class LocationPipeline: Sendable {
         }
         for waiter in idle { waiter.resume() }
         switch result {
-        case .success(let answer?):
-            metrics.increment("switchboard_decisions_total", labels: ["reason": reason])
-            ticket.promise.fulfil(.success(answer))
-        case .success(nil):
-            ticket.promise.fulfil(.failure(WireError.unavailable("\(ticket.key) was decided meanwhile; retry for its answer")))
+        case .success(let outcomes):
+            for (ticket, outcome) in zip(batch, outcomes) {
+                if case .success((_, let reason?)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
+                ticket.promise.fulfil(outcome.map(\.0))
+            }
         case .failure(let error):
-            ticket.promise.fulfil(.failure(error))
+            for ticket in batch { ticket.promise.fulfil(.failure(error)) }
         }
-    }
-
-    /// The snapshot to decide on: memory's, or after a reload (first use, another event, a failed
-    /// commit) the file's once every commit in flight has landed.
-    private func currentSnapshot() async throws -> LocationSnapshot {
-        if let snapshot = state.withLock({ $0.snapshot }) { return snapshot }
-        await idle()
-        let snapshot = try await store.locationSnapshot(location: location)
-        state.withLock { $0.snapshot = snapshot }
-        return snapshot
     }
 
     private func idle() async {

@@ -34,42 +34,32 @@ struct LocationSnapshot: Sendable {
     }
 }
 
-/// One message's reads before its decision: whether it was processed (its stored answer), and
-/// the contact unless the caller already has it.
-struct MessageLookup: Sendable {
-    var platform: String
-    var messageID: String
-    var address: String?
-}
-
 extension RouterStore {
     func locationSnapshot(location: String) async throws -> LocationSnapshot {
-        try await store.read { database in
-            var snapshot = LocationSnapshot()
-            snapshot.contactLoads = try RouterStore.openLoads(database, location: location, kind: "contact")
-            snapshot.threadLoads = try RouterStore.openLoads(database, location: location, kind: "thread")
-            try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
-                snapshot.recency[$0.string(0)] = Date(timeIntervalSince1970: $0.double(1))
-            }
-            try database.query("SELECT key, state FROM rotations WHERE location = ?", [.text(location)]) {
-                snapshot.rotations[$0.string(0)] = try WireJSON.decode(RotationState.self, from: Array($0.string(1).utf8))
-            }
-            return snapshot
-        }
+        try await store.read { database in try Self.locationSnapshot(database, location: location) }
     }
 
-    /// The stored answer (if processed) and contact of each lookup, in one store job.
-    func lookUp(_ lookups: [MessageLookup], location: String) async throws -> [(answer: String?, contact: ContactState?)] {
-        try await store.read { database in
-            try lookups.map { lookup in
-                let answer = try database.first(
-                    "SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(lookup.platform), .text(lookup.messageID)]) { $0.string(0) }
-                guard answer == nil, let address = lookup.address else { return (answer, nil) }
-                let contact = try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
-                    try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
-                }
-                return (nil, contact)
-            }
+    static func locationSnapshot(_ database: Database, location: String) throws -> LocationSnapshot {
+        var snapshot = LocationSnapshot()
+        snapshot.contactLoads = try openLoads(database, location: location, kind: "contact")
+        snapshot.threadLoads = try openLoads(database, location: location, kind: "thread")
+        try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
+            snapshot.recency[$0.string(0)] = Date(timeIntervalSince1970: $0.double(1))
+        }
+        try database.query("SELECT key, state FROM rotations WHERE location = ?", [.text(location)]) {
+            snapshot.rotations[$0.string(0)] = try WireJSON.decode(RotationState.self, from: Array($0.string(1).utf8))
+        }
+        return snapshot
+    }
+
+    /// The answer stored for a message already decided.
+    static func processedAnswer(_ database: Database, platform: String, messageID: String) throws -> String? {
+        try database.first("SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(messageID)]) { $0.string(0) }
+    }
+
+    static func contact(_ database: Database, location: String, address: String) throws -> ContactState? {
+        try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
+            try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
         }
     }
 }

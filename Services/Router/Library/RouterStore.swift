@@ -105,11 +105,7 @@ final class RouterStore: Sendable {
     // MARK: Reads for decisions
 
     func contact(location: String, address: String) async throws -> ContactState? {
-        try await store.read { database in
-            try database.first("SELECT state FROM contacts WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
-                try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8))
-            }
-        }
+        try await store.read { database in try Self.contact(database, location: location, address: address) }
     }
 
     func contacts(location: String, ownedBy user: String) async throws -> [(ContactState, Double)] {
