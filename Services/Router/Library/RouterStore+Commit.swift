@@ -20,7 +20,7 @@ extension RouterStore {
         /// The CRM update, if any, given the decision's history sequence (CRM ordering); it is
         /// the one outbox item that can only be made inside the transaction.
         var crm: (@Sendable (Int) -> OutboxItem)?
-        /// The inbound message itself, kept for `simulate`.
+        /// The inbound message itself, kept in its decision's row for `simulate` and reports.
         var message: InboundMessage? = nil
     }
 
@@ -68,12 +68,12 @@ extension RouterStore {
             if let decision = commit.decision, let trace {
                 try database.run(
                     """
-                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned, message)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
                      .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
-                     .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty)])
+                     .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty), SQLValue(messageJSON)])
                 sequence = Int(database.lastInsertRowID)
                 for (key, state) in rotations {
                     try database.run(
@@ -94,12 +94,8 @@ extension RouterStore {
                 items.append((item.id, item.jsonString))
             }
             for (id, json) in items {
-                try database.run("INSERT OR IGNORE INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
+                try database.run("INSERT INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
                                  [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
-            }
-            if let messageJSON {
-                try database.run("INSERT INTO inbound_events (location, message, user, at) VALUES (?, ?, ?, ?)",
-                                 [.text(commit.location), .text(messageJSON), SQLValue(commit.decision?.user), .real(commit.at.timeIntervalSince1970)])
             }
             if let platform = commit.platform, let id = commit.messageID {
                 try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])

@@ -81,10 +81,10 @@ public struct RoutingReport: Codable, Sendable, Equatable {
             Row(contact: row.string(0), account: row.optionalString(1), event: row.string(2), user: row.optionalString(3), reason: row.string(4),
                 at: Date(timeIntervalSince1970: row.double(5)), response: row.optionalDouble(6).map { Date(timeIntervalSince1970: $0) }, assigned: row.bool(7))
         }
-        let inbound = try database.rows("SELECT message, at FROM inbound_events WHERE location = ? AND at >= ? AND at < ?", window) {
+        let inbound = try database.rows("SELECT message, at FROM inbound_messages WHERE location = ? AND at >= ? AND at < ?", window) {
             (try WireJSON.decode(InboundMessage.self, from: Array($0.string(0).utf8)), Date(timeIntervalSince1970: $0.double(1)))
         }
-        let firstSeen = try database.rows("SELECT json_extract(message, '$.contact'), MIN(at) FROM inbound_events WHERE location = ? GROUP BY 1", [.text(location)]) {
+        let firstSeen = try database.rows("SELECT json_extract(message, '$.contact'), MIN(at) FROM inbound_messages WHERE location = ? GROUP BY 1", [.text(location)]) {
             ($0.string(0), Date(timeIntervalSince1970: $0.double(1)))
         }
         let newContacts = Set(firstSeen.filter { $0.1 >= since && $0.1 < until }.map(\.0))
