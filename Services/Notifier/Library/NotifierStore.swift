@@ -43,6 +43,32 @@ final class NotifierStore: Sendable {
                 applied_sequence INTEGER NOT NULL DEFAULT -1,
                 PRIMARY KEY (location, contact)) STRICT;
             """),
+        // Each delivery was written to four trees (rows, its id, due, per-contact) and moved in
+        // two of them when it finished. Rows now live in the id's tree, and the due and
+        // per-contact indexes hold only what the queries look for: pending deliveries, and
+        // pending CRM updates (the only ones with a contact key).
+        Migration("fewer pages written per delivery", sql: """
+            CREATE TABLE deliveries_new (
+                id TEXT PRIMARY KEY,
+                item_id TEXT NOT NULL REFERENCES items(id),
+                channel TEXT NOT NULL,
+                target TEXT,
+                status TEXT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL,
+                created_at REAL NOT NULL,
+                delivered_at REAL,
+                last_status INTEGER,
+                last_error TEXT,
+                contact_key TEXT,
+                sequence INTEGER) STRICT, WITHOUT ROWID;
+            INSERT INTO deliveries_new SELECT id, item_id, channel, target, status, attempts, next_attempt_at, created_at, delivered_at,
+                last_status, last_error, contact_key, sequence FROM deliveries;
+            DROP TABLE deliveries;
+            ALTER TABLE deliveries_new RENAME TO deliveries;
+            CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+            CREATE INDEX deliveries_contact ON deliveries (contact_key, sequence) WHERE contact_key IS NOT NULL AND status = 'pending';
+            """),
     ]
 
     let store: Store
