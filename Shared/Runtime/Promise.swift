@@ -3,8 +3,8 @@ import Synchronization
 /// A result set once, by whoever produces it, and awaited by any number of tasks.
 ///
 /// Used where the work that answers a request is done by someone else, later: the router's
-/// pipeline decides a message, and its answer is known only when the store has committed it;
-/// a repeat of the same message waits for the same answer.
+/// pipeline decides a message in a store job, and its answer is known only when that job's
+/// transaction has committed.
 public final class Promise<Value: Sendable>: Sendable {
     private struct State {
         var result: Result<Value, any Error>?
@@ -33,11 +33,6 @@ public final class Promise<Value: Sendable>: Sendable {
             return state.result
         }
         if let ready { body(ready) }
-    }
-
-    /// Takes `other`'s result as this one's, when it is set.
-    public func follow(_ other: Promise<Value>) {
-        other.whenDone { self.fulfil($0) }
     }
 
     /// The result, once set.

@@ -132,14 +132,14 @@ final class LocationPipeline: Sendable {
                     .inbound(message, account: ticket.account, contact: contact)
                 let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
                 let key = "\(message.platform):\(message.messageId)"
-                let write = RouterStore.prepare(RouterStore.Commit(
+                let commit = RouterStore.Commit(
                     location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
                     messageID: message.messageId, at: message.at, answer: answer.jsonString,
                     notifications: RouterService.notifications(
                         key: key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
                     crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.config),
-                    message: message))
-                _ = try database.transaction { try write(database) }
+                    message: message)
+                try database.transaction { try RouterStore.write(commit, to: database) }
                 snapshot.record(decision, replacing: contact, at: message.at)
                 return (answer, decision.reason)
             }

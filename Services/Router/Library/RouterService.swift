@@ -204,7 +204,7 @@ public final class RouterService: Sendable {
             let final = decision?.contact ?? updated
             let key = "\(event)-\(UUID().uuidString)"
             let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
-            _ = try await store.commit(RouterStore.Commit(
+            try await store.commit(RouterStore.Commit(
                 location: locationID, event: event, decision: decision, contact: final, platform: nil, messageID: nil, at: at, answer: "",
                 notifications: decision.map { Self.notifications(key: key, decision: $0, contact: final, config: config, account: account, at: at) } ?? [],
                 crm: Self.crmIf(decision?.crmChanged ?? crmChanged, key: key, contact: final, config: config)))
@@ -228,7 +228,7 @@ public final class RouterService: Sendable {
                 snapshot.record(decision, replacing: contact, at: at)
                 let key = "drain-\(UUID().uuidString)"
                 let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
-                _ = try await store.commit(RouterStore.Commit(
+                try await store.commit(RouterStore.Commit(
                     location: request.location, event: "drain", decision: decision, contact: decision.contact, platform: nil, messageID: nil, at: at,
                     answer: "", notifications: Self.notifications(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: at),
                     crm: Self.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: config)))

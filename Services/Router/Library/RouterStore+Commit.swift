@@ -24,83 +24,69 @@ extension RouterStore {
         var message: InboundMessage? = nil
     }
 
-    /// A commit's writes, its JSON already written so the store's thread only runs SQL; true
-    /// when written, false when its message id was already processed (nothing written).
-    typealias PreparedCommit = @Sendable (Database) throws -> Bool
-
-    /// Commits `commit`; returns false when its message id was already processed (nothing written).
-    func commit(_ commit: Commit) async throws -> Bool {
-        try await store.write(Self.prepare(commit))
+    /// Commits `commit` in a transaction of its own (the location's other events).
+    func commit(_ commit: Commit) async throws {
+        try await store.write { try Self.write(commit, to: $0) }
     }
 
-    /// Queues `prepared` behind every write queued before it and returns at once; `completion`
-    /// gets its result once it is durable.
-    func enqueue(_ prepared: @escaping PreparedCommit, completion: @escaping @Sendable (Result<Bool, any Error>) -> Void) {
-        store.enqueueWrite(prepared, completion: completion)
-    }
-
-    static func prepare(_ commit: Commit) -> PreparedCommit {
+    /// Writes `commit` in the caller's transaction. An inbound message's id is checked by the
+    /// caller (the pipeline answers a repeat with the stored answer); the `processed` key would
+    /// refuse a second row in any case.
+    static func write(_ commit: Commit, to database: Database) throws {
         let contactJSON = (commit.decision?.contact ?? commit.contact).jsonString
         let trace = commit.decision.map(\.trace.jsonString)
         let messageJSON = commit.message.map(\.jsonString)
         let rotations = (commit.decision?.rotations ?? [:]).map { ($0.key, $0.value.jsonString) }
         let notifications = commit.notifications.map { ($0.id, $0.jsonString) }
-        return { database in
-            if let platform = commit.platform, let id = commit.messageID,
-               try database.first("SELECT 1 FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(id)], { _ in true }) != nil {
-                return false
-            }
-            let contact = commit.decision?.contact ?? commit.contact
-            let assignedAt: SQLValue = (commit.decision?.assigned.isEmpty == false) ? .real(commit.at.timeIntervalSince1970) : .null
+        let contact = commit.decision?.contact ?? commit.contact
+        let assignedAt: SQLValue = (commit.decision?.assigned.isEmpty == false) ? .real(commit.at.timeIntervalSince1970) : .null
+        try database.run(
+            """
+            INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(location, address) DO UPDATE SET state = excluded.state, owner = excluded.owner, open = excluded.open,
+                manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at)
+            """,
+            [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt])
+        try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
+        for (account, assignee) in contact.threads {
+            try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES (?, ?, ?, ?, ?)",
+                             [.text(commit.location), .text(contact.address), .text(account), .text(assignee), .bool(contact.open)])
+        }
+        var sequence = 0
+        if let decision = commit.decision, let trace {
             try database.run(
                 """
-                INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(location, address) DO UPDATE SET state = excluded.state, owner = excluded.owner, open = excluded.open,
-                    manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at)
+                INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned, message)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-                [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt])
-            try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
-            for (account, assignee) in contact.threads {
-                try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES (?, ?, ?, ?, ?)",
-                                 [.text(commit.location), .text(contact.address), .text(account), .text(assignee), .bool(contact.open)])
-            }
-            var sequence = 0
-            if let decision = commit.decision, let trace {
+                [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
+                 .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
+                 .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty), SQLValue(messageJSON)])
+            sequence = Int(database.lastInsertRowID)
+            for (key, state) in rotations {
                 try database.run(
-                    """
-                    INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned, message)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                    [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
-                     .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
-                     .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty), SQLValue(messageJSON)])
-                sequence = Int(database.lastInsertRowID)
-                for (key, state) in rotations {
-                    try database.run(
-                        "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
-                        [.text(commit.location), .text(key), .text(state)])
-                }
-                for user in decision.assigned {
-                    try database.run(
-                        "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
-                        [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
-                }
-            } else if commit.crm != nil {
-                sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
+                    "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
+                    [.text(commit.location), .text(key), .text(state)])
             }
-            var items = notifications
-            if let crm = commit.crm {
-                let item = crm(sequence)
-                items.append((item.id, item.jsonString))
+            for user in decision.assigned {
+                try database.run(
+                    "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
+                    [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
             }
-            for (id, json) in items {
-                try database.run("INSERT INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
-                                 [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
-            }
-            if let platform = commit.platform, let id = commit.messageID {
-                try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])
-            }
-            return true
+        } else if commit.crm != nil {
+            sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
+        }
+        var items = notifications
+        if let crm = commit.crm {
+            let item = crm(sequence)
+            items.append((item.id, item.jsonString))
+        }
+        for (id, json) in items {
+            try database.run("INSERT INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
+                             [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
+        }
+        if let platform = commit.platform, let id = commit.messageID {
+            try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])
         }
     }
 
