@@ -11,23 +11,8 @@ public final class MemoryRoutingWorld: RoutingWorld {
     private struct State {
         var directory: CandidateExpansion
         var contacts: [String: ContactState] = [:]
-        var lastAssigned: [String: Date] = [:]
-        var rotations: [String: RotationState] = [:]
-        /// Open loads kept as counters, so a replay of many events stays linear.
-        var contactLoads: [String: Int] = [:]
-        var threadLoads: [String: Int] = [:]
-
-        mutating func replace(_ contact: ContactState) {
-            if let old = contacts[contact.address] { count(old, by: -1) }
-            count(contact, by: 1)
-            contacts[contact.address] = contact
-        }
-
-        private mutating func count(_ contact: ContactState, by delta: Int) {
-            guard contact.open else { return }
-            if let owner = contact.owner { contactLoads[owner, default: 0] += delta }
-            for assignee in contact.threads.values { threadLoads[assignee, default: 0] += delta }
-        }
+        /// Loads, recency and rotation, kept as the router's pipeline keeps them.
+        var snapshot = LocationSnapshot()
     }
 
     private let state: Mutex<State>
@@ -51,20 +36,19 @@ public final class MemoryRoutingWorld: RoutingWorld {
     }
 
     public func loads(location: String, users: [String], threads: Bool) throws -> [String: Int] {
-        state.withLock { state in
-            let counters = threads ? state.threadLoads : state.contactLoads
-            var loads: [String: Int] = [:]
-            for user in users where (counters[user] ?? 0) > 0 { loads[user] = counters[user] }
-            return loads
-        }
+        try world.loads(location: location, users: users, threads: threads)
     }
 
     public func lastAssigned(location: String, users: [String]) throws -> [String: Date] {
-        state.withLock { $0.lastAssigned.filter { users.contains($0.key) } }
+        try world.lastAssigned(location: location, users: users)
     }
 
     public func rotation(location: String, key: String) throws -> RotationState {
-        state.withLock { $0.rotations[key] ?? RotationState() }
+        try world.rotation(location: location, key: key)
+    }
+
+    private var world: SnapshotWorld {
+        state.withLock { SnapshotWorld(snapshot: $0.snapshot, directory: $0.directory) }
     }
 
     // MARK: Changing the world
@@ -78,14 +62,16 @@ public final class MemoryRoutingWorld: RoutingWorld {
     /// Applies a committed decision: what the router's transaction writes.
     public func commit(_ decision: Decision, at: Date) {
         state.withLock { state in
-            state.replace(decision.contact)
-            for (key, rotation) in decision.rotations { state.rotations[key] = rotation }
-            for user in decision.assigned { state.lastAssigned[user] = at }
+            state.snapshot.record(decision, replacing: state.contacts[decision.contact.address], at: at)
+            state.contacts[decision.contact.address] = decision.contact
         }
     }
 
     public func save(_ contact: ContactState) {
-        state.withLock { $0.replace(contact) }
+        state.withLock { state in
+            state.snapshot.replace(state.contacts[contact.address], with: contact)
+            state.contacts[contact.address] = contact
+        }
     }
 
     /// A directory change (`directory.update_user`).

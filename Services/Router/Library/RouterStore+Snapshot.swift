@@ -15,17 +15,21 @@ struct LocationSnapshot: Sendable {
     /// Applies what `decision` changes to `old` (nil: a new contact), as the commit's writes and
     /// the load triggers will in the file.
     mutating func record(_ decision: Decision, replacing old: ContactState?, at: Date) {
-        if let old, old.open {
-            if let owner = old.owner { Self.add(-1, to: owner, in: &contactLoads) }
-            for assignee in old.threads.values { Self.add(-1, to: assignee, in: &threadLoads) }
-        }
-        let new = decision.contact
-        if new.open {
-            if let owner = new.owner { Self.add(1, to: owner, in: &contactLoads) }
-            for assignee in new.threads.values { Self.add(1, to: assignee, in: &threadLoads) }
-        }
+        replace(old, with: decision.contact)
         rotations.merge(decision.rotations) { _, new in new }
         for user in decision.assigned { recency[user] = at }
+    }
+
+    /// Moves the open loads from `old` (nil: a new contact) to `new`: what the load triggers do.
+    mutating func replace(_ old: ContactState?, with new: ContactState) {
+        if let old { count(old, by: -1) }
+        count(new, by: 1)
+    }
+
+    private mutating func count(_ contact: ContactState, by delta: Int) {
+        guard contact.open else { return }
+        if let owner = contact.owner { Self.add(delta, to: owner, in: &contactLoads) }
+        for assignee in contact.threads.values { Self.add(delta, to: assignee, in: &threadLoads) }
     }
 
     private static func add(_ delta: Int, to user: String, in loads: inout [String: Int]) {
