@@ -142,21 +142,19 @@ public struct JSONWriter {
 
     /// An object member, its keys sorted so equal maps write equal bytes.
     public mutating func member(_ name: StaticString, _ values: [String: String]) {
-        key(name)
-        beginObject()
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-            self.key(escaping: key)
-            string(value)
-        }
-        endObject()
+        map(name, values) { $0.string($1) }
     }
 
     public mutating func member(_ name: StaticString, _ values: [String: Int]) {
+        map(name, values) { $0.integer($1) }
+    }
+
+    private mutating func map<Value>(_ name: StaticString, _ values: [String: Value], _ write: (inout JSONWriter, Value) -> Void) {
         key(name)
         beginObject()
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             self.key(escaping: key)
-            integer(value)
+            write(&self, value)
         }
         endObject()
     }
