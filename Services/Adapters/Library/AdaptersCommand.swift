@@ -46,13 +46,11 @@ public enum AdaptersCommand {
             let http = HTTPServer(options: httpOptions, logger: logger, metrics: metrics)
             service.register(on: http)
 
-            let lineOptions = try LineServerOptions(settings: settings, secrets: secrets)
-            let lines = LineServer(service: "adapters", options: lineOptions, logger: logger, metrics: metrics)
-            service.register(on: lines)
-            let linePort = try lines.start()
+            let (lines, lineStatus) = try LineServer.start(
+                service: "adapters", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
             let httpPort = try http.start()
             service.start()
-            return ServiceMain.Running(status: "http=\(httpOptions.host):\(httpPort) lines=\(lineOptions.host):\(linePort)") {
+            return ServiceMain.Running(status: "http=\(httpOptions.host):\(httpPort) \(lineStatus)") {
                 await http.shutdown()
                 await lines.shutdown()
                 await service.stop()

@@ -18,11 +18,9 @@ public enum DirectoryCommand {
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
             let service = try await DirectoryService(databasePath: try settings.databasePath(default: "state/directory.sqlite"), logger: logger, metrics: metrics)
-            let options = try LineServerOptions(settings: settings, secrets: secrets)
-            let server = LineServer(service: "directory", options: options, logger: logger, metrics: metrics)
-            service.register(on: server)
-            let port = try server.start()
-            return ServiceMain.Running(status: "lines=\(options.host):\(port) version=\(service.version)") {
+            let (server, status) = try LineServer.start(
+                service: "directory", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
+            return ServiceMain.Running(status: "\(status) version=\(service.version)") {
                 await server.shutdown()
                 service.close()
             }

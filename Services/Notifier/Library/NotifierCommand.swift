@@ -46,12 +46,10 @@ public enum NotifierCommand {
                 logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
             }
             let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
-            let options = try LineServerOptions(settings: settings, secrets: secrets)
-            let server = LineServer(service: "notifier", options: options, logger: logger, metrics: metrics)
-            service.register(on: server)
-            let port = try server.start()
+            let (server, status) = try LineServer.start(
+                service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
             service.start()
-            return ServiceMain.Running(status: "lines=\(options.host):\(port)") {
+            return ServiceMain.Running(status: status) {
                 await server.shutdown()
                 await service.stop()
             }

@@ -28,12 +28,10 @@ public enum RouterCommand {
             let directory = try client("directory", token: "directory-token")
             let notifier = try client("notifier", token: "notifier-token")
             let service = try await RouterService(databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics)
-            let options = try LineServerOptions(settings: settings, secrets: secrets)
-            let server = LineServer(service: "router", options: options, logger: logger, metrics: metrics)
-            service.register(on: server)
-            let port = try server.start()
+            let (server, status) = try LineServer.start(
+                service: "router", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
             service.start()
-            return ServiceMain.Running(status: "lines=\(options.host):\(port)") {
+            return ServiceMain.Running(status: status) {
                 await server.shutdown()
                 await service.stop()
                 directory.close()
