@@ -40,7 +40,7 @@ struct AdaptersBenchmark {
             for connection in 0..<connections {
                 let batch = requests[connection]
                 group.addTask {
-                    try await onThread {
+                    try await onOwnThread {
                         var client = try KeepAliveHTTP(port: port)
                         defer { client.close() }
                         for request in batch where Date() < deadline {
@@ -54,7 +54,7 @@ struct AdaptersBenchmark {
         }
         report("adapters: signed webhooks accepted, FULL durability, \(connections) keep-alive", Double(accepted.value) / Date().timeIntervalSince(started), "webhooks/s", target: 10000)
 
-        let latencies = try await onThread { () -> [Double] in
+        let latencies = try await onOwnThread { () -> [Double] in
             var client = try KeepAliveHTTP(port: port)
             defer { client.close() }
             var samples: [Double] = []

@@ -30,11 +30,3 @@ struct BlockingLineClient {
     }
 }
 
-/// Runs blocking work on a dedicated thread and awaits it.
-func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-        }.start()
-    }
-}

@@ -33,7 +33,7 @@ struct DirectoryBenchmark {
 
         let request = ResolveRequest(location: "loc_bench", target: .team("t_big", .roundRobin), at: RFC3339.parse("2026-11-30T17:00:00Z"))
         let line = try Envelope.request(id: "b1", op: "directory.resolve", body: request)
-        let blocking = try await onThread { try BlockingLineClient(port: port, request: line).run(window: 64, seconds: seconds) }
+        let blocking = try await onOwnThread { try BlockingLineClient(port: port, request: line).run(window: 64, seconds: seconds) }
         report("directory.resolve, 50-member team, 64 in flight, blocking client", blocking, "calls/s", target: 10000)
 
         let deadline = Date().addingTimeInterval(seconds)

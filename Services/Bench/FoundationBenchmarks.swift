@@ -64,9 +64,9 @@ struct FoundationBenchmarks {
         let request = try Envelope.request(id: "b1", op: "bench.echo", body: Self.sample)
         for window in [1, 64] {
             let rawPort = try RawEchoServer.start()
-            let raw = try await onThread { try BlockingLineClient(port: rawPort, request: request).run(window: window, seconds: seconds) }
+            let raw = try await onOwnThread { try BlockingLineClient(port: rawPort, request: request).run(window: window, seconds: seconds) }
             report("raw: blocking echo thread, \(window) in flight, no JSON", raw, "req/s")
-            let rate = try await onThread { try BlockingLineClient(port: port, request: request).run(window: window, seconds: seconds) }
+            let rate = try await onOwnThread { try BlockingLineClient(port: port, request: request).run(window: window, seconds: seconds) }
             report("lines: round trips, \(window) in flight, blocking client", rate, "req/s", target: window == 1 ? 8000 : 40000)
             print(String(format: "  ratio to the raw echo in the same run: %.2f", rate / raw))
         }

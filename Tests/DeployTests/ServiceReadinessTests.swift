@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardRuntime
 import Testing
 import SwitchboardCodec
 import SwitchboardNet
@@ -25,7 +26,7 @@ import SwitchboardTestSupport
         let ready = try await receiver.next()
         #expect(ready.contains("READY=1"), "\(ready)")
         let port = try process.listeningPort()
-        let socket = try await offPool { try Socket.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 500) }
+        let socket = try await onOwnThread { try Socket.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 500) }
         socket.close()
         #expect(try await receiver.next() == "WATCHDOG=1")
         #expect(try await receiver.next() == "WATCHDOG=1")

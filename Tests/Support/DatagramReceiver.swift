@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardRuntime
 import Glibc
 import SwitchboardPOSIX
 
@@ -29,7 +30,7 @@ public final class DatagramReceiver: Sendable {
     /// The next datagram as text; throws after 10 s without one.
     public func next() async throws -> String {
         let descriptor = self.descriptor
-        return try await offPool {
+        return try await onOwnThread {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = recv(descriptor, &buffer, buffer.count, 0)
             guard count >= 0 else { throw SystemError(operation: "recv", code: errno) }

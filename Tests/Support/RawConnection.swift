@@ -1,11 +1,12 @@
 import Foundation
+import SwitchboardRuntime
 import SwitchboardCodec
 import SwitchboardPOSIX
 
 /// A test client that writes arbitrary bytes and reads lines with a bounded wait: for feeding
 /// servers garbage, half lines, oversized lines and raw HTTP.
 ///
-/// Its socket is blocking, so every call runs on a thread of its own (``offPool(_:)``), never on
+/// Its socket is blocking, so every call runs on a thread of its own (``onOwnThread(_:)``), never on
 /// the cooperative pool that the server under test needs for its handlers.
 // @unchecked: used by one test task at a time; each call completes before the next starts.
 public final class RawConnection: @unchecked Sendable {
@@ -13,7 +14,7 @@ public final class RawConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
 
     public init(port: UInt16, host: String = "127.0.0.1", receiveTimeout: Double = 10) async throws {
-        socket = try await offPool {
+        socket = try await onOwnThread {
             let socket = try Socket.connect(host: host, port: port, timeoutMilliseconds: 2000)
             try socket.setReceiveTimeout(milliseconds: Int(receiveTimeout * 1000))
             return socket
@@ -24,14 +25,14 @@ public final class RawConnection: @unchecked Sendable {
 
     public func send(_ bytes: [UInt8]) async throws {
         let socket = self.socket
-        try await offPool { try socket.sendAll(bytes) }
+        try await onOwnThread { try socket.sendAll(bytes) }
     }
 
     public func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
     /// Reads one line (without `\n`); nil at end of stream. Throws when the wait times out.
     public func readLine() async throws -> String? {
-        try await offPool { try self.readLineBlocking() }
+        try await onOwnThread { try self.readLineBlocking() }
     }
 
     private func readLineBlocking() throws -> String? {
@@ -47,7 +48,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Reads until the peer closes (bounded by the receive timeout); returns everything unread.
     public func readToEnd() async throws -> [UInt8] {
-        try await offPool { try self.readToEndBlocking() }
+        try await onOwnThread { try self.readToEndBlocking() }
     }
 
     private func readToEndBlocking() throws -> [UInt8] {
@@ -58,7 +59,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Reads one HTTP response head and its `Content-Length` body.
     public func readHTTPResponse() async throws -> HTTPResponseText? {
-        try await offPool { try self.readHTTPResponseBlocking() }
+        try await onOwnThread { try self.readHTTPResponseBlocking() }
     }
 
     private func readHTTPResponseBlocking() throws -> HTTPResponseText? {
@@ -79,7 +80,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// True once the peer has closed (reads return end of stream), waiting at most the receive timeout.
     public func isClosedByPeer() async -> Bool {
-        (try? await offPool { try self.fill() }) == false
+        (try? await onOwnThread { try self.fill() }) == false
     }
 
     private func findHeadEnd() -> Int? {
@@ -117,17 +118,3 @@ public struct HTTPResponseText: Sendable {
     public var body: String
 }
 
-/// Runs blocking work on a thread of its own and awaits its result, keeping the cooperative pool
-/// free for the code under test.
-public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread {
-            do {
-                continuation.resume(returning: try work())
-            } catch {
-                continuation.resume(throwing: error)
-            }
-        }
-        thread.start()
-    }
-}

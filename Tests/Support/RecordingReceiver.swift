@@ -58,7 +58,7 @@ public final class RecordingReceiver: Sendable {
     /// Waits (bounded) until `predicate` holds for the recorded requests.
     public func wait(timeout: Double = 20, until predicate: @escaping @Sendable ([Recorded]) -> Bool) async throws {
         let deadline = Date().addingTimeInterval(timeout)
-        try await offPool { [self] in
+        try await onOwnThread { [self] in
             arrived.lock()
             defer { arrived.unlock() }
             while !predicate(requests) {

@@ -213,14 +213,6 @@ public enum LoadGenerator {
     }
 }
 
-/// Runs blocking work on a thread of its own and awaits it.
-func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-        }.start()
-    }
-}
 
 /// When each accepted webhook was sent, by contact; thread-safe.
 final class SendLog: Sendable {
