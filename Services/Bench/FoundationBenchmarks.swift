@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCodec
+import SwitchboardDomain
 import SwitchboardNet
 import SwitchboardRuntime
 import SwitchboardStore
@@ -8,60 +9,69 @@ import SwitchboardStore
 struct FoundationBenchmarks {
     let seconds: Double
 
-    /// A ~300-byte request body, shaped like an inbound message.
-    struct Sample: Codable, Sendable {
-        var provider: String
-        var messageId: String
-        var platform: String
-        var account: String
-        var contact: String
-        var name: String
-        var text: String
-        var at: Date
-        enum CodingKeys: String, CodingKey { case provider, messageId, platform, account, contact, name, text, at }
-    }
-
-    static let sample = Sample(
+    /// `router.route`'s body, the line every message crosses: it reads and writes itself
+    /// (`JSONReadable`, `JSONWritable`), as on the services' hot paths.
+    static let sample = InboundMessage(
         provider: "whatsapp", messageId: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
-        platform: "whatsapp", account: "+15550001111", contact: "+15551230001", name: "Sheena Nelson",
+        platform: "whatsapp", account: "+15550001111", contact: "+15551230001", contactName: "Sheena Nelson",
         text: "Does it come in another color? I would like the blue one if you have it.",
         at: Date(timeIntervalSince1970: 1_795_885_200))
 
+    /// The same members through `Codable` alone (`JSONEncoder`, `JSONDecoder`), for comparison:
+    /// what an op pays whose body has no hand-written reader and writer.
+    struct CodableSample: Codable, Sendable {
+        var provider, messageId, platform, account, contact, contactName, text: String
+        var mediaCount: Int
+        var at: Date
+        enum CodingKeys: String, CodingKey { case provider, messageId, platform, account, contact, contactName, text, mediaCount, at }
+
+        init(_ message: InboundMessage) {
+            (provider, messageId, platform, account, contact) = (message.provider, message.messageId, message.platform, message.account, message.contact)
+            (contactName, text, mediaCount, at) = (message.contactName ?? "", message.text, message.mediaCount, message.at)
+        }
+    }
+
     func run(only part: String?) async throws {
         print("switchboard-bench foundation: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(seconds)s per figure")
-        if part == nil || part == "codec" { try codec() }
+        if part == nil || part == "codec" {
+            try codec(Self.sample, label: "InboundMessage")
+            try codec(CodableSample(Self.sample), label: "Codable only")
+        }
         if part == nil || part == "lines" { try await roundTrips() }
         if part == nil || part == "store" { try await store() }
     }
 
-    private func codec() throws {
-        let line = try Envelope.request(id: "c7-1042", op: "router.route", body: Self.sample)
-        print("envelope size: \(line.count) bytes")
-        var count = 0
-        let encodeStart = Date()
-        while Date().timeIntervalSince(encodeStart) < seconds {
-            for _ in 0..<1000 { _ = try Envelope.request(id: "c7-1042", op: "router.route", body: Self.sample) }
-            count += 1000
-        }
-        report("codec: encode request envelope", Double(count) / Date().timeIntervalSince(encodeStart), "ops/s")
+    private func codec<Body: Codable & Sendable>(_ body: Body, label: String) throws {
+        let line = try Envelope.request(id: "c7-1042", op: "router.route", body: body)
+        print("envelope size (\(label)): \(line.count) bytes")
+        let encodeRate = try rate { _ = try Envelope.request(id: "c7-1042", op: "router.route", body: body) }
+        report("codec: encode request, \(label)", encodeRate, "ops/s")
         let bare = Array(line.dropLast())
-        count = 0
-        let decodeStart = Date()
-        while Date().timeIntervalSince(decodeStart) < seconds {
-            for _ in 0..<1000 {
-                _ = try RequestHead.parse(bare).get()
-                _ = try Envelope.decodeBody(Sample.self, from: bare)
-            }
+        let decodeRate = try rate {
+            _ = try RequestHead.parse(bare).get()
+            _ = try Envelope.decodeBody(Body.self, from: bare)
+        }
+        report("codec: decode request (head + typed body), \(label)", decodeRate, "ops/s")
+    }
+
+    /// Calls of `work` per second over `seconds`.
+    private func rate(_ work: () throws -> Void) throws -> Double {
+        var count = 0
+        let started = Date()
+        while Date().timeIntervalSince(started) < seconds {
+            for _ in 0..<1000 { try work() }
             count += 1000
         }
-        report("codec: decode request envelope (head + typed body)", Double(count) / Date().timeIntervalSince(decodeStart), "ops/s")
+        return Double(count) / Date().timeIntervalSince(started)
     }
 
     private func roundTrips() async throws {
         let server = LineServer(service: "bench", options: LineServerOptions(), logger: Logger(service: "bench", minimumLevel: .error), metrics: MetricsRegistry())
-        server.register("bench.echo") { (body: Sample, _) in body }
+        server.register("bench.echo") { (body: InboundMessage, _) in body }
+        server.register("bench.echo_codable") { (body: CodableSample, _) in body }
         let port = try server.start()
         let request = try Envelope.request(id: "b1", op: "bench.echo", body: Self.sample)
+        let codableRequest = try Envelope.request(id: "b1", op: "bench.echo_codable", body: CodableSample(Self.sample))
         for window in [1, 64] {
             let rawPort = try RawEchoServer.start()
             let raw = try await onOwnThread { try BlockingLineClient(port: rawPort, request: request).run(window: window, seconds: seconds) }
@@ -69,10 +79,12 @@ struct FoundationBenchmarks {
             let rate = try await onOwnThread { try BlockingLineClient(port: port, request: request).run(window: window, seconds: seconds) }
             report("lines: round trips, \(window) in flight, blocking client", rate, "req/s", target: window == 1 ? 8000 : 40000)
             print(String(format: "  ratio to the raw echo in the same run: %.2f", rate / raw))
+            let codableRate = try await onOwnThread { try BlockingLineClient(port: port, request: codableRequest).run(window: window, seconds: seconds) }
+            report("lines:   the same with a Codable-only body", codableRate, "req/s")
         }
         for inFlight in [1, 64] {
             let client = LineClient(host: "127.0.0.1", port: port)
-            _ = try await client.call("bench.echo", Self.sample, as: Sample.self)
+            _ = try await client.call("bench.echo", Self.sample, as: InboundMessage.self)
             let deadline = Date().addingTimeInterval(seconds)
             let started = Date()
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -80,7 +92,7 @@ struct FoundationBenchmarks {
                     group.addTask {
                         var done = 0
                         while Date() < deadline {
-                            _ = try await client.call("bench.echo", Self.sample, as: Sample.self)
+                            _ = try await client.call("bench.echo", Self.sample, as: InboundMessage.self)
                             done += 1
                         }
                         return done

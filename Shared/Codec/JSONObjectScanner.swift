@@ -88,7 +88,7 @@ public struct JSONObjectScanner {
         guard token.count >= 2 else { throw Malformed(offset: 0) }
         let inner = UnsafeBufferPointer(rebasing: token[1..<(token.count - 1)])
         if !inner.contains(UInt8(ascii: "\\")) {
-            guard let text = String(validating: inner, as: UTF8.self) else { throw Malformed(offset: 0) }
+            guard let text = validUTF8(inner) else { throw Malformed(offset: 0) }
             return text
         }
         var output: [UInt8] = []
@@ -130,8 +130,16 @@ public struct JSONObjectScanner {
             }
             index += 1
         }
-        guard let text = String(validating: output, as: UTF8.self) else { throw Malformed(offset: 0) }
+        guard let text = output.withUnsafeBufferPointer(validUTF8) else { throw Malformed(offset: 0) }
         return text
+    }
+
+    /// The string `bytes` spell, or nil when they are not UTF-8. ASCII, nearly every wire string,
+    /// is taken without `String(validating:)`, whose unspecialized generic path costs more than
+    /// the rest of a read.
+    private static func validUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     fileprivate static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) throws(Malformed) -> UInt32 {

@@ -55,6 +55,15 @@ import SwitchboardDomain
         #expect(Result { () throws(WireError) in try WireJSON.decode(InboundMessage.self, from: Array(json.utf8), path: "body") } == decoded(json))
     }
 
+    @Test func rawNonASCIITextIsReadAndInvalidUTF8InAStringIsRefused() throws {
+        let message = #"{"provider":"bridge","messageId":"m","platform":"imessage","account":"a","contact":"c","text":"Olá, café? 🙂","mediaCount":0,"at":"2026-11-30T15:00:00Z"}"#
+        #expect(try #require(read(message)).text == "Olá, café? 🙂")
+        let prefix = Array(#"{"provider":"bridge","messageId":"m","platform":"imessage","account":"a","contact":"c","text":"caf"#.utf8)
+        let broken = prefix + [0xC3, 0x28] + Array(#"","mediaCount":0,"at":"2026-11-30T15:00:00Z"}"#.utf8)
+        #expect(broken.withUnsafeBufferPointer { JSONObjectReader.read(InboundMessage.self, from: $0) } == nil)
+        #expect(throws: WireError.self) { try WireJSON.decode(InboundMessage.self, from: broken, path: "body") }
+    }
+
     static let validItems = [
         #"{"id":"whatsapp:wamid.1:0","notification":{"recipient":"u_a","recipientName":"Alice","channels":[{"channel":"webhook","url":"https://h.example.com/a?b=c"},{"channel":"file","path":"/tmp/n.jsonl"}],"kind":"assigned","location":"loc","contact":"+1555","contactName":"Ann \"A\"","account":"+1666","accountName":"Sales","platform":"whatsapp","at":"2026-11-30T15:00:00Z","summary":"New WhatsApp contact"}}"#,
         #"{"id":"n","notification":{"recipient":"u_a","channels":[],"kind":"queued","location":"loc","contact":"+1","account":"+2","at":"2026-11-30T15:00:00.5Z","summary":"s"},"crm":null}"#,
