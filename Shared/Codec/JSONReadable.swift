@@ -36,6 +36,11 @@ public struct JSONObjectReader {
         members = found
     }
 
+    /// Marks the read as not the plain case (a form the reader leaves to `Decodable`).
+    public mutating func fail() {
+        failed = true
+    }
+
     public mutating func string(_ key: String) -> String {
         guard let value = optionalString(key) else {
             failed = true
@@ -76,6 +81,30 @@ public struct JSONObjectReader {
             return Date(timeIntervalSince1970: 0)
         }
         return date
+    }
+
+    /// An optional RFC 3339 time: nil when the member is absent or `null`.
+    public mutating func optionalDate(_ key: String) -> Date? {
+        guard let text = optionalString(key) else { return nil }
+        guard let date = RFC3339.parse(text) else {
+            failed = true
+            return nil
+        }
+        return date
+    }
+
+    /// Whether the object has the member at all, even as `null` (as `KeyedDecodingContainer.contains`).
+    public func contains(_ key: String) -> Bool {
+        members.contains { $0.key == key }
+    }
+
+    /// A nested object (required).
+    public mutating func object<T: JSONReadable>(_ key: String, as type: T.Type) -> T? {
+        guard let value = optionalObject(key, as: T.self) else {
+            failed = true
+            return nil
+        }
+        return value
     }
 
     /// A nested object, or nil when the member is absent or `null`.

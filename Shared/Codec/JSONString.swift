@@ -3,7 +3,7 @@
 enum JSONString {
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func append(_ text: String, to output: inout [UInt8]) {
+    static func append<Sink: JSONByteSink & ~Copyable>(_ text: String, to output: inout Sink) {
         var text = text
         text.withUTF8 { utf8 in
             output.append(UInt8(ascii: "\""))
@@ -13,15 +13,17 @@ enum JSONString {
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<index]))
                 plainStart = index + 1
+                output.append(0x5C)
                 switch byte {
-                case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case UInt8(ascii: "\""): output.append(0x22)
+                case UInt8(ascii: "\\"): output.append(0x5C)
+                case 0x0A: output.append(UInt8(ascii: "n"))
+                case 0x0D: output.append(UInt8(ascii: "r"))
+                case 0x09: output.append(UInt8(ascii: "t"))
                 default:
-                    output.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                               hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]])
+                    for digit in [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]] {
+                        output.append(digit)
+                    }
                 }
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
@@ -29,3 +31,11 @@ enum JSONString {
         }
     }
 }
+
+/// Where ``JSONString`` writes: an envelope's byte array or a ``JSONWriter``'s buffer.
+protocol JSONByteSink: ~Copyable {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: JSONByteSink where Element == UInt8 {}

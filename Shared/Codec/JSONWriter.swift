@@ -7,16 +7,23 @@ import Foundation
 /// ``beginArray()``/``endArray()`` pairs, ``key(_:)`` before each member value. Commas are
 /// placed automatically. Member names are literals (`StaticString`), written without an escape
 /// scan; a name known only at run time goes through ``key(escaping:)``.
-public struct JSONWriter {
-    public private(set) var bytes: [UInt8] = []
+///
+/// The bytes go into a buffer of its own, not an array: a document is hundreds of small appends,
+/// and an array checks uniqueness and capacity on each. Read them once, with ``bytes``, at the end.
+public struct JSONWriter: ~Copyable {
+    private var buffer: JSONByteBuffer
     /// Whether the next value in the current container needs a comma first.
     private var needsComma = false
     /// The same for each enclosing container, innermost last.
     private var enclosing: [Bool] = []
 
     public init(capacity: Int = 1024) {
-        bytes.reserveCapacity(capacity)
+        buffer = JSONByteBuffer(capacity: capacity)
+        enclosing.reserveCapacity(8)
     }
+
+    /// The document written so far.
+    public var bytes: [UInt8] { buffer.array }
 
     public mutating func beginObject() {
         begin(UInt8(ascii: "{"))
@@ -38,43 +45,29 @@ public struct JSONWriter {
     /// control character, checked in debug builds).
     public mutating func key(_ name: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
         name.withUTF8Buffer { utf8 in
             assert(!utf8.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }, "member names are plain literals")
-            bytes.append(contentsOf: utf8)
+            buffer.appendKey(utf8)
         }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     /// A member name known only at run time (a map's key), escaped as a JSON string.
     public mutating func key(escaping name: String) {
         separate()
-        JSONString.append(name, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
+        JSONString.append(name, to: &buffer)
+        buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
     public mutating func string(_ value: String) {
         separate()
-        JSONString.append(value, to: &bytes)
+        JSONString.append(value, to: &buffer)
     }
 
     public mutating func integer(_ value: Int) {
         separate()
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        guard magnitude > 0 else {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
-        let start = bytes.count
-        while magnitude > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
-        bytes[start...].reverse()
+        buffer.appendDecimal(value)
     }
 
     public mutating func bool(_ value: Bool) {
@@ -173,24 +166,24 @@ public struct JSONWriter {
     }
 
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
     private mutating func begin(_ bracket: UInt8) {
         separate()
-        bytes.append(bracket)
+        buffer.append(bracket)
         enclosing.append(needsComma)
         needsComma = false
     }
 
     private mutating func end(_ bracket: UInt8) {
-        bytes.append(bracket)
+        buffer.append(bracket)
         needsComma = enclosing.removeLast()
     }
 
     private mutating func append(_ literal: StaticString) {
-        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        literal.withUTF8Buffer { buffer.append(contentsOf: $0) }
     }
 }
 

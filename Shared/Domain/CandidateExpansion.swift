@@ -53,17 +53,16 @@ public struct CandidateExpansion: Sendable {
             throw WireError.badRequest("target: \(target.summary) is decided by the router, not expanded by the directory")
         }
         // One conversion per zone, not per person: a team usually shares one or two.
-        var localTimes: [String: LocalTime] = [:]
+        var localTimes: [String: (time: LocalTime, text: String)] = [:]
         return ids.compactMap { entry -> Candidate? in
             guard let user = users[entry.id] else { return nil }
             let zoneName = user.timezone ?? locationZone
-            let local = localTimes[zoneName] ?? {
+            let (local, localTime) = localTimes[zoneName] ?? {
                 let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
                 let local = LocalTime(instant, in: zone)
-                localTimes[zoneName] = local
-                return local
+                localTimes[zoneName] = (local, local.description)
+                return localTimes[zoneName]!
             }()
-            let localTime = local.description
             var reasons: [Ineligibility] = []
             if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
             if !user.assignable { reasons.append(Ineligibility(code: "not_assignable", detail: "not assignable")) }

@@ -163,7 +163,7 @@ public struct Candidate: Codable, Sendable, Equatable {
 }
 
 /// `directory.resolve`: expand a target at an instant.
-public struct ResolveRequest: Codable, Sendable {
+public struct ResolveRequest: Codable, Sendable, Equatable {
     public var location: String
     public var target: Target
     public var at: Date?

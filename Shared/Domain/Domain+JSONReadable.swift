@@ -20,6 +20,36 @@ extension InboundMessage: JSONReadable {
     }
 }
 
+// `directory.resolve` reads a target per request; the two forms routing asks for most (a user,
+// a team) are read here, any other form by `Decodable`.
+
+extension Target: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        let forms = CodingKeys.allCases.filter { $0 != .mode && $0 != .weights && object.contains($0.stringValue) }
+        switch forms {
+        case [.user]:
+            self = .user(object.string("user"))
+        case [.team]:
+            let team = object.string("team")
+            guard let mode = Mode(rawValue: object.string("mode")) else {
+                object.fail()
+                self = .none
+                return
+            }
+            self = .team(team, mode)
+        default:
+            object.fail()
+            self = .none
+        }
+    }
+}
+
+extension ResolveRequest: JSONReadable {
+    public init(reading object: inout JSONObjectReader) {
+        self.init(location: object.string("location"), target: object.object("target", as: Target.self) ?? .none, at: object.optionalDate("at"))
+    }
+}
+
 // The notifier reads every enqueued item, and again each one it delivers.
 
 extension NotifyChannel: JSONReadable {

@@ -46,4 +46,20 @@ import Testing
         #expect(parsed == expected)
         #expect(String(decoding: writer.bytes, as: UTF8.self).hasPrefix(#"{"zero":0,"negative":-5,"smallest":-9223372036854775808,"#))
     }
+
+    @Test func aDocumentFarLargerThanTheInitialCapacityGrowsIntactAcrossManyReallocations() throws {
+        var writer = JSONWriter(capacity: 1)
+        let long = String(repeating: "abc\"é", count: 5_000)
+        writer.beginObject()
+        writer.member("long", long)
+        writer.key("numbers")
+        writer.beginArray()
+        for number in -1_000...1_000 { writer.integer(number * 7_919) }
+        writer.endArray()
+        writer.endObject()
+
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+        #expect(parsed["long"] as? String == long)
+        #expect(parsed["numbers"] as? [Int] == (-1_000...1_000).map { $0 * 7_919 })
+    }
 }

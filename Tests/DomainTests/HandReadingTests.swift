@@ -42,17 +42,27 @@ import SwitchboardDomain
         Array(json.utf8).withUnsafeBufferPointer { JSONObjectReader.read(T.self, from: $0) }
     }
 
+    /// The reader takes `json` and reads what `Decodable` reads, and so does ``WireJSON``.
+    private func expectReadAsTheDecoderReads<T: JSONReadable & Decodable & Equatable>(_ json: String, as type: T.Type) throws {
+        let fast = try #require(read(json, as: T.self))
+        #expect(Result.success(fast) == decoded(json, as: T.self))
+        #expect(Result { () throws(WireError) in try WireJSON.decode(T.self, from: Array(json.utf8), path: "body") } == decoded(json, as: T.self))
+    }
+
+    /// The reader declines `json`, and ``WireJSON`` answers exactly what `Decodable` answers.
+    private func expectLeftToTheDecoder<T: JSONReadable & Decodable & Equatable>(_ json: String, as type: T.Type) {
+        #expect(read(json, as: T.self) == nil)
+        #expect(Result { () throws(WireError) in try WireJSON.decode(T.self, from: Array(json.utf8), path: "body") } == decoded(json, as: T.self))
+    }
+
     @Test(arguments: valid)
     func wellFormedMessagesAreReadWithoutTheDecoderToTheSameValue(json: String) throws {
-        let fast = try #require(read(json))
-        #expect(Result.success(fast) == decoded(json))
-        #expect(Result { () throws(WireError) in try WireJSON.decode(InboundMessage.self, from: Array(json.utf8), path: "body") } == decoded(json))
+        try expectReadAsTheDecoderReads(json, as: InboundMessage.self)
     }
 
     @Test(arguments: refusedOrLeftToTheDecoder)
     func anythingElseGoesToTheDecoderAndGetsItsAnswer(json: String) {
-        #expect(read(json) == nil)
-        #expect(Result { () throws(WireError) in try WireJSON.decode(InboundMessage.self, from: Array(json.utf8), path: "body") } == decoded(json))
+        expectLeftToTheDecoder(json, as: InboundMessage.self)
     }
 
     @Test func rawNonASCIITextIsReadAndInvalidUTF8InAStringIsRefused() throws {
@@ -62,6 +72,34 @@ import SwitchboardDomain
         let broken = prefix + [0xC3, 0x28] + Array(#"","mediaCount":0,"at":"2026-11-30T15:00:00Z"}"#.utf8)
         #expect(broken.withUnsafeBufferPointer { JSONObjectReader.read(InboundMessage.self, from: $0) } == nil)
         #expect(throws: WireError.self) { try WireJSON.decode(InboundMessage.self, from: broken, path: "body") }
+    }
+
+    static let resolveRequests = [
+        #"{"location":"loc","target":{"team":"t_sales","mode":"round_robin"},"at":"2026-11-30T17:00:00Z"}"#,
+        #"{"location":"loc","target":{"user":"u_a","mode":"ignored"}}"#,
+        #"{"location":"loc","target":{"user":"u_a"},"at":null,"extra":1}"#,
+    ]
+
+    static let resolveRequestsLeftToTheDecoder = [
+        #"{"location":"loc","target":{"pool":["u_a","u_b"],"mode":"weighted","weights":{"u_a":2}}}"#,
+        #"{"location":"loc","target":{"queue":"t_sales"}}"#,
+        #"{"location":"loc","target":{"team":"t_sales","mode":"sideways"}}"#,
+        #"{"location":"loc","target":{"team":"t_sales"}}"#,
+        #"{"location":"loc","target":{"user":"u_a","team":"t_sales","mode":"lead"}}"#,
+        #"{"location":"loc","target":{"user":null}}"#,
+        #"{"location":"loc","target":{}}"#,
+        #"{"location":"loc"}"#,
+        #"{"location":"loc","target":{"user":"u_a"},"at":"noon"}"#,
+    ]
+
+    @Test(arguments: resolveRequests)
+    func userAndTeamResolveRequestsAreReadWithoutTheDecoderToTheSameValue(json: String) throws {
+        try expectReadAsTheDecoderReads(json, as: ResolveRequest.self)
+    }
+
+    @Test(arguments: resolveRequestsLeftToTheDecoder)
+    func otherTargetsAndMistakesGoToTheDecoderAndGetItsAnswer(json: String) {
+        expectLeftToTheDecoder(json, as: ResolveRequest.self)
     }
 
     static let validItems = [
@@ -86,13 +124,11 @@ import SwitchboardDomain
 
     @Test(arguments: validItems)
     func wellFormedOutboxItemsAreReadWithoutTheDecoderToTheSameValue(json: String) throws {
-        let fast = try #require(read(json, as: OutboxItem.self))
-        #expect(Result.success(fast) == decoded(json, as: OutboxItem.self))
+        try expectReadAsTheDecoderReads(json, as: OutboxItem.self)
     }
 
     @Test(arguments: itemsLeftToTheDecoder)
     func anyOtherItemGoesToTheDecoderAndGetsItsAnswer(json: String) {
-        #expect(read(json, as: OutboxItem.self) == nil)
-        #expect(Result { () throws(WireError) in try WireJSON.decode(OutboxItem.self, from: Array(json.utf8), path: "body") } == decoded(json, as: OutboxItem.self))
+        expectLeftToTheDecoder(json, as: OutboxItem.self)
     }
 }
