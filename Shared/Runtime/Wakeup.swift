@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -7,26 +8,48 @@ import Synchronization
 /// producer calls ``wake()`` after committing work; the loop calls ``sleep(seconds:)`` when it
 /// has nothing to start. A wake that arrives while the loop is busy is remembered, so it is never
 /// lost between the loop's last look and its sleep.
+///
+/// A sleep costs a lock and a continuation, a wake one resume: the loops sleep and wake once per
+/// message or batch, so neither may spawn tasks. Deadlines come from one timer per wakeup, left
+/// armed while later sleeps ask for later deadlines, so a sleep may end early (at the armed
+/// deadline); every loop looks again and sleeps anew, so an early end costs one round.
 public final class Wakeup: Sendable {
     private struct State {
         var waiter: CheckedContinuation<Void, Never>?
         var pending = false
         var stopping = false
+        /// When the timer fires next, while it is armed.
+        var armedUntil: DispatchTime?
     }
 
     private let state = Mutex(State())
+    /// Thread-safe by Dispatch's contract; only `schedule` is called after `init`.
+    private nonisolated(unsafe) let timer: any DispatchSourceTimer
 
-    public init() {}
+    public init() {
+        timer = DispatchSource.makeTimerSource(queue: Self.timerQueue)
+        timer.setEventHandler { [weak self] in self?.deadlinePassed() }
+        timer.activate()
+    }
+
+    deinit {
+        timer.cancel()
+    }
+
+    private static let timerQueue = DispatchQueue(label: "switchboard.wakeup-timers")
 
     /// Whether ``stop()`` was called.
     public var isStopping: Bool { state.withLock { $0.stopping } }
 
-    /// Ends the current or next sleep at once.
+    /// Ends the current sleep at once, or the next one if the loop is not sleeping.
     public func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.pending = true
-            defer { state.waiter = nil }
-            return state.waiter
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
         }
         waiter?.resume()
     }
@@ -39,30 +62,34 @@ public final class Wakeup: Sendable {
 
     /// Sleeps up to `seconds`, returning early on ``wake()`` (or at once if one is pending).
     public func sleep(seconds: Double) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let now = self.state.withLock { state -> Bool in
-                        if state.pending || state.stopping {
-                            state.pending = false
-                            return true
-                        }
-                        state.waiter = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
+        let deadline = DispatchTime.now() + max(0.001, seconds)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            enum Next { case resume, arm, wait }
+            let next = state.withLock { state -> Next in
+                if state.pending || state.stopping {
+                    state.pending = false
+                    return .resume
                 }
+                state.waiter = continuation
+                if let armed = state.armedUntil, armed <= deadline { return .wait }
+                state.armedUntil = deadline
+                return .arm
             }
-            group.addTask { try? await Task.sleep(for: .seconds(max(0.001, seconds))) }
-            await group.next()
-            let waiting = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
-                state.pending = false
-                defer { state.waiter = nil }
-                return state.waiter
+            switch next {
+            case .resume: continuation.resume()
+            case .arm: timer.schedule(deadline: deadline)
+            case .wait: break
             }
-            waiting?.resume()
-            group.cancelAll()
         }
+    }
+
+    private func deadlinePassed() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.armedUntil = nil
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
     }
 }
 
