@@ -8,11 +8,20 @@ enum JSONString {
         text.withUTF8 { utf8 in
             output.append(UInt8(ascii: "\""))
             var plainStart = 0
-            for index in 0..<utf8.count {
+            var index = 0
+            while index < utf8.count {
+                // Eight plain bytes at a time; a word that may hold one to escape goes byte by byte.
+                if index + 8 <= utf8.count, let base = utf8.baseAddress,
+                   !mayNeedEscaping(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) {
+                    index += 8
+                    continue
+                }
                 let byte = utf8[index]
+                index += 1
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<index]))
-                plainStart = index + 1
+                let escaped = index - 1
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<escaped]))
+                plainStart = index
                 output.append(0x5C)
                 switch byte {
                 case UInt8(ascii: "\""): output.append(0x22)
@@ -29,6 +38,17 @@ enum JSONString {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plainStart..<utf8.count]))
             output.append(UInt8(ascii: "\""))
         }
+    }
+
+    /// Whether any of the eight bytes in `word` is a control character, a quote or a backslash
+    /// (the bit tricks of "Bit Twiddling Hacks": a byte below n, a byte equal to b).
+    @inline(__always)
+    private static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
+        let hasControl = (word &- ones &* 0x20) & ~word & highBits != 0
+        return hasControl || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 }
 

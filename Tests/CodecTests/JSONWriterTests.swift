@@ -62,4 +62,27 @@ import Testing
         #expect(parsed["long"] as? String == long)
         #expect(parsed["numbers"] as? [Int] == (-1_000...1_000).map { $0 * 7_919 })
     }
+
+    @Test func everyCharacterThatNeedsEscapingIsEscapedAtEveryOffsetOfAnEightByteWord() throws {
+        let specials: [Character] = ["\"", "\\", "\n", "\r", "\t", "\u{00}", "\u{01}", "\u{1F}", "\u{7F}", " ", "é", "🙂", "~"]
+        var texts = [String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) })]
+        for length in 1...24 {
+            for offset in 0..<length {
+                for special in specials {
+                    var characters = Array(repeating: Character("a"), count: length)
+                    characters[offset] = special
+                    texts.append(String(characters))
+                }
+            }
+        }
+        var writer = JSONWriter()
+        writer.beginArray()
+        for text in texts { writer.string(text) }
+        writer.endArray()
+
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String])
+        #expect(parsed == texts)
+        let written = String(decoding: writer.bytes, as: UTF8.self)
+        #expect(!written.unicodeScalars.contains { $0.value < 0x20 }, "control characters are written escaped")
+    }
 }
