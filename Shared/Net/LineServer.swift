@@ -21,6 +21,22 @@ public final class LineServer: Sendable {
     /// Takes the request (head read, body located) and returns the encoded answer body.
     public typealias RawHandler = @Sendable (_ request: RequestHead, _ context: RequestContext) async throws -> [UInt8]
 
+    /// Where a handler starts.
+    public enum Execution: Sendable {
+        /// On its connection's event loop, until it first suspends: no thread hop, so a handler
+        /// that answers from memory or soon waits for I/O answers soonest. The default.
+        case onLoop
+        /// On the cooperative pool: for a handler that computes for a while without suspending
+        /// (`directory.resolve` expanding a large team), so the loop goes on reading and
+        /// pipelined requests of one connection use every core.
+        case onPool
+    }
+
+    struct Registration: Sendable {
+        var handler: RawHandler
+        var execution: Execution
+    }
+
     public let service: String
     public let options: LineServerOptions
     let logger: Logger
@@ -28,7 +44,7 @@ public final class LineServer: Sendable {
     private let startedAt = Date()
 
     private struct State {
-        var handlers: [String: RawHandler] = [:]
+        var handlers: [String: Registration] = [:]
         var listener: TCPListener?
         var sessions: [ObjectIdentifier: StreamConnection] = [:]
         var inFlight = 0
@@ -59,8 +75,8 @@ public final class LineServer: Sendable {
     }
 
     /// Registers a handler that decodes and encodes bodies itself.
-    public func registerRaw(_ op: String, _ handler: @escaping RawHandler) {
-        state.withLock { $0.handlers[op] = handler }
+    public func registerRaw(_ op: String, execution: Execution = .onLoop, _ handler: @escaping RawHandler) {
+        state.withLock { $0.handlers[op] = Registration(handler: handler, execution: execution) }
     }
 
     /// Binds and starts accepting; returns the bound port.
@@ -135,8 +151,8 @@ public final class LineServer: Sendable {
     }
 
     /// Reserves an in-flight slot, or nil while draining.
-    func beginRequest(op: String) -> RawHandler?? {
-        state.withLock { state -> RawHandler?? in
+    func beginRequest(op: String) -> Registration?? {
+        state.withLock { state -> Registration?? in
             if state.draining { return .none }
             guard let handler = state.handlers[op] else { return .some(nil) }
             state.inFlight += 1

@@ -6,8 +6,9 @@ import SwitchboardCrypto
 /// One server-side connection of a ``LineServer``: framing, the handshake, limits, dispatch.
 ///
 /// Threading: confined to its connection's event loop. Handlers start inline on the loop
-/// (`Task.immediate`) and send their answer from wherever they finish; the loop then releases the
-/// in-flight slot and resumes reading when it was paused.
+/// (`Task.immediate`), or on the cooperative pool when registered ``LineServer/Execution/onPool``,
+/// and send their answer from wherever they finish; the loop then releases the in-flight slot and
+/// resumes reading when it was paused.
 final class LineSession: @unchecked Sendable {
     private let server: LineServer
     private let connection: StreamConnection
@@ -117,17 +118,16 @@ final class LineSession: @unchecked Sendable {
             reject(id: head.id, WireError(.unavailable, "\(server.service) is shutting down"))
             return
         }
-        guard let handler = reservation else {
+        guard let registration = reservation else {
             reject(id: head.id, WireError(.unknownOp, "\(server.service) has no op \"\(head.op)\""))
             return
         }
         inFlight += 1
         let context = RequestContext(id: head.id, op: head.op, events: events)
         let server = self.server
+        let handler = registration.handler
         let started = DispatchTime.now()
-        // Runs on this thread until the handler first suspends: a handler that needs no I/O
-        // answers without a hop to the cooperative pool.
-        Task.immediate {
+        let run: @Sendable () async -> Void = {
             let reply: [UInt8]
             do {
                 reply = Envelope.success(id: head.id, encodedBody: try await handler(head, context))
@@ -145,6 +145,14 @@ final class LineSession: @unchecked Sendable {
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
             self.connection.send(reply)
             self.connection.execute { self.completed() }
+        }
+        switch registration.execution {
+        case .onLoop:
+            // Runs on this thread until the handler first suspends: a handler that needs no I/O
+            // answers without a hop to the cooperative pool.
+            Task.immediate { await run() }
+        case .onPool:
+            Task { await run() }
         }
     }
 

@@ -151,6 +151,23 @@ import SwitchboardTestSupport
         await server.shutdown()
     }
 
+    @Test func aHandlerOnThePoolRunsOffTheEventLoopsAndTheDefaultStartsOnOne() async throws {
+        let server = try Self.makeServer()
+        // Answers whether the handler began on one of the process's event loop threads.
+        func whereItRuns() -> LineServer.RawHandler {
+            { _, _ in Array(String(EventLoopGroup.shared.loops.contains { $0.inLoop }).utf8) }
+        }
+        server.registerRaw("test.where_on_pool", execution: .onPool, whereItRuns())
+        server.registerRaw("test.where_on_loop", whereItRuns())
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        for _ in 0..<20 {
+            #expect(try await client.call("test.where_on_pool", EmptyBody(), as: Bool.self) == false)
+            #expect(try await client.call("test.where_on_loop", EmptyBody(), as: Bool.self) == true)
+        }
+        client.close()
+        await server.shutdown()
+    }
+
     @Test func healthAndMetricsAreAnsweredByTheServerItself() async throws {
         let server = try Self.makeServer()
         let client = LineClient(host: "127.0.0.1", port: server.port)

@@ -56,7 +56,9 @@ public final class DirectoryService: Sendable {
             let state = store.state
             return TeamsResponse(teams: state.teams(in: request.location), version: state.version)
         }
-        server.registerRaw("directory.resolve") { [self] request, _ in
+        // Expanding a large team is the directory's one long computation: on the pool, so one
+        // pipelined connection's requests use both cores while the loop keeps reading.
+        server.registerRaw("directory.resolve", execution: .onPool) { [self] request, _ in
             let body = try request.decodeBody(ResolveRequest.self)
             return try store.state.resolve(location: body.location, target: body.target, at: body.at ?? Date()).encodedJSON()
         }
