@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SwitchboardAdapters
+import SwitchboardCrypto
 import SwitchboardHTTP
 import SwitchboardTestSupport
 
@@ -61,6 +62,22 @@ import SwitchboardTestSupport
         let json = try #require(vector.json_body_variant)
         #expect(WebhookSignatures.twilioJSONValid(signature: json.signature, url: json.url, body: Array(json.body.utf8), authToken: vector.auth_token))
         #expect(!WebhookSignatures.twilioJSONValid(signature: json.signature, url: json.url, body: Array((json.body + " ").utf8), authToken: vector.auth_token))
+    }
+
+    @Test func twilioSignsRepeatedNamesWithTheirValuesInByteOrderWhateverOrderTheyArrive() {
+        let token = "12345"
+        let url = "https://hooks.example.com/webhooks/twilio"
+        // Names in byte order (capitals first), then each repeated name's values in byte order.
+        let expected = Data(HMAC.authenticationCode(
+            .sha1, key: Array(token.utf8), message: Array((url + "Bodyé" + "MediaUrl0x" + "ay" + "az" + "b1" + "b2").utf8))).base64EncodedString()
+        let arrivals: [[(name: String, value: String)]] = [
+            [("b", "2"), ("a", "z"), ("b", "1"), ("a", "y"), ("MediaUrl0", "x"), ("Body", "é")],
+            [("Body", "é"), ("MediaUrl0", "x"), ("a", "y"), ("a", "z"), ("b", "1"), ("b", "2")],
+            [("a", "z"), ("b", "1"), ("Body", "é"), ("b", "2"), ("a", "y"), ("MediaUrl0", "x")],
+        ]
+        for parameters in arrivals {
+            #expect(WebhookSigner.twilio(url: url, parameters: parameters, authToken: token) == expected)
+        }
     }
 
     @Test func metaSamplesVerifyOverTheRawBytesAndFailWithAnyByteChanged() throws {

@@ -49,14 +49,18 @@ public enum WebhookSignatures {
 public enum WebhookSigner {
     /// The `X-Twilio-Signature` of a form POST to `url`.
     public static func twilio(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
-        let sortedNames = Set(parameters.map(\.name)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        var data = url
-        for name in sortedNames {
-            for value in parameters.filter({ $0.name == name }).map(\.value).sorted(by: { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }) {
-                data += name + value
-            }
+        // Names in byte order, a repeated name's values in byte order: one sort of the pairs.
+        let sorted = parameters.sorted { lhs, rhs in
+            lhs.name.utf8.elementsEqual(rhs.name.utf8)
+                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
         }
-        return Data(HMAC.authenticationCode(.sha1, key: Array(authToken.utf8), message: Array(data.utf8))).base64EncodedString()
+        var data = Array(url.utf8)
+        for parameter in sorted {
+            data += parameter.name.utf8
+            data += parameter.value.utf8
+        }
+        return Data(HMAC.authenticationCode(.sha1, key: Array(authToken.utf8), message: data)).base64EncodedString()
     }
 
     /// The `X-Hub-Signature-256` of a WhatsApp Cloud API body.
