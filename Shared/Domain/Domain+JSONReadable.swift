@@ -21,7 +21,8 @@ extension InboundMessage: JSONReadable {
 }
 
 // `directory.resolve` reads a target per request; the two forms routing asks for most (a user,
-// a team) are read here, any other form by `Decodable`.
+// a team) are read here, any other form by `Decodable`. `.none` only fills the place of a value
+// the failed reader discards.
 
 extension Target: JSONReadable {
     public init(reading object: inout JSONObjectReader) {
