@@ -24,7 +24,7 @@ final class Checkpointer: Sendable {
     private let completed = Atomic<Int>(0)
 
     /// Opens a second connection to `path` (already migrated) and starts the thread.
-    init(path: String, durability: Database.Durability, threshold: Int = 1000) throws {
+    init(path: String, durability: Database.Durability, threshold: Int) throws {
         self.threshold = threshold
         let opened = Mutex<(any Error)?>(nil)
         let ready = DispatchSemaphore(value: 0)

@@ -47,8 +47,12 @@ public final class Store: Sendable {
     ///
     /// - Throws: ``SQLiteError`` for an unreadable file, a refused pragma or a newer schema.
     /// - Parameter checkpointPages: the WAL size (pages) at which the background ``Checkpointer`` runs.
+    ///   8,000 pages (32 MiB) rather than SQLite's 1,000: a checkpoint copies each page once however
+    ///   often it changed, and the router rewrites the same hot pages (rotation, recency, loads,
+    ///   index leaves) with every decision. Measured at 1,000 msgs/s: the router's `pwrite` calls
+    ///   76,000 → 62,000 and its syncs 121 → 20–53 in 2 s.
     public init(
-        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 1000
+        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 8000
     ) throws {
         self.path = path
         self.maximumBatch = maximumBatch
