@@ -71,7 +71,9 @@ final class LocationPipeline: Sendable {
             defer { state.draining = true }
             return !state.draining
         }
-        if startDraining { Task { await drainQueue() } }
+        // The first caller drains, in its own task: queueing a batch costs no wait, so it is
+        // done without waking another thread for it (the handler began on the connection's loop).
+        if startDraining { await drainQueue() }
         return try await ticket.promise.value()
     }
 
