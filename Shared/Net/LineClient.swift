@@ -21,7 +21,7 @@ public final class LineClient: @unchecked Sendable {
     private let connectQueue = DispatchQueue(label: "switchboard.client.connect")
 
     private struct Pending {
-        var continuation: CheckedContinuation<[UInt8], any Error>
+        var deliver: @Sendable (Result<[UInt8], any Error>) -> Void
         var link: ObjectIdentifier
         var op: String
         var deadline: DispatchTime
@@ -87,25 +87,54 @@ public final class LineClient: @unchecked Sendable {
 
     /// Sends a request whose body is already JSON (e.g. stored as sent) and returns the raw success line.
     public func send(_ op: String, encodedBody: [UInt8], timeout: Double? = nil) async throws -> [UInt8] {
-        let id = state.withLock { state -> String in
+        try await withCheckedThrowingContinuation { continuation in
+            send(op, encodedBody: encodedBody, timeout: timeout) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// The same, answered through `completion` (the raw success line, or a ``WireError``), which
+    /// runs on the connection's loop or the deadline timer and must be short: for a caller that
+    /// handles every answer itself and should not pay a thread hop for each (the adapters'
+    /// forwarder).
+    public func send(
+        _ op: String, encodedBody: [UInt8], timeout: Double? = nil, completion: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
+    ) {
+        let (id, established) = state.withLock { state -> (String, ClientLink?) in
             state.nextId += 1
-            return "r\(state.nextId)"
+            if case .connected(let link) = state.connection, !link.connection.isClosed { return ("r\(state.nextId)", link) }
+            return ("r\(state.nextId)", nil)
         }
         let request = Envelope.request(id: id, op: op, encodedBody: encodedBody)
-        let link = try await currentLink()
-        let deadline = DispatchTime.now() + (timeout ?? options.requestTimeout)
-        return try await withCheckedThrowingContinuation { continuation in
-            let registered = state.withLock { state -> Bool in
-                guard !link.connection.isClosed else { return false }
-                state.pending[id] = Pending(continuation: continuation, link: ObjectIdentifier(link), op: op, deadline: deadline)
-                return true
-            }
-            guard registered else {
-                continuation.resume(throwing: WireError.unavailable("connection to \(endpoint) lost"))
-                return
-            }
-            link.connection.send(request)
+        let timeout = timeout ?? options.requestTimeout
+        if let established {
+            dispatch(request, id: id, op: op, timeout: timeout, on: established, completion: completion)
+            return
         }
+        Task {
+            do {
+                dispatch(request, id: id, op: op, timeout: timeout, on: try await currentLink(), completion: completion)
+            } catch {
+                completion(.failure(error))
+            }
+        }
+    }
+
+    /// Registers the request's answer and writes it; its time starts now, once connected.
+    private func dispatch(
+        _ request: [UInt8], id: String, op: String, timeout: Double, on link: ClientLink,
+        completion: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
+    ) {
+        let deadline = DispatchTime.now() + timeout
+        let registered = state.withLock { state -> Bool in
+            guard !link.connection.isClosed else { return false }
+            state.pending[id] = Pending(deliver: completion, link: ObjectIdentifier(link), op: op, deadline: deadline)
+            return true
+        }
+        guard registered else {
+            completion(.failure(WireError.unavailable("connection to \(endpoint) lost")))
+            return
+        }
+        link.connection.send(request)
     }
 
     /// Calls until the answer is not a retryable failure, backing off between attempts.
@@ -257,11 +286,11 @@ public final class LineClient: @unchecked Sendable {
         switch message {
         case .success(let id, let line):
             let pending = state.withLock { $0.pending.removeValue(forKey: id) }
-            pending?.continuation.resume(returning: line)
+            pending?.deliver(.success(line))
         case .failure(let id, let error):
             guard let id else { return }
             let pending = state.withLock { $0.pending.removeValue(forKey: id) }
-            pending?.continuation.resume(throwing: error)
+            pending?.deliver(.failure(error))
         case .event(let name, let line):
             let handlers = state.withLock { $0.subscriptions.map(\.handler) }
             for handler in handlers { handler(name, line) }
@@ -280,7 +309,7 @@ public final class LineClient: @unchecked Sendable {
             return Array(orphaned.values)
         }
         for pending in orphans {
-            pending.continuation.resume(throwing: WireError.unavailable("connection to \(endpoint) lost"))
+            pending.deliver(.failure(WireError.unavailable("connection to \(endpoint) lost")))
         }
     }
 
@@ -292,7 +321,7 @@ public final class LineClient: @unchecked Sendable {
             return Array(late.values)
         }
         for pending in expired {
-            pending.continuation.resume(throwing: WireError.unavailable("\(pending.op) to \(endpoint) timed out"))
+            pending.deliver(.failure(WireError.unavailable("\(pending.op) to \(endpoint) timed out")))
         }
     }
 }

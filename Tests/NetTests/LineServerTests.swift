@@ -168,6 +168,28 @@ import SwitchboardTestSupport
         await server.shutdown()
     }
 
+    @Test func aSendWithACompletionIsAnsweredOnTheClientsLoopAndAFailureReachesItToo() async throws {
+        let server = try Self.makeServer()
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        _ = try await client.call("test.echo", Echo(client: 0, sequence: 0), as: Echo.self)
+        let body = try WireJSON.encode(Echo(client: 3, sequence: 9))
+        let (line, onLoop) = await withCheckedContinuation { (continuation: CheckedContinuation<([UInt8]?, Bool), Never>) in
+            client.send("test.echo", encodedBody: body) { result in
+                continuation.resume(returning: (try? result.get(), EventLoopGroup.shared.loops.contains { $0.inLoop }))
+            }
+        }
+        #expect(try Envelope.decodeBody(Echo.self, from: try #require(line)) == Echo(client: 3, sequence: 9))
+        #expect(onLoop, "the answer is handed over where it was read, with no hop")
+        let failure = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            client.send("test.nothing", encodedBody: Array("{}".utf8)) { result in
+                continuation.resume(returning: { if case .failure(let error as WireError) = result { error.code == .unknownOp } else { false } }())
+            }
+        }
+        #expect(failure)
+        client.close()
+        await server.shutdown()
+    }
+
     @Test func healthAndMetricsAreAnsweredByTheServerItself() async throws {
         let server = try Self.makeServer()
         let client = LineClient(host: "127.0.0.1", port: server.port)

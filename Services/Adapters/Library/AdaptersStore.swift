@@ -152,18 +152,21 @@ final class AdaptersStore: Sendable {
         }
     }
 
-    func finish(_ seq: Int, status: String, reason: String?, now: Date) async throws {
-        try await store.write { database in
+    /// Records the router's answer for an event; `completion` runs on the store's thread once it
+    /// is committed (or failed).
+    func finish(_ seq: Int, status: String, reason: String?, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        store.enqueueWrite({ database in
             try database.run(
                 "UPDATE inbox SET status = ?, reason = ?, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
                 [.text(status), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
-        }
+        }, completion: completion)
     }
 
-    func countAttempt(_ seq: Int, reason: String) async throws {
-        try await store.write { database in
+    /// Counts a failed attempt and keeps its reason; `completion` as for ``finish(_:status:reason:now:completion:)``.
+    func countAttempt(_ seq: Int, reason: String, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        store.enqueueWrite({ database in
             try database.run("UPDATE inbox SET attempts = attempts + 1, reason = ? WHERE seq = ?", [.text(reason), .integer(seq)])
-        }
+        }, completion: completion)
     }
 
     struct Listed: Codable, Sendable {

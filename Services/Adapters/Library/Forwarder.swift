@@ -135,32 +135,49 @@ final class Forwarder: Sendable {
             state.waiting.replaceSubrange(0..<looked, with: backingOff)
             return starting
         }
-        for item in starting { Task { await forward(item) } }
+        for item in starting { forward(item) }
         return (starting.count, earliestRetry)
     }
 
-    private func forward(_ item: AdaptersStore.Pending) async {
-        let contact = item.contact
+    /// Sends `item` and records the answer. Callbacks all the way (the router's answer on the
+    /// client's loop, the record's commit on the store's thread): an event costs no thread hop of
+    /// its own between them.
+    private func forward(_ item: AdaptersStore.Pending) {
         let started = DispatchTime.now()
-        var finished = true
-        do {
-            _ = try await router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload)
-            try await store.finish(item.seq, status: "done", reason: nil, now: Date())
-            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
-            metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-        } catch let error as WireError where !error.retryable {
-            do {
-                try await store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date())
-            } catch {
-                finished = false
+        router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload) { [self] answer in
+            switch answer {
+            case .success:
+                store.finish(item.seq, status: "done", reason: nil, now: Date()) { [self] recorded in
+                    guard case .failure(let error) = recorded else {
+                        metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
+                        metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+                        return settle(item, finished: true)
+                    }
+                    retryLater(item, reason: String(describing: error))
+                }
+            case .failure(let error as WireError) where !error.retryable:
+                store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date()) { [self] recorded in
+                    metrics.increment("switchboard_forwarded_total", labels: ["outcome": "rejected"])
+                    logger.info("event rejected by the router", ["seq": item.seq, "code": error.code.rawValue])
+                    // Not recorded: it goes again, and the router answers the same.
+                    if case .failure = recorded { return settle(item, finished: false) }
+                    settle(item, finished: true)
+                }
+            case .failure(let error):
+                retryLater(item, reason: String(describing: error))
             }
-            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "rejected"])
-            logger.info("event rejected by the router", ["seq": item.seq, "code": error.code.rawValue])
-        } catch {
-            try? await store.countAttempt(item.seq, reason: String(describing: error))
-            metrics.increment("switchboard_forwarded_total", labels: ["outcome": "retry"])
-            finished = false
         }
+    }
+
+    /// Counts the failed attempt, then backs the contact off.
+    private func retryLater(_ item: AdaptersStore.Pending, reason: String) {
+        metrics.increment("switchboard_forwarded_total", labels: ["outcome": "retry"])
+        store.countAttempt(item.seq, reason: reason) { [self] _ in settle(item, finished: false) }
+    }
+
+    /// The contact's head event is done (its next goes) or backs off; either way the loop looks again.
+    private func settle(_ item: AdaptersStore.Pending, finished: Bool) {
+        let contact = item.contact
         state.withLock { state in
             if finished {
                 state.backingOff[contact] = nil
