@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SwitchboardCodec
 import SwitchboardCrypto
 
@@ -125,26 +126,47 @@ final class LineSession: @unchecked Sendable {
         inFlight += 1
         let context = RequestContext(id: head.id, op: head.op, events: events)
         let server = self.server
-        let handler = registration.handler
         let started = DispatchTime.now()
-        let run: @Sendable () async -> Void = {
-            let reply: [UInt8]
-            do {
-                reply = Envelope.success(id: head.id, encodedBody: try await handler(head, context))
+        let answered = Atomic<Bool>(false)
+        let reply: LineServer.Reply = { result in
+            guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let line: [UInt8]
+            switch result {
+            case .success(let body):
+                line = Envelope.success(id: head.id, encodedBody: body)
                 server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "ok"])
-            } catch let error as WireError {
-                reply = Envelope.failure(id: head.id, error: error)
+            case .failure(let error as WireError):
+                line = Envelope.failure(id: head.id, error: error)
                 server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": error.code.rawValue])
-            } catch {
+            case .failure(let error):
                 server.logger.error("handler failed", ["op": head.op, "error": String(describing: error)])
-                reply = Envelope.failure(id: head.id, error: .internal("\(head.op) failed; nothing was committed"))
+                line = Envelope.failure(id: head.id, error: .internal("\(head.op) failed; nothing was committed"))
                 server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "internal"])
             }
             server.metrics.observe(
                 "switchboard_request_seconds", labels: ["op": head.op],
                 seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            self.connection.send(reply)
+            self.connection.send(line)
             self.connection.execute { self.completed() }
+        }
+        let run: @Sendable () async -> Void
+        switch registration.handler {
+        case .returning(let handler):
+            run = {
+                do {
+                    reply(.success(try await handler(head, context)))
+                } catch {
+                    reply(.failure(error))
+                }
+            }
+        case .deferred(let handler):
+            run = {
+                do {
+                    try await handler(head, context, reply)
+                } catch {
+                    reply(.failure(error))
+                }
+            }
         }
         switch registration.execution {
         case .onLoop:

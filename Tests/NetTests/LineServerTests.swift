@@ -190,6 +190,30 @@ import SwitchboardTestSupport
         await server.shutdown()
     }
 
+    @Test func aDeferredReplyLeavesFromAnotherThreadAfterTheHandlerReturnedOnceOnly() async throws {
+        let server = try Self.makeServer()
+        let replyThread = DispatchQueue(label: "test.reply")
+        server.registerDeferred("test.later") { request, _, reply in
+            let body = try request.decodeBody(Echo.self)
+            replyThread.asyncAfter(deadline: .now() + .milliseconds(20)) {
+                reply(.success(try! WireJSON.encode(body)))
+                reply(.failure(WireError(.internal, "a second reply is ignored")))
+            }
+        }
+        server.registerDeferred("test.refuse") { _, _, _ in throw WireError(.badRequest, "refused before replying") }
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        for sequence in 0..<5 {
+            #expect(try await client.call("test.later", Echo(client: 4, sequence: sequence), as: Echo.self) == Echo(client: 4, sequence: sequence))
+        }
+        await #expect(throws: WireError(.badRequest, "refused before replying")) {
+            try await client.call("test.refuse", EmptyBody(), as: EmptyBody.self)
+        }
+        // Every slot was released: the server still answers, and nothing is left in flight.
+        #expect(try await client.call("health", EmptyBody(), as: HealthBody.self).inFlight == 0)
+        client.close()
+        await server.shutdown()
+    }
+
     @Test func healthAndMetricsAreAnsweredByTheServerItself() async throws {
         let server = try Self.makeServer()
         let client = LineClient(host: "127.0.0.1", port: server.port)

@@ -27,7 +27,8 @@ final class LocationPipeline: Sendable {
         var message: InboundMessage
         var config: LocationConfig
         var account: Account
-        var promise = Promise<RouteAnswer>()
+        /// Called once, on the store's thread after the batch's commit (or wherever it failed).
+        var answer: @Sendable (Result<RouteAnswer, any Error>) -> Void
     }
 
     private struct State {
@@ -62,10 +63,13 @@ final class LocationPipeline: Sendable {
         self.engine = engine
     }
 
-    /// Decides `message` and returns its answer once the decision is committed; a message
-    /// already decided returns the first answer and changes nothing.
-    func route(_ message: InboundMessage, config: LocationConfig, account: Account) async throws -> RouteAnswer {
-        let ticket = Ticket(message: message, config: config, account: account)
+    /// Decides `message` and hands `answer` its answer once the decision is committed (on the
+    /// store's thread: keep it short); a message already decided gets the first answer and
+    /// changes nothing. Returns once the message is queued, not decided.
+    func route(
+        _ message: InboundMessage, config: LocationConfig, account: Account, answer: @escaping @Sendable (Result<RouteAnswer, any Error>) -> Void
+    ) async {
+        let ticket = Ticket(message: message, config: config, account: account, answer: answer)
         let startDraining = state.withLock { state -> Bool in
             state.queue.append(ticket)
             defer { state.draining = true }
@@ -74,7 +78,6 @@ final class LocationPipeline: Sendable {
         // The first caller drains, in its own task: queueing a batch costs no wait, so it is
         // done without waking another thread for it (the handler began on the connection's loop).
         if startDraining { await drainQueue() }
-        return try await ticket.promise.value()
     }
 
     /// Runs `body` with the location to itself: no batch being queued, every queued batch
@@ -108,7 +111,7 @@ final class LocationPipeline: Sendable {
         do {
             expansion = try await directory.expansion(location: location)
         } catch {
-            for ticket in batch { ticket.promise.fulfil(.failure(error)) }
+            for ticket in batch { ticket.answer(.failure(error)) }
             return
         }
         state.withLock { $0.inFlight += 1 }
@@ -165,10 +168,10 @@ final class LocationPipeline: Sendable {
         case .success(let outcomes):
             for (ticket, outcome) in zip(batch, outcomes) {
                 if case .success((_, let reason?)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
-                ticket.promise.fulfil(outcome.map(\.0))
+                ticket.answer(outcome.map(\.0))
             }
         case .failure(let error):
-            for ticket in batch { ticket.promise.fulfil(.failure(error)) }
+            for ticket in batch { ticket.answer(.failure(error)) }
         }
     }
 

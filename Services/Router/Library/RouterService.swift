@@ -48,7 +48,9 @@ public final class RouterService: Sendable {
             guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
             return ["config": config]
         }
-        server.register("router.route") { [self] (message: InboundMessage, _) in try await route(message) }
+        server.registerDeferred("router.route") { [self] request, _, reply in
+            try await route(try request.decodeBody(InboundMessage.self), reply: reply)
+        }
         server.register("router.reply") { [self] (reply: ReplyEvent, _) in
             guard let config = location(platform: reply.platform, address: reply.account) else {
                 throw WireError.notFound("no account for \(reply.platform):\(reply.account)")
@@ -173,7 +175,9 @@ public final class RouterService: Sendable {
 
     // MARK: Inbound
 
-    private func route(_ message: InboundMessage) async throws -> RouteAnswer {
+    /// Queues `message` for its location's pipeline; `reply` gets the answer from the store's
+    /// thread once the decision is committed, so it leaves with no hop back to this task.
+    private func route(_ message: InboundMessage, reply: @escaping LineServer.Reply) async throws {
         let started = DispatchTime.now()
         var normalized = message
         normalized.contact = ContactAddress.normalize(message.contact)
@@ -182,10 +186,11 @@ public final class RouterService: Sendable {
         guard let config = location(platform: message.platform, address: message.account),
               let account = config.account(platform: message.platform, address: message.account)
         else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
-        let answer = try await pipeline(config.location.id).route(message, config: config, account: account)
-        outbox.wake()
-        metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-        return answer
+        await pipeline(config.location.id).route(message, config: config, account: account) { [outbox, metrics] answer in
+            if case .success = answer { outbox.wake() }
+            metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            reply(answer.map(\.jsonBytes))
+        }
     }
 
     /// Runs a contact event with the location to itself and commits what it returns.
