@@ -47,12 +47,16 @@ public final class NotifierService: Sendable {
     }
 
     public func register(on server: LineServer) {
-        server.registerRaw("notifier.enqueue") { [self] request, _ in
+        // Answered from the store's thread once the items are committed: no hop back to this task.
+        server.registerDeferred("notifier.enqueue") { [self] request, _, reply in
             let items = try Self.items(of: request)
-            let accepted = try await store.enqueue(items, now: Date())
-            metrics.increment("switchboard_notifier_items_total", by: accepted)
-            engine.wake()
-            return try WireJSON.encode(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted))
+            store.enqueue(items, now: Date()) { [self] committed in
+                reply(committed.flatMap { accepted in
+                    metrics.increment("switchboard_notifier_items_total", by: accepted)
+                    engine.wake()
+                    return Result { try WireJSON.encode(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted)) }
+                })
+            }
         }
         server.register("notifier.list") { [self] (request: ListRequest, _) in
             ListResponse(deliveries: try await store.deliveries(

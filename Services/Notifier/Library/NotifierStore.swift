@@ -77,15 +77,16 @@ final class NotifierStore: Sendable {
         store = try Store(path: path, durability: .normal, migrations: Self.migrations)
     }
 
-    /// Commits the items not seen before; returns how many were new.
-    func enqueue(_ items: [(OutboxItem, String)], now: Date) async throws -> Int {
-        try await store.write { database in
+    /// Commits the items not seen before; `committed` gets how many were new, on the store's
+    /// thread once they are durable.
+    func enqueue(_ items: [(OutboxItem, String)], now: Date, committed: @escaping @Sendable (Result<Int, any Error>) -> Void) {
+        store.enqueueWrite({ database in
             var accepted = 0
             for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, into: database) {
                 accepted += 1
             }
             return accepted
-        }
+        }, completion: committed)
     }
 
     /// Inserts `item` and its deliveries; false when its id was already committed.
