@@ -113,17 +113,18 @@ final class DeliveryEngine: Sendable {
             result = .permanent(status: nil, error: "empty item")
         }
         let outcome = decide(result, delivery, now: Date())
-        do {
-            try await store.record(delivery.id, outcome, now: Date())
-        } catch {
-            logger.error("cannot record delivery outcome", ["delivery": delivery.id, "error": String(describing: error)])
+        // Settled on the store's thread once recorded, with no hop back to this task.
+        store.record(delivery.id, outcome, now: Date()) { [self] recorded in
+            if case .failure(let error) = recorded {
+                logger.error("cannot record delivery outcome", ["delivery": delivery.id, "error": String(describing: error)])
+            }
+            count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            state.withLock { state in
+                state.busy.remove(delivery.id)
+                if let key = delivery.contactKey { state.busyContacts.remove(key) }
+            }
+            wake()
         }
-        count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-        state.withLock { state in
-            state.busy.remove(delivery.id)
-            if let key = delivery.contactKey { state.busyContacts.remove(key) }
-        }
-        wake()
     }
 
     /// Applies the retry policy to one attempt's result.

@@ -176,9 +176,10 @@ final class NotifierStore: Sendable {
         case skipped(String)
     }
 
-    func record(_ deliveryID: String, _ outcome: Outcome, now: Date) async throws {
+    /// Records an attempt's outcome; `completion` runs on the store's thread once it is committed.
+    func record(_ deliveryID: String, _ outcome: Outcome, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         let time = now.timeIntervalSince1970
-        try await store.write { database in
+        store.enqueueWrite({ database in
             switch outcome {
             case .delivered(let status):
                 try database.run(
@@ -195,7 +196,7 @@ final class NotifierStore: Sendable {
             case .skipped(let reason):
                 try database.run("UPDATE deliveries SET status = 'skipped', last_error = ? WHERE id = ?", [.text(reason), .text(deliveryID)])
             }
-        }
+        }, completion: completion)
     }
 
     // MARK: GoHighLevel contact state
