@@ -13,6 +13,11 @@ import SwitchboardRuntime
 /// with 408 when its request is not complete within ``Options/readTimeout``.
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    /// Sends the response of a deferred handler, from whichever thread has it; call it exactly
+    /// once (later calls are ignored).
+    public typealias Reply = @Sendable (HTTPResponse) -> Void
+    /// Takes the request and a ``Reply`` to call when the response is ready; may return first.
+    public typealias DeferredHandler = @Sendable (HTTPRequest, @escaping Reply) async -> Void
 
     public struct Options: Sendable {
         public var host = "127.0.0.1"
@@ -32,7 +37,7 @@ public final class HTTPServer: Sendable {
     let metrics: MetricsRegistry
 
     private struct State {
-        var routes: [String: [String: Handler]] = [:]
+        var routes: [String: [String: DeferredHandler]] = [:]
         var listener: TCPListener?
         var connections: [ObjectIdentifier: StreamConnection] = [:]
         var inFlight = 0
@@ -49,6 +54,12 @@ public final class HTTPServer: Sendable {
 
     /// Registers `handler` for `method` on the exact `path`.
     public func route(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        routeDeferred(method, path) { request, reply in reply(await handler(request)) }
+    }
+
+    /// Registers a handler that responds through a ``Reply``: the response is sent from the thread
+    /// that has it (a store's thread after its commit) with no hop back to the handler's task.
+    public func routeDeferred(_ method: String, _ path: String, _ handler: @escaping DeferredHandler) {
         state.withLock { $0.routes[path, default: [:]][method] = handler }
     }
 
@@ -121,7 +132,7 @@ public final class HTTPServer: Sendable {
     }
 
     enum Resolution {
-        case handler(Handler)
+        case handler(DeferredHandler)
         case answer(HTTPResponse)
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import SwitchboardNet
 
 /// One HTTP connection: parses requests, runs handlers one at a time, writes responses, and
@@ -94,8 +95,9 @@ final class HTTPSession: @unchecked Sendable {
             connection.pauseReading()
             server.requestStarted()
             let server = self.server
-            Task.immediate {
-                let response = await handler(request)
+            let answered = Atomic<Bool>(false)
+            let reply: HTTPServer.Reply = { response in
+                guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
                 server.requestFinished()
                 self.connection.execute {
                     self.busy = false
@@ -106,6 +108,7 @@ final class HTTPSession: @unchecked Sendable {
                     }
                 }
             }
+            Task.immediate { await handler(request, reply) }
         }
     }
 

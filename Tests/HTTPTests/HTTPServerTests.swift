@@ -39,6 +39,27 @@ import SwitchboardTestSupport
         await server.shutdown()
     }
 
+    @Test func aDeferredResponseLeavesFromAnotherThreadOnceAndTheConnectionGoesOn() async throws {
+        let server = try Self.makeServer()
+        let responder = DispatchQueue(label: "test.responder")
+        server.routeDeferred("POST", "/later") { request, reply in
+            responder.asyncAfter(deadline: .now() + .milliseconds(10)) {
+                reply(HTTPResponse(status: 202, headers: [("Content-Type", "text/plain")], body: request.body))
+                reply(.text(500, "a second response is ignored\n"))
+            }
+        }
+        let connection = try await RawConnection(port: server.port)
+        for index in 0..<5 {
+            let body = "later \(index)"
+            try await connection.send("POST /later HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+            let response = try #require(try await connection.readHTTPResponse())
+            #expect(response.status == 202)
+            #expect(response.body == body)
+        }
+        #expect(try await healthy(server))
+        await server.shutdown()
+    }
+
     @Test func answersExpectContinueAndChunkedUploads() async throws {
         let server = try Self.makeServer()
         let connection = try await RawConnection(port: server.port)

@@ -58,11 +58,12 @@ public final class AdaptersService: Sendable {
     // MARK: HTTP
 
     public func register(on http: HTTPServer) {
-        http.route("POST", "/webhooks/twilio") { [self] request in await twilio(request, status: false) }
-        http.route("POST", "/webhooks/twilio/status") { [self] request in await twilio(request, status: true) }
+        // Checked and parsed at once; answered from the store's thread once committed.
+        http.routeDeferred("POST", "/webhooks/twilio") { [self] request, reply in carry(twilio(request, status: false), reply) }
+        http.routeDeferred("POST", "/webhooks/twilio/status") { [self] request, reply in carry(twilio(request, status: true), reply) }
         http.route("GET", "/webhooks/whatsapp") { [self] request in whatsAppHandshake(request) }
-        http.route("POST", "/webhooks/whatsapp") { [self] request in await whatsApp(request) }
-        http.route("POST", "/webhooks/imessage") { [self] request in await bridge(request) }
+        http.routeDeferred("POST", "/webhooks/whatsapp") { [self] request, reply in carry(whatsApp(request), reply) }
+        http.routeDeferred("POST", "/webhooks/imessage") { [self] request, reply in carry(bridge(request), reply) }
         http.addOperationalRoutes()
     }
 
@@ -85,22 +86,35 @@ public final class AdaptersService: Sendable {
         return .text(400, "malformed webhook\n")
     }
 
-    /// Commits events, then answers: the provider hears 200 only once they are on disk.
-    private func commit(_ provider: String, _ events: [InboxEvent], at: Date, answer: HTTPResponse) async -> HTTPResponse {
-        do {
-            let added = try await store.store(events, receivedAt: at) { [forwarder] rows in forwarder.committed(rows) }
-            metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "accepted"])
-            metrics.increment("switchboard_inbox_events_total", labels: ["provider": provider], by: added)
-            return answer
-        } catch {
-            logger.error("inbox write failed", ["provider": provider, "error": String(describing: error)])
-            return .text(500, "try again\n")
+    /// What a checked webhook needs: an answer now, or its events committed and then the answer.
+    private enum Verdict {
+        case answer(HTTPResponse)
+        case commit(provider: String, events: [InboxEvent], at: Date, answer: HTTPResponse)
+    }
+
+    /// Commits the verdict's events, then answers: the provider hears 200 only once they are on disk.
+    private func carry(_ verdict: Verdict, _ reply: @escaping HTTPServer.Reply) {
+        switch verdict {
+        case .answer(let response):
+            reply(response)
+        case .commit(let provider, let events, let at, let answer):
+            store.store(events, receivedAt: at, committed: { [forwarder] rows in forwarder.committed(rows) }) { [self] result in
+                switch result {
+                case .success(let added):
+                    metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "accepted"])
+                    metrics.increment("switchboard_inbox_events_total", labels: ["provider": provider], by: added)
+                    reply(answer)
+                case .failure(let error):
+                    logger.error("inbox write failed", ["provider": provider, "error": String(describing: error)])
+                    reply(.text(500, "try again\n"))
+                }
+            }
         }
     }
 
-    private func twilio(_ request: HTTPRequest, status: Bool) async -> HTTPResponse {
-        guard let signature = request.header("X-Twilio-Signature") else { return refuse("twilio", "no X-Twilio-Signature") }
-        guard let parameters = FormURLEncoding.decode(body: request.body) else { return malformed("twilio", MalformedWebhook("body is not UTF-8")) }
+    private func twilio(_ request: HTTPRequest, status: Bool) -> Verdict {
+        guard let signature = request.header("X-Twilio-Signature") else { return .answer(refuse("twilio", "no X-Twilio-Signature")) }
+        guard let parameters = FormURLEncoding.decode(body: request.body) else { return .answer(malformed("twilio", MalformedWebhook("body is not UTF-8"))) }
         let business = TwilioParser.value(parameters, status ? "From" : "To").map(ContactAddress.normalize)
         let channels = store.allChannels.filter { $0.platform == "twilio" }
         let preferred = channels.filter { $0.account == business }
@@ -112,16 +126,16 @@ public final class AdaptersService: Sendable {
             let url = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix) + request.target
             return WebhookSignatures.twilioValid(signature: signature, url: url, parameters: parameters, authToken: token)
         }
-        guard valid else { return refuse("twilio", "signature mismatch") }
+        guard valid else { return .answer(refuse("twilio", "signature mismatch")) }
         let (at, _) = receivedAt(request)
         do {
             if status {
-                guard let reply = try TwilioParser.reply(parameters, at: at) else { return Self.twiml }
-                return await commit("twilio", [.reply(reply)], at: at, answer: Self.twiml)
+                guard let reply = try TwilioParser.reply(parameters, at: at) else { return .answer(Self.twiml) }
+                return .commit(provider: "twilio", events: [.reply(reply)], at: at, answer: Self.twiml)
             }
-            return await commit("twilio", [.inbound(try TwilioParser.inbound(parameters, at: at))], at: at, answer: Self.twiml)
+            return .commit(provider: "twilio", events: [.inbound(try TwilioParser.inbound(parameters, at: at))], at: at, answer: Self.twiml)
         } catch {
-            return malformed("twilio", error)
+            return .answer(malformed("twilio", error))
         }
     }
 
@@ -136,12 +150,12 @@ public final class AdaptersService: Sendable {
         return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array(challenge.utf8))
     }
 
-    private func whatsApp(_ request: HTTPRequest) async -> HTTPResponse {
-        guard let signature = request.header("X-Hub-Signature-256") else { return refuse("whatsapp", "no X-Hub-Signature-256") }
+    private func whatsApp(_ request: HTTPRequest) -> Verdict {
+        guard let signature = request.header("X-Hub-Signature-256") else { return .answer(refuse("whatsapp", "no X-Hub-Signature-256")) }
         let channels = store.allChannels.filter { $0.platform == "whatsapp" }
         let secrets = Set(channels.compactMap(\.appSecret) + [configuration.defaults.whatsAppAppSecret].compactMap { $0 })
         guard secrets.contains(where: { WebhookSignatures.metaValid(header: signature, body: request.body, appSecret: $0) }) else {
-            return refuse("whatsapp", "signature mismatch")
+            return .answer(refuse("whatsapp", "signature mismatch"))
         }
         let (at, _) = receivedAt(request)
         do {
@@ -149,23 +163,23 @@ public final class AdaptersService: Sendable {
                 if let id = metadata.phoneNumberId, let channel = channels.first(where: { $0.phoneNumberId == id }) { return channel.account }
                 return ContactAddress.normalize(metadata.displayPhoneNumber ?? "")
             }
-            return await commit("whatsapp", events, at: at, answer: .text(200, "ok\n"))
+            return .commit(provider: "whatsapp", events: events, at: at, answer: .text(200, "ok\n"))
         } catch {
-            return malformed("whatsapp", error)
+            return .answer(malformed("whatsapp", error))
         }
     }
 
-    private func bridge(_ request: HTTPRequest) async -> HTTPResponse {
-        guard let offered = request.header("sb-signing-secret") else { return refuse("bridge", "no sb-signing-secret") }
+    private func bridge(_ request: HTTPRequest) -> Verdict {
+        guard let offered = request.header("sb-signing-secret") else { return .answer(refuse("bridge", "no sb-signing-secret")) }
         let secrets = store.allChannels.filter { $0.platform == "imessage" }.compactMap(\.signingSecret)
             + [configuration.defaults.bridgeSigningSecret].compactMap { $0 }
-        guard secrets.contains(where: { ConstantTime.equals($0, offered) }) else { return refuse("bridge", "signing secret mismatch") }
+        guard secrets.contains(where: { ConstantTime.equals($0, offered) }) else { return .answer(refuse("bridge", "signing secret mismatch")) }
         let (at, fromHeader) = receivedAt(request)
         do {
             let event = try BridgeParser.event(request.body, receivedAt: at, preferReceivedAt: fromHeader)
-            return await commit("bridge", [event], at: at, answer: .text(200, "ok\n"))
+            return .commit(provider: "bridge", events: [event], at: at, answer: .text(200, "ok\n"))
         } catch {
-            return malformed("bridge", error)
+            return .answer(malformed("bridge", error))
         }
     }
 

@@ -98,36 +98,43 @@ final class AdaptersStore: Sendable {
         }
     }
 
-    /// Commits events not seen before; returns how many were new. Answers only after the commit.
+    /// Commits events not seen before; `completion` gets how many were new, after the commit.
     ///
     /// `committed` gets the new rows on the store's thread right after the commit, in commit
     /// order with every other commit and with ``readPending(limit:after:take:)``: the forwarder
-    /// takes events from both without missing or doubling one.
-    func store(_ events: [InboxEvent], receivedAt: Date, committed: @escaping @Sendable ([Pending]) -> Void) async throws -> Int {
-        let rows = try events.map { event -> (InboxEvent, [UInt8]) in
-            switch event {
-            case .inbound(let message): (event, message.jsonBytes)
-            case .reply(let reply): (event, try WireJSON.encode(reply))
-            }
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            store.enqueueWrite({ database -> [Pending] in
-                var added: [Pending] = []
-                for (event, payload) in rows {
-                    try database.run(
-                        "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                        [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact),
-                         .text(String(decoding: payload, as: UTF8.self)), .real(receivedAt.timeIntervalSince1970)])
-                    if database.changes > 0 {
-                        added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload))
-                    }
+    /// takes events from both without missing or doubling one. `completion` runs there too, just
+    /// after it.
+    func store(
+        _ events: [InboxEvent], receivedAt: Date, committed: @escaping @Sendable ([Pending]) -> Void,
+        completion: @escaping @Sendable (Result<Int, any Error>) -> Void
+    ) {
+        let rows: [(InboxEvent, [UInt8])]
+        do {
+            rows = try events.map { event -> (InboxEvent, [UInt8]) in
+                switch event {
+                case .inbound(let message): (event, message.jsonBytes)
+                case .reply(let reply): (event, try WireJSON.encode(reply))
                 }
-                return added
-            }, completion: { result in
-                if case .success(let added) = result, !added.isEmpty { committed(added) }
-                continuation.resume(with: result.map(\.count))
-            })
+            }
+        } catch {
+            return completion(.failure(error))
         }
+        store.enqueueWrite({ database -> [Pending] in
+            var added: [Pending] = []
+            for (event, payload) in rows {
+                try database.run(
+                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
+                    [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact),
+                     .text(String(decoding: payload, as: UTF8.self)), .real(receivedAt.timeIntervalSince1970)])
+                if database.changes > 0 {
+                    added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload))
+                }
+            }
+            return added
+        }, completion: { result in
+            if case .success(let added) = result, !added.isEmpty { committed(added) }
+            completion(result.map(\.count))
+        })
     }
 
     /// An event waiting for the router: its JSON exactly as committed, sent on as it is.
