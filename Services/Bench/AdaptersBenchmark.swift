@@ -44,12 +44,13 @@ struct AdaptersBenchmark {
             for connection in 0..<connections {
                 let batch = requests[connection]
                 group.addTask {
-                    try await onOwnThread {
-                        var client = try KeepAliveHTTP(port: port)
-                        defer { client.close() }
-                        for request in batch where Date() < deadline {
-                            guard try client.post(serialized: request) == 200 else { throw SystemError(operation: "webhook answer", code: 5) }
-                            accepted.add()
+                    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                        do {
+                            try WebhookDriver(port: port, requests: batch, deadline: deadline, accepted: accepted) { error in
+                                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+                            }.start()
+                        } catch {
+                            continuation.resume(throwing: error)
                         }
                     }
                 }

@@ -60,7 +60,7 @@ public struct KeepAliveHTTP {
     }
 
     /// The status code and `Content-Length` (0 when absent) of a response head, read as bytes.
-    static func statusAndLength(_ head: ArraySlice<UInt8>) -> (status: Int, length: Int) {
+    public static func statusAndLength(_ head: ArraySlice<UInt8>) -> (status: Int, length: Int) {
         func number(_ digits: some Collection<UInt8>) -> Int {
             digits.prefix { $0 >= 48 && $0 <= 57 }.reduce(0) { $0 * 10 + Int($1 - 48) }
         }
