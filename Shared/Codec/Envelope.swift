@@ -150,11 +150,11 @@ public enum Envelope {
     public static func request<Body: Encodable>(id: String, op: String, body: Body) throws(WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)
         JSONString.append(id, to: &line)
-        line += Array(#","op":"#.utf8)
+        line.append(contentsOf: #","op":"#.utf8)
         JSONString.append(op, to: &line)
-        line += Array(#","body":"#.utf8)
+        line.append(contentsOf: #","body":"#.utf8)
         line += try WireJSON.encode(body)
-        line += Array("}\n".utf8)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 
@@ -163,11 +163,11 @@ public enum Envelope {
         var line = Array(#"{"v":1,"id":"#.utf8)
         line.reserveCapacity(encodedBody.count + op.utf8.count + 48)
         JSONString.append(id, to: &line)
-        line += Array(#","op":"#.utf8)
+        line.append(contentsOf: #","op":"#.utf8)
         JSONString.append(op, to: &line)
-        line += Array(#","body":"#.utf8)
+        line.append(contentsOf: #","body":"#.utf8)
         line += encodedBody
-        line += Array("}\n".utf8)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 
@@ -176,19 +176,19 @@ public enum Envelope {
         var line = Array(#"{"v":1,"id":"#.utf8)
         line.reserveCapacity(encodedBody.count + id.utf8.count + 32)
         JSONString.append(id, to: &line)
-        line += Array(#","ok":true,"body":"#.utf8)
+        line.append(contentsOf: #","ok":true,"body":"#.utf8)
         line += encodedBody
-        line += Array("}\n".utf8)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 
     /// `{"v":1,"id":…,"ok":false,"error":{…}}\n`; `id` nil is written as `null`.
     public static func failure(id: String?, error: WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"id":"#.utf8)
-        if let id { JSONString.append(id, to: &line) } else { line += Array("null".utf8) }
-        line += Array(#","ok":false,"error":"#.utf8)
+        if let id { JSONString.append(id, to: &line) } else { line.append(contentsOf: "null".utf8) }
+        line.append(contentsOf: #","ok":false,"error":"#.utf8)
         line += (try? WireJSON.encode(error)) ?? Array(#"{"code":"internal","message":"unencodable error","retryable":true}"#.utf8)
-        line += Array("}\n".utf8)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 
@@ -196,9 +196,9 @@ public enum Envelope {
     public static func event<Body: Encodable>(_ name: String, body: Body) throws(WireError) -> [UInt8] {
         var line = Array(#"{"v":1,"event":"#.utf8)
         JSONString.append(name, to: &line)
-        line += Array(#","body":"#.utf8)
+        line.append(contentsOf: #","body":"#.utf8)
         line += try WireJSON.encode(body)
-        line += Array("}\n".utf8)
+        line.append(contentsOf: "}\n".utf8)
         return line
     }
 }
