@@ -125,30 +125,7 @@ final class LineSession: @unchecked Sendable {
         }
         inFlight += 1
         let context = RequestContext(id: head.id, op: head.op, events: events)
-        let server = self.server
-        let started = DispatchTime.now()
-        let answered = Atomic<Bool>(false)
-        let reply: LineServer.Reply = { result in
-            guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
-            let line: [UInt8]
-            switch result {
-            case .success(let body):
-                line = Envelope.success(id: head.id, encodedBody: body)
-                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "ok"])
-            case .failure(let error as WireError):
-                line = Envelope.failure(id: head.id, error: error)
-                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": error.code.rawValue])
-            case .failure(let error):
-                server.logger.error("handler failed", ["op": head.op, "error": String(describing: error)])
-                line = Envelope.failure(id: head.id, error: .internal("\(head.op) failed; nothing was committed"))
-                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "internal"])
-            }
-            server.metrics.observe(
-                "switchboard_request_seconds", labels: ["op": head.op],
-                seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            self.connection.send(line)
-            self.connection.execute { self.completed() }
-        }
+        let reply = answer(head)
         let run: @Sendable () async -> Void
         switch registration.handler {
         case .returning(let handler):
@@ -175,6 +152,35 @@ final class LineSession: @unchecked Sendable {
             Task.immediate { await run() }
         case .onPool:
             Task { await run() }
+        }
+    }
+
+    /// The reply to `head`, taken once from wherever the handler has its answer: the envelope
+    /// is written from that thread, and the loop then releases the in-flight slot.
+    private func answer(_ head: RequestHead) -> LineServer.Reply {
+        let server = self.server
+        let started = DispatchTime.now()
+        let answered = Atomic<Bool>(false)
+        return { result in
+            guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            let line: [UInt8]
+            switch result {
+            case .success(let body):
+                line = Envelope.success(id: head.id, encodedBody: body)
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "ok"])
+            case .failure(let error as WireError):
+                line = Envelope.failure(id: head.id, error: error)
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": error.code.rawValue])
+            case .failure(let error):
+                server.logger.error("handler failed", ["op": head.op, "error": String(describing: error)])
+                line = Envelope.failure(id: head.id, error: .internal("\(head.op) failed; nothing was committed"))
+                server.metrics.increment("switchboard_requests_total", labels: ["op": head.op, "outcome": "internal"])
+            }
+            server.metrics.observe(
+                "switchboard_request_seconds", labels: ["op": head.op],
+                seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
+            self.connection.send(line)
+            self.connection.execute { self.completed() }
         }
     }
 
