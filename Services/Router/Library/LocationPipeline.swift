@@ -28,7 +28,7 @@ final class LocationPipeline: Sendable {
         var config: LocationConfig
         var account: Account
         /// Called once, on the store's thread after the batch's commit (or wherever it failed).
-        var answer: @Sendable (Result<RouteAnswer, any Error>) -> Void
+        var answer: @Sendable (Result<[UInt8], any Error>) -> Void
     }
 
     private struct State {
@@ -63,11 +63,12 @@ final class LocationPipeline: Sendable {
         self.engine = engine
     }
 
-    /// Decides `message` and hands `answer` its answer once the decision is committed (on the
-    /// store's thread: keep it short); a message already decided gets the first answer and
+    /// Decides `message` and hands `answer` its `RouteAnswer`, as the JSON stored with the
+    /// decision, once the decision is committed (on the store's thread: keep it short); a
+    /// message already decided gets the first answer, as stored, and
     /// changes nothing. Returns once the message is queued, not decided.
     func route(
-        _ message: InboundMessage, config: LocationConfig, account: Account, answer: @escaping @Sendable (Result<RouteAnswer, any Error>) -> Void
+        _ message: InboundMessage, config: LocationConfig, account: Account, answer: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
     ) async {
         let ticket = Ticket(message: message, config: config, account: account, answer: answer)
         let startDraining = state.withLock { state -> Bool in
@@ -124,22 +125,23 @@ final class LocationPipeline: Sendable {
 
     /// Decides and writes each message of `batch` in order, each in its own savepoint (one
     /// failing leaves the others); runs on the store's thread.
-    private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<(RouteAnswer, String?), any Error>] {
+    private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<(answer: [UInt8], reason: String?), any Error>] {
         var snapshot = try state.withLock { $0.snapshot } ?? RouterStore.locationSnapshot(database, location: location)
         let results = batch.map { ticket in
-            Result { () throws -> (RouteAnswer, String?) in
+            Result { () throws -> (answer: [UInt8], reason: String?) in
                 let message = ticket.message
                 if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
-                    return (try WireJSON.decode(RouteAnswer.self, from: Array(answer.utf8)), nil)
+                    return (Array(answer.utf8), nil)
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
                 let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
                     .inbound(message, account: ticket.account, contact: contact)
-                let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
+                // Encoded once: stored for repeats, and sent as it is.
+                let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user).jsonBytes
                 let key = "\(message.platform):\(message.messageId)"
                 let commit = RouterStore.Commit(
                     location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
-                    messageID: message.messageId, at: message.at, answer: answer.jsonString,
+                    messageID: message.messageId, at: message.at, answer: String(decoding: answer, as: UTF8.self),
                     notifications: RouterService.notifications(
                         key: key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
                     crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.config),
@@ -155,7 +157,7 @@ final class LocationPipeline: Sendable {
 
     /// A batch's transaction finished (on the store's thread): answer each message, or fail them
     /// all and drop the memory the job wrote ahead of the file.
-    private func landed(_ batch: [Ticket], _ result: Result<[Result<(RouteAnswer, String?), any Error>], any Error>) {
+    private func landed(_ batch: [Ticket], _ result: Result<[Result<(answer: [UInt8], reason: String?), any Error>], any Error>) {
         let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if case .failure = result { state.snapshot = nil }
             state.inFlight -= 1
@@ -168,7 +170,7 @@ final class LocationPipeline: Sendable {
         case .success(let outcomes):
             for (ticket, outcome) in zip(batch, outcomes) {
                 if case .success((_, let reason?)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
-                ticket.answer(outcome.map(\.0))
+                ticket.answer(outcome.map(\.answer))
             }
         case .failure(let error):
             for ticket in batch { ticket.answer(.failure(error)) }

@@ -189,7 +189,7 @@ public final class RouterService: Sendable {
         await pipeline(config.location.id).route(message, config: config, account: account) { [outbox, metrics] answer in
             if case .success = answer { outbox.wake() }
             metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            reply(answer.map(\.jsonBytes))
+            reply(answer)
         }
     }
 
