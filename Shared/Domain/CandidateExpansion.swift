@@ -60,8 +60,9 @@ public struct CandidateExpansion: Sendable {
             let (local, localTime) = localTimes[zoneName] ?? {
                 let zone = zones[zoneName] ?? TimeZone(identifier: zoneName) ?? TimeZone(identifier: "UTC")!
                 let local = LocalTime(instant, in: zone)
-                localTimes[zoneName] = (local, local.description)
-                return localTimes[zoneName]!
+                let entry = (time: local, text: local.description)
+                localTimes[zoneName] = entry
+                return entry
             }()
             var reasons: [Ineligibility] = []
             if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }

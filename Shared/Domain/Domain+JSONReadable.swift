@@ -26,7 +26,7 @@ extension InboundMessage: JSONReadable {
 
 extension Target: JSONReadable {
     public init(reading object: inout JSONObjectReader) {
-        let forms = CodingKeys.allCases.filter { $0 != .mode && $0 != .weights && object.contains($0.stringValue) }
+        let forms = Self.formKeys.filter { object.contains($0.stringValue) }
         switch forms {
         case [.user]:
             self = .user(object.string("user"))

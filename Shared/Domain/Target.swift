@@ -22,9 +22,12 @@ public enum Target: Codable, Sendable, Equatable, Hashable {
         case user, team, mode, pool, weights, previousOwner, queue, none
     }
 
+    /// The members that name a target's form; a target has exactly one.
+    static let formKeys: [CodingKeys] = [.user, .team, .pool, .previousOwner, .queue, .none]
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        let forms = [CodingKeys.user, .team, .pool, .previousOwner, .queue, .none].filter { container.contains($0) }
+        let forms = Self.formKeys.filter { container.contains($0) }
         guard forms.count == 1, let form = forms.first else {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
