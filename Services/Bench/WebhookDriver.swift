@@ -36,7 +36,8 @@ final class WebhookDriver: @unchecked Sendable {
         connection.start(StreamConnection.Handlers(
             bytes: { [self] bytes in received(bytes) },
             endOfStream: { [self] in finish(SystemError(operation: "webhook answer", code: 104)) },
-            closed: { [self] in finish(nil) }))
+            // After `finish` this is ignored; before it, the connection was lost mid-run.
+            closed: { [self] in finish(SystemError(operation: "webhook connection closed", code: 104)) }))
         connection.execute { [self] in sendNext() }
     }
 
@@ -48,10 +49,8 @@ final class WebhookDriver: @unchecked Sendable {
 
     private func received(_ bytes: UnsafeRawBufferPointer) {
         buffer += bytes
-        while !done, let end = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound {
-            let (status, length) = KeepAliveHTTP.statusAndLength(buffer[..<end])
-            guard buffer.count >= end + 4 + length else { return }
-            buffer.removeSubrange(..<(end + 4 + length))
+        while !done, let (status, size) = KeepAliveHTTP.response(in: buffer) {
+            buffer.removeSubrange(..<size)
             guard status == 200 else { return finish(SystemError(operation: "webhook answer \(status)", code: 5)) }
             accepted.add()
             sendNext()

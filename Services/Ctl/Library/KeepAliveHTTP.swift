@@ -46,12 +46,9 @@ public struct KeepAliveHTTP {
 
     private mutating func readResponse() throws -> Int {
         while true {
-            if let end = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound {
-                let (status, length) = Self.statusAndLength(buffer[..<end])
-                if buffer.count >= end + 4 + length {
-                    buffer.removeSubrange(..<(end + 4 + length))
-                    return status
-                }
+            if let (status, size) = Self.response(in: buffer) {
+                buffer.removeSubrange(..<size)
+                return status
             }
             let result = try chunk.withUnsafeMutableBytes { try socket.read(into: $0) }
             guard case .bytes(let count) = result else { throw CtlError("the adapters closed the connection") }
@@ -59,17 +56,19 @@ public struct KeepAliveHTTP {
         }
     }
 
-    /// The status code and `Content-Length` (0 when absent) of a response head, read as bytes.
-    public static func statusAndLength(_ head: ArraySlice<UInt8>) -> (status: Int, length: Int) {
+    /// The status and size in bytes of the complete response at the start of `buffer`, or nil
+    /// while it is incomplete (read as bytes: a load client should not cost the server its CPU).
+    public static func response(in buffer: [UInt8]) -> (status: Int, size: Int)? {
+        guard let end = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound else { return nil }
+        let lines = buffer[..<end].split(separator: 10)
         func number(_ digits: some Collection<UInt8>) -> Int {
             digits.prefix { $0 >= 48 && $0 <= 57 }.reduce(0) { $0 * 10 + Int($1 - 48) }
         }
-        let lines = head.split(separator: 10)
         let status = lines.first.flatMap { line in line.firstIndex(of: 32).map { number(line[($0 + 1)...]) } } ?? 0
         let name = Array("content-length:".utf8)
-        for line in lines.dropFirst() where line.count > name.count && zip(line, name).allSatisfy({ ($0 | 0x20) == $1 }) {
-            return (status, number(line.dropFirst(name.count).drop { $0 == 32 }))
-        }
-        return (status, 0)
+        let length = lines.dropFirst().first { line in line.count > name.count && zip(line, name).allSatisfy { ($0 | 0x20) == $1 } }
+            .map { number($0.dropFirst(name.count).drop { $0 == 32 }) } ?? 0
+        let size = end + 4 + length
+        return buffer.count >= size ? (status, size) : nil
     }
 }
