@@ -163,6 +163,8 @@ import SwitchboardTestSupport
                 group.addTask {
                     for index in stride(from: client, to: total, by: clients) {
                         let message = Self.message("+1555300\(String(format: "%04d", index))", to: "+15550020001", id: "k\(index)", at: "2026-11-30T15:00:00Z")
+                        // Not `callRetrying`: each attempt takes the current client, since a
+                        // restarted router listens on a new port.
                         let deadline = Date().addingTimeInterval(60)
                         while true {
                             do {
