@@ -13,6 +13,11 @@ import Synchronization
 final class Checkpointer: Sendable {
     private struct State {
         var requested = false
+        /// The WAL's size when a checkpoint was last asked for: under a steady stream of writes
+        /// the WAL never starts over (a passive checkpoint never catches the writer), so asking
+        /// on every commit past the threshold ran checkpoints back to back, each syncing the WAL
+        /// under the writer (17 syncs in 2 s at 1,000 decisions/s, one of 46 ms).
+        var askedAt = 0
         var stopping = false
         var stopped = false
     }
@@ -22,6 +27,7 @@ final class Checkpointer: Sendable {
     // Guarded by `condition`.
     nonisolated(unsafe) private var state = State()
     private let completed = Atomic<Int>(0)
+    private let asked = Atomic<Int>(0)
 
     /// Opens a second connection to `path` (already migrated) and starts the thread.
     init(path: String, durability: Database.Durability, threshold: Int) throws {
@@ -49,15 +55,23 @@ final class Checkpointer: Sendable {
     /// Checkpoints completed so far (for tests and metrics).
     var checkpoints: Int { completed.load(ordering: .relaxed) }
 
-    /// Called by the store's connection after each commit with the WAL's size; cheap. Answers
-    /// true when the WAL has grown to ten times the threshold (this thread cannot keep up, e.g.
-    /// under a long write burst): the writer then checkpoints itself, bounding the file.
+    /// Checkpoints asked for so far (for tests).
+    var requests: Int { asked.load(ordering: .relaxed) }
+
+    /// Called by the store's connection after each commit with the WAL's size; cheap. Asks for
+    /// a checkpoint each time the WAL has grown by `threshold` pages. Answers true when the WAL
+    /// has grown to ten times the threshold (under a long stream of writes the WAL only starts
+    /// over once a checkpoint has caught the writer): the writer then checkpoints itself, which
+    /// bounds the file.
     func walGrew(to pages: Int) -> Bool {
         guard pages >= threshold else { return false }
         if pages >= 10 * threshold { return true }
         condition.lock()
-        if !state.requested {
+        if pages < state.askedAt { state.askedAt = 0 }
+        if pages - state.askedAt >= threshold, !state.requested {
+            state.askedAt = pages
             state.requested = true
+            asked.add(1, ordering: .relaxed)
             condition.signal()
         }
         condition.unlock()

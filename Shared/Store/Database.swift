@@ -47,6 +47,7 @@ public final class Database {
             }
             try execute(durability == .full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
             try execute("PRAGMA foreign_keys=ON")
+            try execute("PRAGMA temp_store=MEMORY")
         } catch {
             sqlite3_close_v2(handle)
             throw SQLiteError(code: error.code, message: "\(path) is not a usable SQLite database: \(error.message)", sql: error.sql)

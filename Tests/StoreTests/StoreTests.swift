@@ -16,12 +16,15 @@ import SwitchboardTestSupport
             (try database.first("PRAGMA journal_mode") { $0.string(0) },
              try database.first("PRAGMA synchronous") { $0.int(0) },
              try database.first("PRAGMA foreign_keys") { $0.int(0) },
-             try database.schemaVersion())
+             try database.schemaVersion(),
+             try database.first("PRAGMA temp_store") { $0.int(0) })
         }
         #expect(pragmas.0 == "wal")
         #expect(pragmas.1 == 2)
         #expect(pragmas.2 == 1)
         #expect(pragmas.3 == 2)
+        // Savepoint journals stay in memory: group commit's savepoints once spilled to temp files.
+        #expect(pragmas.4 == 2)
         store.close()
     }
 

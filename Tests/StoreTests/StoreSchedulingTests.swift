@@ -1,0 +1,112 @@
+import Foundation
+import Glibc
+import Synchronization
+import Testing
+@testable import SwitchboardStore
+import SwitchboardTestSupport
+
+/// Where and in which transaction a store runs its jobs: on the caller's thread when idle, in
+/// queue order, with writes that arrive while a group runs joining it.
+@Suite struct StoreSchedulingTests {
+    static let migrations = [Migration("items", sql: "CREATE TABLE items (id TEXT PRIMARY KEY)")]
+
+    private static func insert(_ id: String) -> @Sendable (Database) throws -> Void {
+        { try $0.run("INSERT INTO items (id) VALUES (?)", [.text(id)]) }
+    }
+
+    /// The thread a job ran on, and whether its completion had run when `enqueueWrite` returned.
+    private static func runOnce(_ store: Store) throws -> (sameThread: Bool, completedBeforeReturn: Bool) {
+        let caller = UInt(pthread_self())
+        let ranOn = Mutex<UInt?>(nil)
+        let completed = DispatchSemaphore(value: 0)
+        store.enqueueWrite({ _ in ranOn.withLock { $0 = UInt(pthread_self()) } }, completion: { _ in completed.signal() })
+        let before = completed.wait(timeout: .now()) == .success
+        if !before { #expect(completed.wait(timeout: .now() + 10) == .success) }
+        return (ranOn.withLock { $0 } == caller, before)
+    }
+
+    @Test func aWriteToAnIdleNormalStoreRunsOnTheCallersThreadAndAFullStoreHopsToItsOwn() throws {
+        let directory = TemporaryDirectory()
+        let normal = try Store(path: directory.file("normal.sqlite"), durability: .normal, migrations: Self.migrations)
+        let inline = try Self.runOnce(normal)
+        #expect(inline.sameThread && inline.completedBeforeReturn)
+        normal.close()
+
+        let full = try Store(path: directory.file("full.sqlite"), durability: .full, migrations: Self.migrations)
+        let hopped = try Self.runOnce(full)
+        #expect(!hopped.sameThread)
+        full.close()
+    }
+
+    @Test func writesQueuedWhileAGroupRunsJoinItsTransaction() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("group.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
+        let firstRunning = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        store.enqueueWrite({ database in
+            firstRunning.signal()
+            _ = release.wait(timeout: .now() + 10)
+            try Self.insert("first")(database)
+        }, completion: { _ in done.signal() })
+        #expect(firstRunning.wait(timeout: .now() + 10) == .success)
+        for index in 0..<10 {
+            store.enqueueWrite(Self.insert("later\(index)"), completion: { _ in done.signal() })
+        }
+        release.signal()
+        for _ in 0..<11 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(store.committedBatches == 1)
+        store.close()
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aReadQueuedBehindWritesSeesThemCommittedAndEndsTheirGroup() async throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("order.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
+        let firstRunning = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        store.enqueueWrite({ database in
+            firstRunning.signal()
+            _ = release.wait(timeout: .now() + 10)
+            try Self.insert("first")(database)
+        }, completion: { _ in done.signal() })
+        #expect(firstRunning.wait(timeout: .now() + 10) == .success)
+        store.enqueueWrite(Self.insert("second"), completion: { _ in done.signal() })
+        async let seen = store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
+        // The read is queued before the third write only once the store holds it.
+        while store.queuedJobs < 2 { await Task.yield() }
+        store.enqueueWrite(Self.insert("third"), completion: { _ in done.signal() })
+        release.signal()
+        #expect(try await seen == 2)
+        for _ in 0..<3 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(store.committedBatches == 2)
+        store.close()
+    }
+}
+
+@Suite struct CheckpointerTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aCheckpointIsAskedForOncePerThresholdOfGrowthNotOnEveryCommitPastIt() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("wal.sqlite")
+        let database = try Database(path: path)
+        try database.migrate(StoreSchedulingTests.migrations)
+        let checkpointer = try Checkpointer(path: path, durability: .normal, threshold: 100)
+        defer { checkpointer.stop() }
+
+        #expect(!checkpointer.walGrew(to: 99))
+        #expect(checkpointer.requests == 0)
+        #expect(!checkpointer.walGrew(to: 100))
+        #expect(checkpointer.requests == 1)
+        while checkpointer.checkpoints < 1 { await Task.yield() }
+        // The WAL did not start over (the writer kept writing): commits past the threshold do
+        // not ask again until it has grown by another threshold.
+        for pages in 101..<200 { #expect(!checkpointer.walGrew(to: pages)) }
+        #expect(checkpointer.requests == 1)
+        #expect(!checkpointer.walGrew(to: 200))
+        #expect(checkpointer.requests == 2)
+        while checkpointer.checkpoints < 2 { await Task.yield() }
+        // After the WAL starts over, growth is counted from its new beginning.
+        #expect(!checkpointer.walGrew(to: 120))
+        #expect(checkpointer.requests == 3)
+        // Far behind: the writer is told to checkpoint itself.
+        #expect(checkpointer.walGrew(to: 1000))
+    }
+}
