@@ -25,6 +25,19 @@ import SwitchboardTestSupport
         return (ranOn.withLock { $0 } == caller, before)
     }
 
+    /// Queues a write that inserts "first" once the returned semaphore is signalled; returns once
+    /// the store's thread is running it (so later jobs queue behind it). Signals `done` after it.
+    private static func holdStoreInAWrite(_ store: Store, done: DispatchSemaphore) -> DispatchSemaphore {
+        let running = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        store.enqueueWrite({ database in
+            running.signal()
+            _ = release.wait(timeout: .now() + 10)
+            try insert("first")(database)
+        }, completion: { _ in done.signal() })
+        #expect(running.wait(timeout: .now() + 10) == .success)
+        return release
+    }
+
     @Test func aWriteToAnIdleNormalStoreRunsOnTheCallersThreadAndAFullStoreHopsToItsOwn() throws {
         let directory = TemporaryDirectory()
         let normal = try Store(path: directory.file("normal.sqlite"), durability: .normal, migrations: Self.migrations)
@@ -41,13 +54,8 @@ import SwitchboardTestSupport
     @Test func writesQueuedWhileAGroupRunsJoinItsTransaction() throws {
         let directory = TemporaryDirectory()
         let store = try Store(path: directory.file("group.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
-        let firstRunning = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        store.enqueueWrite({ database in
-            firstRunning.signal()
-            _ = release.wait(timeout: .now() + 10)
-            try Self.insert("first")(database)
-        }, completion: { _ in done.signal() })
-        #expect(firstRunning.wait(timeout: .now() + 10) == .success)
+        let done = DispatchSemaphore(value: 0)
+        let release = Self.holdStoreInAWrite(store, done: done)
         for index in 0..<10 {
             store.enqueueWrite(Self.insert("later\(index)"), completion: { _ in done.signal() })
         }
@@ -61,13 +69,8 @@ import SwitchboardTestSupport
     func aReadQueuedBehindWritesSeesThemCommittedAndEndsTheirGroup() async throws {
         let directory = TemporaryDirectory()
         let store = try Store(path: directory.file("order.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
-        let firstRunning = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
-        store.enqueueWrite({ database in
-            firstRunning.signal()
-            _ = release.wait(timeout: .now() + 10)
-            try Self.insert("first")(database)
-        }, completion: { _ in done.signal() })
-        #expect(firstRunning.wait(timeout: .now() + 10) == .success)
+        let done = DispatchSemaphore(value: 0)
+        let release = Self.holdStoreInAWrite(store, done: done)
         store.enqueueWrite(Self.insert("second"), completion: { _ in done.signal() })
         async let seen = store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
         // The read is queued before the third write only once the store holds it.
