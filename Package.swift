@@ -30,7 +30,7 @@ let package = Package(
         .systemLibrary(name: "CLinux", path: "Shared/CLinux"),
 
         // Shared modules, one purpose each.
-        .target(name: "SwitchboardPOSIX", path: "Shared/POSIX", swiftSettings: strict),
+        .target(name: "SwitchboardPOSIX", dependencies: ["CLinux"], path: "Shared/POSIX", swiftSettings: strict),
         .target(name: "SwitchboardCrypto", dependencies: ["CCrypto"], path: "Shared/Crypto", swiftSettings: strict),
         .target(name: "SwitchboardCodec", path: "Shared/Codec", swiftSettings: strict),
         .target(
@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["CLinux", "SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardRuntime", "SwitchboardCrypto"],
             path: "Shared/Net", swiftSettings: strict),
         .target(name: "SwitchboardDomain", dependencies: ["SwitchboardCodec"], path: "Shared/Domain", swiftSettings: strict),
-        .target(name: "SwitchboardStore", dependencies: ["CSQLite"], path: "Shared/Store", swiftSettings: strict),
+        .target(name: "SwitchboardStore", dependencies: ["CSQLite", "SwitchboardPOSIX"], path: "Shared/Store", swiftSettings: strict),
         .target(
             name: "SwitchboardHTTP", dependencies: ["SwitchboardPOSIX", "SwitchboardNet", "SwitchboardRuntime"],
             path: "Shared/HTTP", swiftSettings: strict),

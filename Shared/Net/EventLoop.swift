@@ -48,7 +48,7 @@ public final class EventLoop: @unchecked Sendable {
     private var nextTimerID: UInt64 = 0
 
     /// Starts a loop thread named `name`.
-    public init(name: String = "switchboard.loop") {
+    public init(name: String = "sb.loop") {
         epollDescriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         precondition(epollDescriptor >= 0 && wakeDescriptor >= 0, "epoll/eventfd unavailable: \(String(cString: strerror(errno)))")
@@ -58,11 +58,11 @@ public final class EventLoop: @unchecked Sendable {
         epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, wakeDescriptor, &event)
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            nameCurrentThread(name)
             loopThreadID.store(UInt(bitPattern: Int(bitPattern: UInt(pthread_self()))), ordering: .releasing)
             started.signal()
             run()
         }
-        thread.name = name
         thread.start()
         started.wait()
     }
@@ -197,7 +197,7 @@ public final class EventLoopGroup: Sendable {
     private let counter = Atomic<Int>(0)
 
     public init(count: Int) {
-        loops = (0..<count).map { EventLoop(name: "switchboard.loop.\($0)") }
+        loops = (0..<count).map { EventLoop(name: "sb.loop.\($0)") }
     }
 
     /// The next loop in turn.

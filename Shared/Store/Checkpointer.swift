@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchboardPOSIX
 
 /// Checkpoints a store's WAL on a thread of its own.
 ///
@@ -35,6 +36,7 @@ final class Checkpointer: Sendable {
         let opened = Mutex<(any Error)?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            nameCurrentThread("sb.checkpoint")
             let database: Database
             do {
                 database = try Database(path: path, durability: durability)
@@ -46,7 +48,6 @@ final class Checkpointer: Sendable {
             ready.signal()
             run(database)
         }
-        thread.name = "switchboard.checkpoint"
         thread.start()
         ready.wait()
         if let error = opened.withLock({ $0 }) { throw error }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchboardPOSIX
 
 /// A service's SQLite database behind one dedicated thread, with group commit.
 ///
@@ -79,6 +80,7 @@ public final class Store: Sendable {
         let opened = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
+            nameCurrentThread("sb.store")
             // Both connections are closed before `close()` returns (a reopen never races them).
             do {
                 let database = try Database(path: path, durability: durability)
@@ -102,7 +104,6 @@ public final class Store: Sendable {
             }
             markClosed()
         }
-        thread.name = "switchboard.store"
         thread.start()
         ready.wait()
         if case .failure(let error) = opened.withLock({ $0 }) {
