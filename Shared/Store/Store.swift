@@ -97,6 +97,10 @@ public final class Store: Sendable {
                 opened.withLock { $0 = .success(()) }
                 ready.signal()
                 serve(database)
+                // The last reference but the local one: the connection closes when it goes.
+                condition.lock()
+                self.database = nil
+                condition.unlock()
                 checkpointer.stop()
             } catch {
                 opened.withLock { $0 = .failure(error) }

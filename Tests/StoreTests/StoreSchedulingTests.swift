@@ -51,6 +51,19 @@ import SwitchboardTestSupport
         full.close()
     }
 
+    /// The store keeps its connection for callers' jobs; `close()` must still close it.
+    @Test func closeClosesTheConnectionThatCallersShare() async throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("closed.sqlite")
+        let store = try Store(path: path, durability: .normal, migrations: Self.migrations)
+        try await store.write(Self.insert("inline"))
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        store.close()
+        // SQLite checkpoints and removes the WAL when the last connection closes.
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        withExtendedLifetime(store) {}
+    }
+
     @Test func writesQueuedWhileAGroupRunsJoinItsTransaction() throws {
         let directory = TemporaryDirectory()
         let store = try Store(path: directory.file("group.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
