@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardHTTP
@@ -69,6 +72,37 @@ struct NotifierBenchmark {
         client.close()
         await server.shutdown()
         await service.stop()
+        let baseline = try await urlSessionAlone(port: receiverPort, concurrency: Int(ProcessInfo.processInfo.environment["SB_C"] ?? "64")!)
+        report("  baseline: URLSession alone, 64 POSTs at once to the same receiver", baseline, "requests/s")
         await receiver.shutdown()
+    }
+
+    /// POSTs per second through one `URLSession` with nothing else in the process working: the
+    /// ceiling the delivery figure is measured against.
+    private func urlSessionAlone(port: UInt16, concurrency: Int) async throws -> Double {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = concurrency
+        configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        let session = URLSession(configuration: configuration)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/hook")!)
+        request.httpMethod = "POST"
+        request.httpBody = Data(repeating: 0x61, count: 400)
+        let counter = Tally()
+        let started = Date()
+        let deadline = started.addingTimeInterval(seconds)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask { [request] in
+                    while Date() < deadline {
+                        _ = try await session.data(for: request)
+                        counter.add()
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        session.invalidateAndCancel()
+        return Double(counter.value) / Date().timeIntervalSince(started)
     }
 }

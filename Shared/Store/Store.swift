@@ -12,11 +12,15 @@ import SwitchboardPOSIX
 /// runs join it before it commits, so commits get rarer as load grows (in the router's benchmark,
 /// 35 decisions a commit instead of ~3) without waiting for work that has not arrived.
 ///
-/// A write (or read) that finds the store idle runs on the caller's thread instead (by default
-/// under `synchronous=NORMAL`, where a commit never syncs): two thread wake-ups per job cost more
-/// than the job itself on this VM (one-at-a-time commits 6,800–8,600/s through the thread,
-/// 23,000–28,000/s on the caller's). Under FULL the sync stays off the caller's thread, which is
-/// often an event loop. Jobs still run one at a time, in the order they were queued.
+/// On request (`callerRunsWhenIdle`), a job that finds the store idle runs on the caller's
+/// thread instead: two thread wake-ups per job cost more than a NORMAL commit on this VM
+/// (one-at-a-time commits 6,800–8,600/s through the thread, 23,000–38,700/s on the caller's). No
+/// service asks for it: their callers are event loops and the two threads of Swift's
+/// cooperative pool, which a commit must not hold — measured in each service's benchmark, the
+/// hop did as well or better (router 5,100–5,400 against 3,800–4,400 decisions/s; notifier
+/// deliveries 1,290–1,520 against 1,160–1,400/s; directory 12,600–13,900 against
+/// 11,200–13,300 resolves/s). It suits a caller on a thread of its own. Jobs still run one at a
+/// time, in the order they were queued.
 ///
 /// Checkpoints never run inside a commit: a ``Checkpointer`` does them on its own connection.
 ///
@@ -69,14 +73,14 @@ public final class Store: Sendable {
     ///   index leaves) with every decision. Measured at 1,000 msgs/s: the router's `pwrite` calls
     ///   76,000 → 62,000 and its syncs 121 → 20–53 in 2 s.
     /// - Parameter callerRunsWhenIdle: whether a job submitted to an idle store runs on the
-    ///   caller's thread; nil: only under NORMAL durability.
+    ///   caller's thread (for a caller that may block: not an event loop, not the cooperative pool).
     public init(
         path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 8000,
-        callerRunsWhenIdle: Bool? = nil
+        callerRunsWhenIdle: Bool = false
     ) throws {
         self.path = path
         self.maximumBatch = maximumBatch
-        self.callerRunsWhenIdle = callerRunsWhenIdle ?? (durability == .normal)
+        self.callerRunsWhenIdle = callerRunsWhenIdle
         let opened = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in

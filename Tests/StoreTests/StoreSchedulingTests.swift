@@ -38,24 +38,24 @@ import SwitchboardTestSupport
         return release
     }
 
-    @Test func aWriteToAnIdleNormalStoreRunsOnTheCallersThreadAndAFullStoreHopsToItsOwn() throws {
+    @Test func aWriteToAnIdleStoreRunsOnTheCallersThreadOnlyWhenAskedTo() throws {
         let directory = TemporaryDirectory()
-        let normal = try Store(path: directory.file("normal.sqlite"), durability: .normal, migrations: Self.migrations)
-        let inline = try Self.runOnce(normal)
+        let asked = try Store(path: directory.file("asked.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: true)
+        let inline = try Self.runOnce(asked)
         #expect(inline.sameThread && inline.completedBeforeReturn)
-        normal.close()
+        asked.close()
 
-        let full = try Store(path: directory.file("full.sqlite"), durability: .full, migrations: Self.migrations)
-        let hopped = try Self.runOnce(full)
+        let byDefault = try Store(path: directory.file("default.sqlite"), migrations: Self.migrations)
+        let hopped = try Self.runOnce(byDefault)
         #expect(!hopped.sameThread)
-        full.close()
+        byDefault.close()
     }
 
     /// The store keeps its connection for callers' jobs; `close()` must still close it.
     @Test func closeClosesTheConnectionThatCallersShare() async throws {
         let directory = TemporaryDirectory()
         let path = directory.file("closed.sqlite")
-        let store = try Store(path: path, durability: .normal, migrations: Self.migrations)
+        let store = try Store(path: path, durability: .normal, migrations: Self.migrations, callerRunsWhenIdle: true)
         try await store.write(Self.insert("inline"))
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         store.close()
@@ -66,7 +66,7 @@ import SwitchboardTestSupport
 
     @Test func writesQueuedWhileAGroupRunsJoinItsTransaction() throws {
         let directory = TemporaryDirectory()
-        let store = try Store(path: directory.file("group.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
+        let store = try Store(path: directory.file("group.sqlite"), migrations: Self.migrations)
         let done = DispatchSemaphore(value: 0)
         let release = Self.holdStoreInAWrite(store, done: done)
         for index in 0..<10 {
@@ -81,7 +81,7 @@ import SwitchboardTestSupport
     @Test(.timeLimit(.minutes(1)))
     func aReadQueuedBehindWritesSeesThemCommittedAndEndsTheirGroup() async throws {
         let directory = TemporaryDirectory()
-        let store = try Store(path: directory.file("order.sqlite"), migrations: Self.migrations, callerRunsWhenIdle: false)
+        let store = try Store(path: directory.file("order.sqlite"), migrations: Self.migrations)
         let done = DispatchSemaphore(value: 0)
         let release = Self.holdStoreInAWrite(store, done: done)
         store.enqueueWrite(Self.insert("second"), completion: { _ in done.signal() })

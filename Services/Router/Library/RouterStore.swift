@@ -86,10 +86,7 @@ final class RouterStore: Sendable {
     let store: Store
 
     init(path: String) throws {
-        // Decisions stay on the store's thread: run on the caller's, a batch is decided and
-        // committed on the connection's event loop, which then reads nothing meanwhile
-        // (`switchboard-bench router`: 3,800–4,400 decisions/s against 5,100–5,400).
-        store = try Store(path: path, durability: .normal, migrations: Self.migrations, callerRunsWhenIdle: false)
+        store = try Store(path: path, durability: .normal, migrations: Self.migrations)
     }
 
     // MARK: Configuration
