@@ -72,7 +72,7 @@ struct NotifierBenchmark {
         client.close()
         await server.shutdown()
         await service.stop()
-        let baseline = try await urlSessionAlone(port: receiverPort, concurrency: Int(ProcessInfo.processInfo.environment["SB_C"] ?? "64")!)
+        let baseline = try await urlSessionAlone(port: receiverPort, concurrency: 64)
         report("  baseline: URLSession alone, 64 POSTs at once to the same receiver", baseline, "requests/s")
         await receiver.shutdown()
     }
