@@ -123,26 +123,15 @@ struct FoundationBenchmarks {
         }
         report("store: single-row commits on the caller's thread (raw)", Double(rawCommits) / Date().timeIntervalSince(rawStart), "commits/s")
 
-        // The services' mode (every job on the store's thread), then a caller that may block
-        // running its own job when the store is idle (`callerRunsWhenIdle`).
-        for callerRuns in [false, true] {
-            let normal = try Store(
-                path: directory.appendingPathComponent("normal-\(callerRuns).sqlite").path, durability: .normal, migrations: migrations,
-                callerRunsWhenIdle: callerRuns)
-            var commits = 0
-            let normalStart = Date()
-            while Date().timeIntervalSince(normalStart) < seconds {
-                try await normal.write { try $0.run("INSERT INTO rows (payload) VALUES (?)", [.text(payload)]) }
-                commits += 1
-            }
-            let rate = Double(commits) / Date().timeIntervalSince(normalStart)
-            if callerRuns {
-                report("store:   the same, the caller running its job when the store is idle", rate, "commits/s")
-            } else {
-                report("store: single-row commits, one at a time, NORMAL", rate, "commits/s", target: 15000)
-            }
-            normal.close()
+        let normal = try Store(path: directory.appendingPathComponent("normal.sqlite").path, durability: .normal, migrations: migrations)
+        var commits = 0
+        let normalStart = Date()
+        while Date().timeIntervalSince(normalStart) < seconds {
+            try await normal.write { try $0.run("INSERT INTO rows (payload) VALUES (?)", [.text(payload)]) }
+            commits += 1
         }
+        report("store: single-row commits, one at a time, NORMAL", Double(commits) / Date().timeIntervalSince(normalStart), "commits/s", target: 15000)
+        normal.close()
 
         let full = try Store(path: directory.appendingPathComponent("full.sqlite").path, durability: .full, migrations: migrations)
         let deadline = Date().addingTimeInterval(seconds)

@@ -37,16 +37,16 @@ final class Checkpointer: Sendable {
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             nameCurrentThread("sb.checkpoint")
-            let database: Database
             do {
-                database = try Database(path: path, durability: durability)
+                let database = try Database(path: path, durability: durability)
+                ready.signal()
+                run(database)
             } catch {
                 opened.withLock { $0 = error }
                 ready.signal()
-                return
             }
-            ready.signal()
-            run(database)
+            // Out of the connection's scope: it is closed before `stop()` returns.
+            markStopped()
         }
         thread.start()
         ready.wait()
@@ -88,13 +88,19 @@ final class Checkpointer: Sendable {
         condition.unlock()
     }
 
+    private func markStopped() {
+        condition.lock()
+        state.stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Checkpoints on request until asked to stop.
     private func run(_ database: Database) {
         while true {
             condition.lock()
             while !state.requested && !state.stopping { condition.wait() }
             if state.stopping {
-                state.stopped = true
-                condition.broadcast()
                 condition.unlock()
                 return
             }

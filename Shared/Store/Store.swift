@@ -12,15 +12,12 @@ import SwitchboardPOSIX
 /// runs join it before it commits, so commits get rarer as load grows (in the router's benchmark,
 /// 35 decisions a commit instead of ~3) without waiting for work that has not arrived.
 ///
-/// On request (`callerRunsWhenIdle`), a job that finds the store idle runs on the caller's
-/// thread instead: two thread wake-ups per job cost more than a NORMAL commit on this VM
-/// (one-at-a-time commits 6,800–8,600/s through the thread, 23,000–38,700/s on the caller's). No
-/// service asks for it: their callers are event loops and the two threads of Swift's
-/// cooperative pool, which a commit must not hold — measured in each service's benchmark, the
-/// hop did as well or better (router 5,100–5,400 against 3,800–4,400 decisions/s; notifier
-/// deliveries 1,290–1,520 against 1,160–1,400/s; directory 12,600–13,900 against
-/// 11,200–13,300 resolves/s). It suits a caller on a thread of its own. Jobs still run one at a
-/// time, in the order they were queued.
+/// Every job runs on the store's thread, even one that finds the store idle. Running that one on
+/// the caller's thread instead (tried) tripled one-at-a-time commits (6,800–8,600 → 23,000–38,700
+/// a second) but every service did as well or better without it (router 5,100–5,400 against
+/// 3,800–4,400 decisions/s; notifier deliveries 1,290–1,520 against 1,160–1,400/s; directory
+/// 12,600–13,900 against 11,200–13,300 resolves/s): their callers are event loops and the two
+/// threads of Swift's cooperative pool, which a commit must not hold.
 ///
 /// Checkpoints never run inside a commit: a ``Checkpointer`` does them on its own connection.
 ///
@@ -30,9 +27,8 @@ import SwitchboardPOSIX
 /// against 12–17 ms): on two shared cores a polling thread takes the core from whoever would
 /// produce its next job.
 ///
-/// Threading: the ``Database`` is used by one thread at a time (the store's, or a caller's
-/// running its job on an idle store); closures passed to `read` and `write` must not block on
-/// anything but SQLite, and a completion may run before `enqueueWrite` returns.
+/// Threading: the ``Database`` is confined to the store's thread; closures passed to `read` and
+/// `write` run there and must not block on anything but SQLite.
 public final class Store: Sendable {
     private struct Job: Sendable {
         var isWrite: Bool
@@ -45,8 +41,6 @@ public final class Store: Sendable {
         var jobs: [Job] = []
         var closing = false
         var closed = false
-        /// True while the store's thread, or a caller, is running jobs.
-        var serving = false
     }
 
     public let path: String
@@ -58,11 +52,6 @@ public final class Store: Sendable {
     private let batches = Atomic<Int>(0)
     /// Set on the store's thread before `init` returns; read-only afterwards.
     nonisolated(unsafe) private var checkpointer: Checkpointer?
-    /// The connection; set on the store's thread before `init` returns, used only by whoever
-    /// has `queue.serving`.
-    nonisolated(unsafe) private var database: Database?
-    /// Whether a write submitted to an idle store runs on the caller's thread.
-    private let callerRunsWhenIdle: Bool
 
     /// Opens the database at `path` and applies `migrations` before returning.
     ///
@@ -72,15 +61,11 @@ public final class Store: Sendable {
     ///   often it changed, and the router rewrites the same hot pages (rotation, recency, loads,
     ///   index leaves) with every decision. Measured at 1,000 msgs/s: the router's `pwrite` calls
     ///   76,000 → 62,000 and its syncs 121 → 20–53 in 2 s.
-    /// - Parameter callerRunsWhenIdle: whether a job submitted to an idle store runs on the
-    ///   caller's thread (for a caller that may block: not an event loop, not the cooperative pool).
     public init(
-        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 8000,
-        callerRunsWhenIdle: Bool = false
+        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 8000
     ) throws {
         self.path = path
         self.maximumBatch = maximumBatch
-        self.callerRunsWhenIdle = callerRunsWhenIdle
         let opened = Mutex<Result<Void, any Error>?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -97,14 +82,9 @@ public final class Store: Sendable {
                     checkpointer.stop()
                     throw error
                 }
-                self.database = database
                 opened.withLock { $0 = .success(()) }
                 ready.signal()
                 serve(database)
-                // The last reference but the local one: the connection closes when it goes.
-                condition.lock()
-                self.database = nil
-                condition.unlock()
                 checkpointer.stop()
             } catch {
                 opened.withLock { $0 = .failure(error) }
@@ -186,21 +166,6 @@ public final class Store: Sendable {
             job.fail(SQLiteError(code: 21, message: "\(path) is closed"))
             return
         }
-        if callerRunsWhenIdle, !queue.serving, queue.jobs.isEmpty, let database {
-            queue.serving = true
-            condition.unlock()
-            if job.isWrite {
-                var none = Backlog()
-                commitGroup(startingWith: job, then: &none, database, extending: false)
-            } else {
-                runAlone(job, database)
-            }
-            condition.lock()
-            queue.serving = false
-            if !queue.jobs.isEmpty || queue.closing { condition.broadcast() }
-            condition.unlock()
-            return
-        }
         queue.jobs.append(job)
         condition.signal()
         condition.unlock()
@@ -256,15 +221,18 @@ public final class Store: Sendable {
     private func take(atMost count: Int, waiting: Bool) -> [Job]? {
         condition.lock()
         defer { condition.unlock() }
-        if waiting {
-            queue.serving = false
-            while queue.serving || (queue.jobs.isEmpty && !queue.closing) { condition.wait() }
-            queue.serving = true
-        }
+        while waiting && queue.jobs.isEmpty && !queue.closing { condition.wait() }
         if queue.jobs.isEmpty { return queue.closing && waiting ? nil : [] }
         let taken = Array(queue.jobs.prefix(count))
         queue.jobs.removeFirst(taken.count)
         return taken
+    }
+
+    /// The write to join the open group: the backlog's next job, or one queued since; nil when
+    /// none waits or a read comes first (it must see the group committed).
+    private func nextWrite(from backlog: inout Backlog, room: Int) -> Job? {
+        if backlog.isEmpty, let more = take(atMost: room, waiting: false) { backlog = Backlog(more) }
+        return backlog.nextIsWrite ? backlog.next() : nil
     }
 
     /// Runs a read outside any transaction.
@@ -278,26 +246,21 @@ public final class Store: Sendable {
 
     /// One transaction for `first` and the writes behind it (each in its own savepoint, so a
     /// throw undoes only that write); each result is delivered after the commit.
-    private func commitGroup(startingWith first: Job, then backlog: inout Backlog, _ database: Database, extending: Bool = true) {
-        var group = [first]
+    private func commitGroup(startingWith first: Job, then backlog: inout Backlog, _ database: Database) {
+        var group: [Job] = []
         var deliveries: [@Sendable () -> Void] = []
         var failures: [(Job, any Error)] = []
         do {
             try database.transaction {
-                var index = 0
-                while index < group.count {
-                    let job = group[index]
+                var next: Job? = first
+                while let job = next {
+                    group.append(job)
                     do {
                         deliveries.append(try database.transaction { try job.run(database) })
                     } catch {
                         failures.append((job, error))
                     }
-                    index += 1
-                    guard extending, index == group.count, group.count < maximumBatch else { continue }
-                    if backlog.isEmpty, let more = take(atMost: maximumBatch - group.count, waiting: false) {
-                        backlog = Backlog(more)
-                    }
-                    if backlog.nextIsWrite, let job = backlog.next() { group.append(job) }
+                    next = group.count < maximumBatch ? nextWrite(from: &backlog, room: maximumBatch - group.count) : nil
                 }
             }
         } catch {
