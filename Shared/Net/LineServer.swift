@@ -39,13 +39,8 @@ public final class LineServer: Sendable {
     /// Takes the request and a ``Reply`` to call when the answer is ready; may return first.
     public typealias DeferredHandler = @Sendable (_ request: RequestHead, _ context: RequestContext, _ reply: @escaping Reply) async throws -> Void
 
-    enum Handler: Sendable {
-        case returning(RawHandler)
-        case deferred(DeferredHandler)
-    }
-
     struct Registration: Sendable {
-        var handler: Handler
+        var handler: DeferredHandler
         var execution: Execution
     }
 
@@ -88,14 +83,14 @@ public final class LineServer: Sendable {
 
     /// Registers a handler that decodes and encodes bodies itself.
     public func registerRaw(_ op: String, execution: Execution = .onLoop, _ handler: @escaping RawHandler) {
-        state.withLock { $0.handlers[op] = Registration(handler: .returning(handler), execution: execution) }
+        registerDeferred(op, execution: execution) { request, context, reply in reply(.success(try await handler(request, context))) }
     }
 
     /// Registers a handler that answers through a ``Reply`` instead of returning: the answer
     /// leaves from the thread that has it (a store's thread after its commit) with no hop back to
     /// the handler's task. A throw before replying is the answer.
     public func registerDeferred(_ op: String, execution: Execution = .onLoop, _ handler: @escaping DeferredHandler) {
-        state.withLock { $0.handlers[op] = Registration(handler: .deferred(handler), execution: execution) }
+        state.withLock { $0.handlers[op] = Registration(handler: handler, execution: execution) }
     }
 
     /// Binds and starts accepting; returns the bound port.

@@ -126,23 +126,12 @@ final class LineSession: @unchecked Sendable {
         inFlight += 1
         let context = RequestContext(id: head.id, op: head.op, events: events)
         let reply = answer(head)
-        let run: @Sendable () async -> Void
-        switch registration.handler {
-        case .returning(let handler):
-            run = {
-                do {
-                    reply(.success(try await handler(head, context)))
-                } catch {
-                    reply(.failure(error))
-                }
-            }
-        case .deferred(let handler):
-            run = {
-                do {
-                    try await handler(head, context, reply)
-                } catch {
-                    reply(.failure(error))
-                }
+        let handler = registration.handler
+        let run: @Sendable () async -> Void = {
+            do {
+                try await handler(head, context, reply)
+            } catch {
+                reply(.failure(error))
             }
         }
         switch registration.execution {
