@@ -43,7 +43,11 @@ import SwitchboardTestSupport
         let server = try Self.makeServer()
         let responder = DispatchQueue(label: "test.responder")
         server.routeDeferred("POST", "/later") { request, reply in
-            responder.asyncAfter(deadline: .now() + .milliseconds(10)) {
+            // The response waits for the handler's body to have finished, not for a guessed delay.
+            let returned = DispatchSemaphore(value: 0)
+            defer { returned.signal() }
+            responder.async {
+                _ = returned.wait(timeout: .now() + 10)
                 reply(HTTPResponse(status: 202, headers: [("Content-Type", "text/plain")], body: request.body))
                 reply(.text(500, "a second response is ignored\n"))
             }

@@ -195,7 +195,11 @@ import SwitchboardTestSupport
         let replyThread = DispatchQueue(label: "test.reply")
         server.registerDeferred("test.later") { request, _, reply in
             let body = try request.decodeBody(Echo.self)
-            replyThread.asyncAfter(deadline: .now() + .milliseconds(20)) {
+            // The reply waits for the handler's body to have finished, not for a guessed delay.
+            let returned = DispatchSemaphore(value: 0)
+            defer { returned.signal() }
+            replyThread.async {
+                _ = returned.wait(timeout: .now() + 10)
                 reply(.success(try! WireJSON.encode(body)))
                 reply(.failure(WireError(.internal, "a second reply is ignored")))
             }
