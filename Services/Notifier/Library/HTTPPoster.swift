@@ -4,9 +4,9 @@ import FoundationNetworking
 #endif
 
 /// Outbound HTTP for the notifier, through FoundationNetworking's `URLSession` (DESIGN.md).
-struct HTTPPoster: Sendable {
+public struct HTTPPoster: Sendable {
     /// An answer, or the reason there was none.
-    enum Result: Sendable {
+    public enum Result: Sendable {
         case answered(status: Int, headers: [String: String], body: Data)
         case failed(String)
     }
@@ -14,7 +14,7 @@ struct HTTPPoster: Sendable {
     let session: URLSession
     let timeout: Double
 
-    init(timeout: Double) {
+    public init(timeout: Double) {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.httpMaximumConnectionsPerHost = 64
@@ -28,7 +28,7 @@ struct HTTPPoster: Sendable {
         self.timeout = timeout
     }
 
-    func send(_ method: String, _ url: URL, headers: [String: String], body: Data?) async -> Result {
+    public func send(_ method: String, _ url: URL, headers: [String: String], body: Data?) async -> Result {
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = timeout
