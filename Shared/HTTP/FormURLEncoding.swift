@@ -3,19 +3,36 @@
 /// order, because Twilio signs every value of every parameter.
 public enum FormURLEncoding {
     public static func decode(_ text: String) -> [(name: String, value: String)] {
-        guard !text.isEmpty else { return [] }
-        return text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let equals = pair.firstIndex(of: "=") {
-                return (percentDecode(pair[..<equals]), percentDecode(pair[pair.index(after: equals)...]))
-            }
-            return (percentDecode(pair[...]), "")
-        }
+        decode(utf8: Array(text.utf8))
     }
 
     /// Decodes a form body; nil when it is not valid UTF-8.
     public static func decode(body: [UInt8]) -> [(name: String, value: String)]? {
-        guard let text = String(validating: body, as: UTF8.self) else { return nil }
-        return decode(text)
+        guard String(validating: body, as: UTF8.self) != nil else { return nil }
+        return decode(utf8: body)
+    }
+
+    /// Splits and decodes on the bytes, as the standard does: `&` and `=` are ASCII, never part of
+    /// a multi-byte character. (Splitting the `String` by `Character` cost every webhook a
+    /// grapheme walk, and each part a copy to bytes.)
+    private static func decode(utf8 bytes: [UInt8]) -> [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count, buffer[end] != UInt8(ascii: "&") { end += 1 }
+                if end > start {
+                    var equals = start
+                    while equals < end, buffer[equals] != UInt8(ascii: "=") { equals += 1 }
+                    let name = percentDecode(UnsafeBufferPointer(rebasing: buffer[start..<equals]))
+                    let value = equals < end ? percentDecode(UnsafeBufferPointer(rebasing: buffer[(equals + 1)..<end])) : ""
+                    pairs.append((name, value))
+                }
+                start = end + 1
+            }
+        }
+        return pairs
     }
 
     /// Encodes pairs in the given order.
@@ -23,20 +40,22 @@ public enum FormURLEncoding {
         pairs.map { "\(percentEncode($0.name))=\(percentEncode($0.value))" }.joined(separator: "&")
     }
 
-    static func percentDecode(_ text: Substring) -> String {
+    static func percentDecode(_ text: UnsafeBufferPointer<UInt8>) -> String {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = Array(text.utf8)[...]
-        while let byte = iterator.popFirst() {
+        bytes.reserveCapacity(text.count)
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
             if byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), iterator.count >= 2,
-                      let high = hexValue(iterator[iterator.startIndex]), let low = hexValue(iterator[iterator.startIndex + 1]) {
+            } else if byte == UInt8(ascii: "%"), index + 2 < text.count,
+                      let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) {
                 bytes.append(high << 4 | low)
-                iterator = iterator.dropFirst(2)
+                index += 2
             } else {
                 bytes.append(byte)
             }
+            index += 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -57,18 +57,56 @@ public struct KeepAliveHTTP {
     }
 
     /// The status and size in bytes of the complete response at the start of `buffer`, or nil
-    /// while it is incomplete (read as bytes: a load client should not cost the server its CPU).
+    /// while it is incomplete. One pass over the head's bytes, no copies: a load client should
+    /// not cost the server its CPU (Foundation's generic `firstRange(of:)` and `split` here took
+    /// 7 % of the event loops' samples in the adapters benchmark, which shares them with it).
     public static func response(in buffer: [UInt8]) -> (status: Int, size: Int)? {
-        guard let end = buffer.firstRange(of: [13, 10, 13, 10])?.lowerBound else { return nil }
-        let lines = buffer[..<end].split(separator: 10)
-        func number(_ digits: some Collection<UInt8>) -> Int {
-            digits.prefix { $0 >= 48 && $0 <= 57 }.reduce(0) { $0 * 10 + Int($1 - 48) }
+        buffer.withUnsafeBufferPointer { bytes -> (status: Int, size: Int)? in
+            guard bytes.count >= 4 else { return nil }
+            var end = -1
+            for index in 0...(bytes.count - 4)
+            where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+                end = index
+                break
+            }
+            guard end >= 0 else { return nil }
+            func number(from start: Int) -> Int {
+                var value = 0
+                var index = start
+                while index < end, bytes[index] == 32 { index += 1 }
+                while index < end, bytes[index] >= 48, bytes[index] <= 57 {
+                    value = value * 10 + Int(bytes[index] - 48)
+                    index += 1
+                }
+                return value
+            }
+            var status = 0
+            var length = 0
+            var lineStart = 0
+            while lineStart < end {
+                var lineEnd = lineStart
+                while lineEnd < end, bytes[lineEnd] != 13 { lineEnd += 1 }
+                if lineStart == 0 {
+                    var space = 0
+                    while space < lineEnd, bytes[space] != 32 { space += 1 }
+                    status = number(from: space)
+                } else if let valueStart = valueStart(of: Self.contentLength, in: bytes, line: lineStart..<lineEnd) {
+                    length = number(from: valueStart)
+                }
+                lineStart = lineEnd + 2
+            }
+            let size = end + 4 + length
+            return bytes.count >= size ? (status, size) : nil
         }
-        let status = lines.first.flatMap { line in line.firstIndex(of: 32).map { number(line[($0 + 1)...]) } } ?? 0
-        let name = Array("content-length:".utf8)
-        let length = lines.dropFirst().first { line in line.count > name.count && zip(line, name).allSatisfy { ($0 | 0x20) == $1 } }
-            .map { number($0.dropFirst(name.count).drop { $0 == 32 }) } ?? 0
-        let size = end + 4 + length
-        return buffer.count >= size ? (status, size) : nil
+    }
+
+    private static let contentLength = Array("content-length:".utf8)
+
+    /// Where the value of header `name` (lowercase, with its colon) starts on `line`, if the line
+    /// is that header (names compared without case).
+    private static func valueStart(of name: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, line: Range<Int>) -> Int? {
+        guard line.count > name.count else { return nil }
+        for offset in 0..<name.count where bytes[line.lowerBound + offset] | 0x20 != name[offset] { return nil }
+        return line.lowerBound + name.count
     }
 }
