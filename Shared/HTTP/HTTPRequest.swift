@@ -47,7 +47,11 @@ public struct HTTPRequest: Sendable {
 }
 
 extension String {
+    /// Equality with ASCII letters compared without case, as header names are (RFC 9110 §5.1:
+    /// they are tokens, ASCII only): byte by byte, without lowercasing two copies per header.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        utf8.count == other.utf8.count && zip(utf8, other.utf8).allSatisfy { left, right in
+            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= UInt8(ascii: "a") && (left | 0x20) <= UInt8(ascii: "z"))
+        }
     }
 }

@@ -222,47 +222,72 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private func parseHead(_ bytes: [UInt8]) -> Result<HTTPRequest, Failure> {
-        // Split on bytes, not Characters: Swift treats "\r\n" as one Character.
-        var lines: [String] = []
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            let trimmed = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
-            guard let line = String(validating: trimmed, as: UTF8.self) else {
-                return .failure(Failure(status: 400, message: "header is not UTF-8"))
-            }
-            lines.append(line)
+        // One check for the whole head: CR, LF, space and colon never occur inside a multi-byte
+        // character, so the head is UTF-8 exactly when each of its parts is.
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return .failure(Failure(status: 400, message: "header is not UTF-8"))
         }
-        while let first = lines.first, first.isEmpty { lines.removeFirst() }
-        guard let requestLine = lines.first else { return .failure(Failure(status: 400, message: "empty request")) }
-        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].utf8.allSatisfy(isTokenByte),
-              !parts[1].isEmpty, parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        return bytes.withUnsafeBufferPointer { parseHead(validUTF8: $0) }
+    }
+
+    /// Splits and checks the head on its bytes, not on `Character`s (Swift treats "\r\n" as one
+    /// Character, and a walk by Characters cost every request its grapheme breaking).
+    private func parseHead(validUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Result<HTTPRequest, Failure> {
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+        // A line ends at LF, or at the end; a CR before its end is not part of it.
+        var lines: [Range<Int>] = []
+        var lineStart = 0
+        for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+            lines.append(lineStart..<(index > lineStart && bytes[index - 1] == 0x0D ? index - 1 : index))
+            lineStart = index + 1
+        }
+        guard let requestIndex = lines.firstIndex(where: { !$0.isEmpty }) else {
+            return .failure(Failure(status: 400, message: "empty request"))
+        }
+        let requestLine = lines[requestIndex]
+        let spaces = requestLine.filter { bytes[$0] == 0x20 }
+        guard spaces.count == 2 else { return .failure(Failure(status: 400, message: "malformed request line")) }
+        let method = requestLine.lowerBound..<spaces[0]
+        let target = (spaces[0] + 1)..<spaces[1]
+        let version = text((spaces[1] + 1)..<requestLine.upperBound)
+        guard !method.isEmpty, method.allSatisfy({ isTokenByte(bytes[$0]) }),
+              !target.isEmpty, target.allSatisfy({ bytes[$0] > 0x20 && bytes[$0] < 0x7F })
         else { return .failure(Failure(status: 400, message: "malformed request line")) }
-        guard parts[2] == "HTTP/1.1" || parts[2] == "HTTP/1.0" else {
-            return parts[2].hasPrefix("HTTP/") ? .failure(Failure(status: 505, message: "unsupported version \(parts[2])"))
+        guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
+            return version.hasPrefix("HTTP/") ? .failure(Failure(status: 505, message: "unsupported version \(version)"))
                 : .failure(Failure(status: 400, message: "malformed request line"))
         }
         var headers: [(name: String, value: String)] = []
-        for line in lines.dropFirst() where !line.isEmpty {
-            guard let colon = line.firstIndex(of: ":") else { return .failure(Failure(status: 400, message: "malformed header line")) }
-            let name = line[..<colon]
-            guard !name.isEmpty, name.utf8.allSatisfy(isTokenByte) else {
+        for line in lines[(requestIndex + 1)...] where !line.isEmpty {
+            guard let colon = line.first(where: { bytes[$0] == UInt8(ascii: ":") }) else {
+                return .failure(Failure(status: 400, message: "malformed header line"))
+            }
+            let name = line.lowerBound..<colon
+            guard !name.isEmpty, name.allSatisfy({ isTokenByte(bytes[$0]) }) else {
                 return .failure(Failure(status: 400, message: "malformed header name"))
             }
-            let value = String(line[line.index(after: colon)...]).trimmingSpaces()
-            guard !value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) else {
-                return .failure(Failure(status: 400, message: "control character in header \(name)"))
+            var value = (colon + 1)..<line.upperBound
+            while let first = value.first, bytes[first] == 0x20 || bytes[first] == 0x09 { value = (first + 1)..<value.upperBound }
+            while let last = value.last, bytes[last] == 0x20 || bytes[last] == 0x09 { value = value.lowerBound..<last }
+            guard !value.contains(where: { (bytes[$0] < 0x20 && bytes[$0] != 0x09) || bytes[$0] == 0x7F }) else {
+                return .failure(Failure(status: 400, message: "control character in header \(text(name))"))
             }
-            headers.append((String(name), value))
+            headers.append((text(name), text(value)))
         }
-        return .success(HTTPRequest(method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: headers))
+        return .success(HTTPRequest(method: text(method), target: text(target), version: version, headers: headers))
     }
 
     private func isTokenByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+             UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
             true
         default:
-            Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+            false
         }
     }
 }
