@@ -9,8 +9,21 @@ import SwitchboardPOSIX
 /// waiting on its group, took 5–10 ms instead of well under one on this VM, which set every
 /// service's p99. The store's connection therefore never checkpoints (``Database/checkpointElsewhere(_:)``);
 /// its commits report the WAL's size, and once it passes `threshold` pages this thread runs a
-/// `PASSIVE` checkpoint on its own connection: it never blocks the writer, and the writer starts
-/// the WAL over from the beginning after a complete one, so the file stays bounded.
+/// `PASSIVE` checkpoint on its own connection, which never blocks the writer.
+///
+/// The WAL starts over from its beginning only at a write that finds every frame copied, which a
+/// passive checkpoint racing a steady stream of writes never achieves: the file grows to ten
+/// times the threshold (~320 MB) before the writer checkpoints itself. Under `synchronous=FULL`
+/// (``keepsWALNearThreshold``) this thread therefore repeats its checkpoint, each round copying
+/// what the writer added during the one before, and once a round finds at most
+/// ``catchUpFrames`` new, the writer copies those itself after its next commit (`walGrew`
+/// answers true); its next transaction then starts the WAL over. The file stays near the
+/// threshold (the router's benchmark: cycles of 8,300–17,000 frames instead of 80,000), so its
+/// zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather than appended to.
+/// Under NORMAL the writer's finishing checkpoint costs it two syncs its commits do not
+/// otherwise make, every ~0.6 s at 1,000 decisions/s, and lengthened the mesh's tail
+/// (`switchboard-loadgen --rate 1000`, p999 66–81 against 43–63 ms, three paired runs): NORMAL
+/// stores keep the ten-times bound.
 final class Checkpointer: Sendable {
     private struct State {
         var requested = false
@@ -24,15 +37,25 @@ final class Checkpointer: Sendable {
     }
 
     let threshold: Int
+    /// The most frames left for the writer to copy itself.
+    let catchUpFrames: Int
+    /// Whether checkpoints are finished by the writer so that the WAL starts over near the
+    /// threshold (FULL durability; see the type's comment).
+    let keepsWALNearThreshold: Bool
     private let condition = NSCondition()
     // Guarded by `condition`.
     nonisolated(unsafe) private var state = State()
     private let completed = Atomic<Int>(0)
     private let asked = Atomic<Int>(0)
+    /// Set when a round found at most ``catchUpFrames`` new frames: the writer finishes it.
+    private let writerFinishes = Atomic<Bool>(false)
+    private let writerFinished = Atomic<Int>(0)
 
     /// Opens a second connection to `path` (already migrated) and starts the thread.
     init(path: String, durability: Database.Durability, threshold: Int) throws {
         self.threshold = threshold
+        catchUpFrames = max(16, threshold / 16)
+        keepsWALNearThreshold = durability == .full
         let opened = Mutex<(any Error)?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -59,12 +82,18 @@ final class Checkpointer: Sendable {
     /// Checkpoints asked for so far (for tests).
     var requests: Int { asked.load(ordering: .relaxed) }
 
+    /// Checkpoints the writer finished after this thread had caught up (for tests).
+    var finishedByWriter: Int { writerFinished.load(ordering: .relaxed) }
+
     /// Called by the store's connection after each commit with the WAL's size; cheap. Asks for
-    /// a checkpoint each time the WAL has grown by `threshold` pages. Answers true when the WAL
-    /// has grown to ten times the threshold (under a long stream of writes the WAL only starts
-    /// over once a checkpoint has caught the writer): the writer then checkpoints itself, which
-    /// bounds the file.
+    /// a checkpoint each time the WAL has grown by `threshold` pages. Answers true when the writer
+    /// should checkpoint itself: to finish a checkpoint this thread has nearly caught up with,
+    /// or, should this thread fall behind, once the WAL has grown to ten times the threshold.
     func walGrew(to pages: Int) -> Bool {
+        if writerFinishes.load(ordering: .relaxed), writerFinishes.exchange(false, ordering: .acquiringAndReleasing) {
+            writerFinished.add(1, ordering: .relaxed)
+            return true
+        }
         guard pages >= threshold else { return false }
         if pages >= 10 * threshold { return true }
         condition.lock()
@@ -108,8 +137,21 @@ final class Checkpointer: Sendable {
             condition.unlock()
             // A failure (the disk, most likely) leaves the pages in the WAL, still readable and
             // durable; the next commit past the threshold asks again.
-            if (try? database.execute("PRAGMA wal_checkpoint(PASSIVE)")) != nil {
-                completed.add(1, ordering: .relaxed)
+            guard var last = try? database.checkpointPassive() else { continue }
+            completed.add(1, ordering: .relaxed)
+            // Each round copies what the writer added during the one before. Once that is at
+            // most `catchUpFrames`, the writer copies the rest after its next commit; stop when
+            // a round finds the WAL started over, a reader holds frames, or after a few rounds.
+            for _ in 0..<4 where keepsWALNearThreshold && last.copiedFrames == last.walFrames {
+                guard let next = try? database.checkpointPassive(), next.walFrames >= last.walFrames else { break }
+                let written = next.walFrames - last.walFrames
+                last = next
+                if written <= catchUpFrames {
+                    // Even with nothing new, the writer's open transaction began before this
+                    // copy finished and will not start the WAL over; its next one will.
+                    writerFinishes.store(true, ordering: .releasing)
+                    break
+                }
             }
         }
     }
