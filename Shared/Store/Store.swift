@@ -56,14 +56,16 @@ public final class Store: Sendable {
     /// Opens the database at `path` and applies `migrations` before returning.
     ///
     /// - Throws: ``SQLiteError`` for an unreadable file, a refused pragma or a newer schema.
-    /// - Parameter checkpointPages: the WAL size (pages) at which the background ``Checkpointer`` runs.
-    ///   8,000 pages (32 MiB) rather than SQLite's 1,000: a checkpoint copies each page once however
-    ///   often it changed, and the router rewrites the same hot pages (rotation, recency, loads,
-    ///   index leaves) with every decision. Measured at 1,000 msgs/s: the router's `pwrite` calls
-    ///   76,000 → 62,000 and its syncs 121 → 20–53 in 2 s. Under `durability: .full` the WAL file
-    ///   is kept at 1.5 times that, its blocks written (``Database/preallocateWAL(bytes:)``).
+    /// - Parameter checkpointPages: the WAL size (pages) at which the background ``Checkpointer`` runs:
+    ///   SQLite's own 1,000 (4 MiB). Each checkpoint writes its pages into the database file and
+    ///   syncs it, a burst of disk writes every commit on the machine then waits behind; at 8,000
+    ///   pages (tried, for fewer copies of hot pages) those bursts were the mesh's tail at 1,000
+    ///   msgs/s: p99 40–48 ms against 16–32 ms at 1,000 pages (four paired `switchboard-loadgen
+    ///   --rate 1000` runs; with no checkpoints at all, 8–32 ms), at the same throughput. Under
+    ///   `durability: .full` the WAL file is kept at 1.5 times this, its blocks written
+    ///   (``Database/preallocateWAL(bytes:)``).
     public init(
-        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 8000
+        path: String, durability: Database.Durability = .normal, migrations: [Migration], maximumBatch: Int = 512, checkpointPages: Int = 1000
     ) throws {
         self.path = path
         self.maximumBatch = maximumBatch
@@ -78,9 +80,9 @@ public final class Store: Sendable {
                 if durability == .full {
                     // Every commit syncs: keep the blocks it writes allocated (the WAL stays near
                     // the threshold, ``Checkpointer``; half as much again for the writes a
-                    // checkpoint races).
+                    // checkpoint races), and never more than 64 MiB whatever the threshold.
                     let pageSize = try database.first("PRAGMA page_size") { $0.int(0) } ?? 4096
-                    try database.preallocateWAL(bytes: 32 + (checkpointPages * 3 / 2) * (pageSize + 24))
+                    try database.preallocateWAL(bytes: min(64 << 20, 32 + (checkpointPages * 3 / 2) * (pageSize + 24)))
                 }
                 let checkpointer = try Checkpointer(path: path, durability: durability, threshold: checkpointPages)
                 self.checkpointer = checkpointer
