@@ -18,8 +18,9 @@ import SwitchboardPOSIX
 /// what the writer added during the one before, and once a round finds at most
 /// ``catchUpFrames`` new, the writer copies those itself after its next commit (`walGrew`
 /// answers true); its next transaction then starts the WAL over. The file stays near the
-/// threshold (the router's benchmark: cycles of 8,300–17,000 frames instead of 80,000), so its
-/// zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather than appended to.
+/// threshold (the adapters' benchmark: 6–9 MB at 1,000 pages instead of ten times that and
+/// growing), so its zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather
+/// than appended to.
 /// Under NORMAL the writer's finishing checkpoint costs it two syncs its commits do not
 /// otherwise make, every ~0.6 s at 1,000 decisions/s, and lengthened the mesh's tail
 /// (`switchboard-loadgen --rate 1000`, p999 66–81 against 43–63 ms, three paired runs): NORMAL
