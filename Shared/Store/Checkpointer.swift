@@ -13,7 +13,7 @@ import SwitchboardPOSIX
 ///
 /// The WAL starts over from its beginning only at a write that finds every frame copied, which a
 /// passive checkpoint racing a steady stream of writes never achieves: the file grows to ten
-/// times the threshold (~320 MB) before the writer checkpoints itself. Under `synchronous=FULL`
+/// times the threshold (~41 MB at 1,000 pages) before the writer checkpoints itself. Under `synchronous=FULL`
 /// (``keepsWALNearThreshold``) this thread therefore repeats its checkpoint, each round copying
 /// what the writer added during the one before, and once a round finds at most
 /// ``catchUpFrames`` new, the writer copies those itself after its next commit (`walGrew`
@@ -21,10 +21,11 @@ import SwitchboardPOSIX
 /// threshold (the adapters' benchmark: 6–9 MB at 1,000 pages instead of ten times that and
 /// growing), so its zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather
 /// than appended to.
+///
 /// Under NORMAL the writer's finishing checkpoint costs it two syncs its commits do not
-/// otherwise make, every ~0.6 s at 1,000 decisions/s, and lengthened the mesh's tail
-/// (`switchboard-loadgen --rate 1000`, p999 66–81 against 43–63 ms, three paired runs): NORMAL
-/// stores keep the ten-times bound.
+/// otherwise make, and lengthened the mesh's tail (at the 8,000-page threshold, every ~0.6 s at
+/// 1,000 decisions/s: `switchboard-loadgen --rate 1000` p999 66–81 against 43–63 ms, three
+/// paired runs): NORMAL stores keep the ten-times bound.
 final class Checkpointer: Sendable {
     private struct State {
         var requested = false
@@ -50,7 +51,6 @@ final class Checkpointer: Sendable {
     private let asked = Atomic<Int>(0)
     /// Set when a round found at most ``catchUpFrames`` new frames: the writer finishes it.
     private let writerFinishes = Atomic<Bool>(false)
-    private let writerFinished = Atomic<Int>(0)
 
     /// Opens a second connection to `path` (already migrated) and starts the thread.
     init(path: String, durability: Database.Durability, threshold: Int) throws {
@@ -83,16 +83,12 @@ final class Checkpointer: Sendable {
     /// Checkpoints asked for so far (for tests).
     var requests: Int { asked.load(ordering: .relaxed) }
 
-    /// Checkpoints the writer finished after this thread had caught up (for tests).
-    var finishedByWriter: Int { writerFinished.load(ordering: .relaxed) }
-
     /// Called by the store's connection after each commit with the WAL's size; cheap. Asks for
     /// a checkpoint each time the WAL has grown by `threshold` pages. Answers true when the writer
     /// should checkpoint itself: to finish a checkpoint this thread has nearly caught up with,
     /// or, should this thread fall behind, once the WAL has grown to ten times the threshold.
     func walGrew(to pages: Int) -> Bool {
         if writerFinishes.load(ordering: .relaxed), writerFinishes.exchange(false, ordering: .acquiringAndReleasing) {
-            writerFinished.add(1, ordering: .relaxed)
             return true
         }
         guard pages >= threshold else { return false }
