@@ -13,8 +13,9 @@ import SwitchboardPOSIX
 ///
 /// The WAL starts over from its beginning only at a write that finds every frame copied, which a
 /// passive checkpoint racing a steady stream of writes never achieves: the file grows to ten
-/// times the threshold (~41 MB at 1,000 pages) before the writer checkpoints itself. Under `synchronous=FULL`
-/// (``keepsWALNearThreshold``) this thread therefore repeats its checkpoint, each round copying
+/// times the threshold (~41 MB at 1,000 pages) before the writer checkpoints itself. When asked
+/// to (``keepsWALNearThreshold``: the ``Store`` does for FULL durability) this thread therefore
+/// repeats its checkpoint, each round copying
 /// what the writer added during the one before, and once a round finds at most
 /// ``catchUpFrames`` new, the writer copies those itself after its next commit (`walGrew`
 /// answers true); its next transaction then starts the WAL over. The file stays near the
@@ -42,7 +43,7 @@ final class Checkpointer: Sendable {
     /// The most frames left for the writer to copy itself.
     let catchUpFrames: Int
     /// Whether checkpoints are finished by the writer so that the WAL starts over near the
-    /// threshold (FULL durability; see the type's comment).
+    /// threshold (see the type's comment).
     let keepsWALNearThreshold: Bool
     private let condition = NSCondition()
     // Guarded by `condition`.
@@ -53,10 +54,10 @@ final class Checkpointer: Sendable {
     private let writerFinishes = Atomic<Bool>(false)
 
     /// Opens a second connection to `path` (already migrated) and starts the thread.
-    init(path: String, durability: Database.Durability, threshold: Int) throws {
+    init(path: String, durability: Database.Durability, threshold: Int, keepsWALNearThreshold: Bool = false) throws {
         self.threshold = threshold
         catchUpFrames = max(16, threshold / 16)
-        keepsWALNearThreshold = durability == .full
+        self.keepsWALNearThreshold = keepsWALNearThreshold
         let opened = Mutex<(any Error)?>(nil)
         let ready = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
@@ -134,21 +135,26 @@ final class Checkpointer: Sendable {
             condition.unlock()
             // A failure (the disk, most likely) leaves the pages in the WAL, still readable and
             // durable; the next commit past the threshold asks again.
-            guard var last = try? database.checkpointPassive() else { continue }
+            guard let checkpointed = try? database.checkpointPassive() else { continue }
             completed.add(1, ordering: .relaxed)
-            // Each round copies what the writer added during the one before. Once that is at
-            // most `catchUpFrames`, the writer copies the rest after its next commit; stop when
-            // a round finds the WAL started over, a reader holds frames, or after a few rounds.
-            for _ in 0..<4 where keepsWALNearThreshold && last.copiedFrames == last.walFrames {
-                guard let next = try? database.checkpointPassive(), next.walFrames >= last.walFrames else { break }
-                let written = next.walFrames - last.walFrames
-                last = next
-                if written <= catchUpFrames {
-                    // Even with nothing new, the writer's open transaction began before this
-                    // copy finished and will not start the WAL over; its next one will.
-                    writerFinishes.store(true, ordering: .releasing)
-                    break
-                }
+            if keepsWALNearThreshold { catchUp(after: checkpointed, database) }
+        }
+    }
+
+    /// Repeats the checkpoint, each round copying what the writer added during the one before;
+    /// once a round finds at most ``catchUpFrames`` new, the writer copies the rest after its next
+    /// commit. Gives up when a reader holds frames, the WAL started over, or after a few rounds.
+    private func catchUp(after first: (walFrames: Int, copiedFrames: Int), _ database: Database) {
+        var last = first
+        for _ in 0..<4 where last.copiedFrames == last.walFrames {
+            guard let next = try? database.checkpointPassive(), next.walFrames >= last.walFrames else { return }
+            let written = next.walFrames - last.walFrames
+            last = next
+            if written <= catchUpFrames {
+                // Even with nothing new, the writer's open transaction began before this copy
+                // finished and will not start the WAL over; its next one will.
+                writerFinishes.store(true, ordering: .releasing)
+                return
             }
         }
     }

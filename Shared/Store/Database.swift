@@ -167,6 +167,12 @@ public final class Database {
         return (Int(walFrames), Int(copiedFrames))
     }
 
+    /// The size of a WAL file holding `frames` frames of `pageSize`-byte pages: a 32-byte header,
+    /// then each page behind a 24-byte frame header (sqlite.org/fileformat2.html#walformat).
+    public static func walFileBytes(frames: Int, pageSize: Int) -> Int {
+        32 + frames * (pageSize + 24)
+    }
+
     /// Makes the WAL file at least `bytes` long, its new blocks written (zeros) and synced, and
     /// keeps the file when the connection closes (`SQLITE_FCNTL_PERSIST_WAL`).
     ///
@@ -179,6 +185,7 @@ public final class Database {
     /// carries the WAL header's salt and a running checksum. Call before the first write
     /// transaction, from the connection's thread, while no other connection writes.
     public func preallocateWAL(bytes: Int) throws(SQLiteError) {
+        // Best effort: refused, SQLite deletes the file at close and the next open fills it again.
         var persist: Int32 = 1
         _ = sqlite3_file_control(handle, "main", SQLITE_FCNTL_PERSIST_WAL, &persist)
         let descriptor = open(path + "-wal", O_WRONLY | O_CLOEXEC)

@@ -77,14 +77,16 @@ public final class Store: Sendable {
             do {
                 let database = try Database(path: path, durability: durability)
                 try database.migrate(migrations)
-                if durability == .full {
-                    // Every commit syncs: keep the blocks it writes allocated (the WAL stays near
-                    // the threshold, ``Checkpointer``; half as much again for the writes a
-                    // checkpoint races), and never more than 64 MiB whatever the threshold.
+                // Every FULL commit syncs the WAL: keep the blocks it writes allocated, and the
+                // WAL inside them (``Checkpointer``; half as much again as the threshold for the
+                // writes a checkpoint races, never more than 64 MiB whatever the threshold).
+                let keepsWALAllocated = durability == .full
+                if keepsWALAllocated {
                     let pageSize = try database.first("PRAGMA page_size") { $0.int(0) } ?? 4096
-                    try database.preallocateWAL(bytes: min(64 << 20, 32 + (checkpointPages * 3 / 2) * (pageSize + 24)))
+                    try database.preallocateWAL(bytes: min(64 << 20, Database.walFileBytes(frames: checkpointPages * 3 / 2, pageSize: pageSize)))
                 }
-                let checkpointer = try Checkpointer(path: path, durability: durability, threshold: checkpointPages)
+                let checkpointer = try Checkpointer(
+                    path: path, durability: durability, threshold: checkpointPages, keepsWALNearThreshold: keepsWALAllocated)
                 self.checkpointer = checkpointer
                 do {
                     try database.checkpointElsewhere { checkpointer.walGrew(to: $0) }

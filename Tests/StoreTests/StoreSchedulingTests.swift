@@ -8,8 +8,12 @@ import SwitchboardTestSupport
 @Suite struct StoreSchedulingTests {
     static let migrations = [Migration("items", sql: "CREATE TABLE items (id TEXT PRIMARY KEY)")]
 
-    private static func insert(_ id: String) -> @Sendable (Database) throws -> Void {
+    static func insert(_ id: String) -> @Sendable (Database) throws -> Void {
         { try $0.run("INSERT INTO items (id) VALUES (?)", [.text(id)]) }
+    }
+
+    static func itemCount(_ store: Store) async throws -> Int? {
+        try await store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
     }
 
     /// Queues a write that inserts "first" once the returned semaphore is signalled; returns once
@@ -60,7 +64,7 @@ import SwitchboardTestSupport
         let done = DispatchSemaphore(value: 0)
         let release = Self.holdStoreInAWrite(store, done: done)
         store.enqueueWrite(Self.insert("second"), completion: { _ in done.signal() })
-        async let seen = store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
+        async let seen = Self.itemCount(store)
         // The read is queued before the third write only once the store holds it.
         while store.queuedJobs < 2 { await Task.yield() }
         store.enqueueWrite(Self.insert("third"), completion: { _ in done.signal() })
@@ -109,7 +113,7 @@ import SwitchboardTestSupport
         (try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
     }
 
-    private static func frames(_ count: Int) -> Int { 32 + count * (4096 + 24) }
+    private static func frames(_ count: Int) -> Int { Database.walFileBytes(frames: count, pageSize: 4096) }
 
     @Test func aFullStoreZeroFillsItsWALKeepsItOnCloseAndReopensWithEveryRow() async throws {
         let directory = TemporaryDirectory()
@@ -117,7 +121,7 @@ import SwitchboardTestSupport
         let store = try Store(path: path, durability: .full, migrations: StoreSchedulingTests.migrations, checkpointPages: 64)
         #expect(try Self.walBytes(path) >= Self.frames(96))
         for index in 0..<20 {
-            try await store.write { try $0.run("INSERT INTO items (id) VALUES (?)", [.text("row\(index)")]) }
+            try await store.write(StoreSchedulingTests.insert("row\(index)"))
         }
         store.close()
         withExtendedLifetime(store) {}
@@ -125,8 +129,7 @@ import SwitchboardTestSupport
         #expect(try Self.walBytes(path) >= Self.frames(96))
 
         let reopened = try Store(path: path, durability: .full, migrations: StoreSchedulingTests.migrations, checkpointPages: 64)
-        let count = try await reopened.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
-        #expect(count == 20)
+        #expect(try await StoreSchedulingTests.itemCount(reopened) == 20)
         reopened.close()
     }
 
@@ -149,11 +152,10 @@ import SwitchboardTestSupport
         let writes = 700
         let done = DispatchSemaphore(value: 0)
         for index in 0..<writes {
-            store.enqueueWrite({ try $0.run("INSERT INTO items (id) VALUES (?)", [.text("row\(index)")]) }, completion: { _ in done.signal() })
+            store.enqueueWrite(StoreSchedulingTests.insert("row\(index)"), completion: { _ in done.signal() })
         }
         for _ in 0..<writes { #expect(done.wait(timeout: .now() + 30) == .success) }
-        let count = try await store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } }
-        #expect(count == writes)
+        #expect(try await StoreSchedulingTests.itemCount(store) == writes)
         // Started over near the threshold (typically within the 96 zero-filled frames); nine
         // times it leaves room for rounds the scheduler delays, and is below the ten at which
         // the writer would have checkpointed on its own.
