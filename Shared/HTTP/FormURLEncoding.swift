@@ -8,7 +8,7 @@ public enum FormURLEncoding {
 
     /// Decodes a form body; nil when it is not valid UTF-8.
     public static func decode(body: [UInt8]) -> [(name: String, value: String)]? {
-        guard String(validating: body, as: UTF8.self) != nil else { return nil }
+        guard body.isValidUTF8 else { return nil }
         return decode(utf8: body)
     }
 

@@ -224,7 +224,7 @@ public struct HTTPRequestParser: Sendable {
     private func parseHead(_ bytes: [UInt8]) -> Result<HTTPRequest, Failure> {
         // One check for the whole head: CR, LF, space and colon never occur inside a multi-byte
         // character, so the head is UTF-8 exactly when each of its parts is.
-        guard String(validating: bytes, as: UTF8.self) != nil else {
+        guard bytes.isValidUTF8 else {
             return .failure(Failure(status: 400, message: "header is not UTF-8"))
         }
         return bytes.withUnsafeBufferPointer { parseHead(validUTF8: $0) }

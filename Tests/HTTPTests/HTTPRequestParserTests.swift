@@ -60,6 +60,24 @@ import Testing
         #expect(got == status)
     }
 
+    /// The head is checked as UTF-8 once, as bytes: a header value that is not (here a lone 0xFF)
+    /// is refused, and one that is (é, two bytes) is kept as sent.
+    @Test func refusesAHeadThatIsNotUTF8AndKeepsOneThatIs() {
+        var parser = HTTPRequestParser(limits: .init())
+        parser.append(Array("GET / HTTP/1.1\r\nX-Name: ".utf8) + [0xFF] + Array("\r\n\r\n".utf8))
+        guard case .failure(let status, let message) = parser.next() else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(status == 400)
+        #expect(message == "header is not UTF-8")
+        guard case .request(let request) = parse("GET / HTTP/1.1\r\nX-Name: José\r\n\r\n").first else {
+            Issue.record("expected a request")
+            return
+        }
+        #expect(request.header("x-name") == "José")
+    }
+
     @Test func refusesAHeaderBlockOverTheLimitWith431() {
         var limits = HTTPRequestParser.Limits()
         limits.maximumHeaderBytes = 1024
