@@ -12,7 +12,9 @@ import SwitchboardPOSIX
 /// Threading: reading state and the callbacks are confined to ``loop``. Output lives behind a
 /// mutex: ``send(_:)`` writes straight to the socket when nothing is queued (no thread hop on the
 /// answer path) and leaves the rest to the loop. While the `bytes` callback runs, sends are held
-/// ("corked") and leave in one `send` afterwards, so answers to pipelined requests share syscalls.
+/// ("corked") and leave in one `send` afterwards, so answers to pipelined requests share syscalls;
+/// sends made inside a ``FlushScope`` (a store's thread delivering a group commit's answers) are
+/// held the same way until the scope ends.
 /// The descriptor is deregistered and closed on the loop, once.
 public final class StreamConnection: @unchecked Sendable {
     /// Callbacks run on ``loop``.
@@ -44,6 +46,8 @@ public final class StreamConnection: @unchecked Sendable {
         var waitingForSpace = false
         /// The loop is inside the `bytes` callback: hold sends until it returns.
         var corked = false
+        /// A ``FlushScope`` on some thread holds sends until it ends.
+        var heldByScope = false
         var closeAfterFlush = false
 
         var isEmpty: Bool { offset == buffer.count }
@@ -138,13 +142,33 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Sends bytes; callable from any thread. Bytes from one thread keep their order.
     public func send(_ bytes: [UInt8]) {
+        // Inside a scope, the flush is enlisted before the bytes are held, so it cannot be missed.
+        let scoped = FlushScope.isOpen && FlushScope.enlist(ObjectIdentifier(self)) { [self] in flushHeld() }
         enum Outcome { case done, needsLoop, failed }
         let outcome = output.withLock { output -> Outcome in
-            if !output.isEmpty || output.waitingForSpace || !output.writable || output.corked {
+            if scoped || !output.isEmpty || output.waitingForSpace || !output.writable || output.corked || output.heldByScope {
                 output.append(bytes)
+                if scoped { output.heldByScope = true }
                 return .done
             }
             output.append(bytes)
+            guard output.flush(to: socket) else { return .failed }
+            return output.waitingForSpace ? .needsLoop : .done
+        }
+        switch outcome {
+        case .done: break
+        case .needsLoop: loop.execute { [self] in updateInterest() }
+        case .failed: close()
+        }
+    }
+
+    /// Writes what sends held for a ``FlushScope`` that has ended, unless the loop's own cork or a
+    /// full socket will write it.
+    private func flushHeld() {
+        enum Outcome { case done, needsLoop, failed }
+        let outcome = output.withLock { output -> Outcome in
+            output.heldByScope = false
+            guard !output.isEmpty, !output.waitingForSpace, output.writable, !output.corked else { return .done }
             guard output.flush(to: socket) else { return .failed }
             return output.waitingForSpace ? .needsLoop : .done
         }

@@ -280,7 +280,10 @@ public final class Store: Sendable {
             return
         }
         batches.add(1, ordering: .relaxed)
-        for (job, error) in failures { job.fail(error) }
-        for deliver in deliveries { deliver() }
+        // The group's answers leave together: one write per connection, not one per answer.
+        FlushScope.run {
+            for (job, error) in failures { job.fail(error) }
+            for deliver in deliveries { deliver() }
+        }
     }
 }
