@@ -11,6 +11,12 @@ import SwitchboardPOSIX
 /// Does nothing when `NOTIFY_SOCKET` is unset, so the same binary runs under systemd and by hand.
 /// When `WATCHDOG_USEC` is set (and `WATCHDOG_PID`, if present, is this process) it pings
 /// `WATCHDOG=1` at half that interval from a private queue until ``stopWatchdog()``.
+///
+/// A datagram that the socket cannot take within `sendTimeout` is dropped, as `sd_notify` drops
+/// what fails: a Unix datagram socket queues only `net.unix.max_dgram_qlen` messages (10 here), and
+/// a blocking send to a reader that has stopped reading would hang its caller, a service's main
+/// task or the watchdog's queue, for good (seen in the test suite run in parallel, where a
+/// reader fell behind the 50 ms pings).
 // @unchecked: the timer source is thread-safe and configured once, in `ready(status:)`; the rest is immutable.
 public final class SystemdNotifier: @unchecked Sendable {
     private let socketPath: String?
@@ -18,8 +24,10 @@ public final class SystemdNotifier: @unchecked Sendable {
     public let watchdogInterval: Double?
     private let queue = DispatchQueue(label: "switchboard.sd-notify")
     private let timer: (any DispatchSourceTimer)?
+    private let sendTimeout: timeval
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], sendTimeout: Double = 1) {
+        self.sendTimeout = timeval(tv_sec: Int(sendTimeout), tv_usec: Int((sendTimeout - sendTimeout.rounded(.down)) * 1_000_000))
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         let pidMatches = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
         if socketPath != nil, pidMatches, let micros = environment["WATCHDOG_USEC"].flatMap(Double.init), micros > 0 {
@@ -56,12 +64,15 @@ public final class SystemdNotifier: @unchecked Sendable {
         timer?.cancel()
     }
 
-    /// Sends one datagram; failures are ignored (the supervisor may be gone) as `sd_notify` does.
+    /// Sends one datagram, waiting at most `sendTimeout` for room; failures are ignored (the
+    /// supervisor may be gone) as `sd_notify` does.
     public func send(_ message: String) {
         guard let socketPath else { return }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
+        var timeout = sendTimeout
+        guard setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(socketPath.utf8)

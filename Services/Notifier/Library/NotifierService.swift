@@ -54,7 +54,7 @@ public final class NotifierService: Sendable {
                 reply(committed.flatMap { accepted in
                     metrics.increment("switchboard_notifier_items_total", by: accepted)
                     engine.wake()
-                    return Result { try WireJSON.encode(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted)) }
+                    return .success(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted).jsonBytes)
                 })
             }
         }
@@ -125,6 +125,16 @@ public struct EnqueueResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey { case accepted, duplicates }
+}
+
+/// Written by hand: every `notifier.enqueue` answer is encoded on the store's thread.
+extension EnqueueResponse: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("accepted", accepted)
+        writer.member("duplicates", duplicates)
+        writer.endObject()
+    }
 }
 
 struct ListRequest: Codable, Sendable {
