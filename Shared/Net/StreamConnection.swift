@@ -37,6 +37,10 @@ public final class StreamConnection: @unchecked Sendable {
         }
     }
 
+    /// What a write from a sender's thread left: nothing, the rest for the loop (the socket is
+    /// full), or a failed socket to close.
+    private enum SendOutcome { case done, needsLoop, failed }
+
     private struct Output {
         var buffer: [UInt8] = []
         var offset = 0
@@ -58,6 +62,12 @@ public final class StreamConnection: @unchecked Sendable {
                 offset = 0
             }
             buffer.append(contentsOf: bytes)
+        }
+
+        /// Writes what the socket takes, from a sender's thread.
+        mutating func write(to socket: Socket) -> SendOutcome {
+            guard flush(to: socket) else { return .failed }
+            return waitingForSpace ? .needsLoop : .done
         }
 
         /// Writes what the socket takes; returns false on a socket error.
@@ -144,34 +154,26 @@ public final class StreamConnection: @unchecked Sendable {
     public func send(_ bytes: [UInt8]) {
         // Inside a scope, the flush is enlisted before the bytes are held, so it cannot be missed.
         let scoped = FlushScope.isOpen && FlushScope.enlist(ObjectIdentifier(self)) { [self] in flushHeld() }
-        enum Outcome { case done, needsLoop, failed }
-        let outcome = output.withLock { output -> Outcome in
-            if scoped || !output.isEmpty || output.waitingForSpace || !output.writable || output.corked || output.heldByScope {
-                output.append(bytes)
-                if scoped { output.heldByScope = true }
-                return .done
-            }
+        finish(output.withLock { output -> SendOutcome in
+            let held = scoped || !output.isEmpty || output.waitingForSpace || !output.writable || output.corked || output.heldByScope
             output.append(bytes)
-            guard output.flush(to: socket) else { return .failed }
-            return output.waitingForSpace ? .needsLoop : .done
-        }
-        switch outcome {
-        case .done: break
-        case .needsLoop: loop.execute { [self] in updateInterest() }
-        case .failed: close()
-        }
+            if scoped { output.heldByScope = true }
+            return held ? .done : output.write(to: socket)
+        })
     }
 
     /// Writes what sends held for a ``FlushScope`` that has ended, unless the loop's own cork or a
     /// full socket will write it.
     private func flushHeld() {
-        enum Outcome { case done, needsLoop, failed }
-        let outcome = output.withLock { output -> Outcome in
+        finish(output.withLock { output -> SendOutcome in
             output.heldByScope = false
             guard !output.isEmpty, !output.waitingForSpace, output.writable, !output.corked else { return .done }
-            guard output.flush(to: socket) else { return .failed }
-            return output.waitingForSpace ? .needsLoop : .done
-        }
+            return output.write(to: socket)
+        })
+    }
+
+    /// Leaves to the loop what a write from a sender's thread could not finish.
+    private func finish(_ outcome: SendOutcome) {
         switch outcome {
         case .done: break
         case .needsLoop: loop.execute { [self] in updateInterest() }
