@@ -32,6 +32,9 @@ final class DeliveryEngine: Sendable {
     private struct State {
         var busy: Set<String> = []
         var busyContacts: Set<String> = []
+        /// The last look filled every free slot (or found none free): more may be due, so each
+        /// finished attempt wakes the loop to refill its slot.
+        var backlog = false
     }
 
     private let state = Mutex(State())
@@ -62,23 +65,32 @@ final class DeliveryEngine: Sendable {
         await loop.stop { [self] in state.withLock { $0.busy.isEmpty } }
     }
 
+    /// Each round looks once, then sleeps until woken: by new items (``wake()``), by a finished
+    /// attempt while there is a backlog or when it may free more work (a retry's new due time, a
+    /// CRM contact's next update), or at the next due time. At low rates that is one query per
+    /// delivery; looking again after every start and every finish cost two or three more store
+    /// round trips a message.
     private func run(_ wakeup: Wakeup) async {
         while !wakeup.isStopping {
             let (busy, busyContacts, free) = state.withLock { ($0.busy, $0.busyContacts, concurrency - $0.busy.count) }
             var started = 0
+            var backlog = true
             // Refill in batches: one query per quarter of the slots, not one per finished attempt.
             if free > 0, busy.isEmpty || free >= max(1, concurrency / 4) {
                 do {
                     let due = try await store.due(now: Date(), limit: free, excluding: busy, busyContacts: busyContacts)
+                    backlog = due.count == free
                     for delivery in due where claim(delivery) {
                         started += 1
                         Task { await attempt(delivery) }
                     }
                 } catch {
                     logger.error("delivery query failed", ["error": String(describing: error)])
+                    backlog = false
                 }
             }
-            if started == 0 || free <= started { await sleep(wakeup, idle: busy.isEmpty && started == 0) }
+            state.withLock { $0.backlog = backlog }
+            await sleep(wakeup, idle: busy.isEmpty && started == 0)
         }
     }
 
@@ -119,11 +131,14 @@ final class DeliveryEngine: Sendable {
                 logger.error("cannot record delivery outcome", ["delivery": delivery.id, "error": String(describing: error)])
             }
             count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            state.withLock { state in
+            let mayFreeWork = state.withLock { state -> Bool in
                 state.busy.remove(delivery.id)
                 if let key = delivery.contactKey { state.busyContacts.remove(key) }
+                return state.backlog
             }
-            wake()
+            // Not recorded: the delivery is still due, so it is looked up again.
+            let unrecorded = if case .failure = recorded { true } else { false }
+            if mayFreeWork || unrecorded || delivery.contactKey != nil || outcome.isRetry { wake() }
         }
     }
 

@@ -174,6 +174,12 @@ final class NotifierStore: Sendable {
         case retry(at: Date, status: Int?, error: String, countsAsAttempt: Bool)
         case dead(status: Int?, error: String)
         case skipped(String)
+
+        /// The delivery stays pending, due again at a new time.
+        var isRetry: Bool {
+            if case .retry = self { return true }
+            return false
+        }
     }
 
     /// Records an attempt's outcome; `completion` runs on the store's thread once it is committed.
