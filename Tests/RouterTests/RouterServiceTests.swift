@@ -13,6 +13,24 @@ import SwitchboardTestSupport
     final class FakeNotifier: Sendable {
         let server: LineServer
         let items = Recorder<OutboxItem>()
+        /// While on, every enqueue is answered `unavailable`.
+        final class Refusal: Sendable {
+            private let state = Mutex((on: false, refused: 0))
+            var on: Bool {
+                get { state.withLock { $0.on } }
+                set { state.withLock { $0.on = newValue } }
+            }
+            /// How many enqueues were refused.
+            var refused: Int { state.withLock { $0.refused } }
+            /// Whether to refuse this enqueue (counted if so).
+            func refuses() -> Bool {
+                state.withLock { state in
+                    if state.on { state.refused += 1 }
+                    return state.on
+                }
+            }
+        }
+        let refusing = Refusal()
 
         init() throws {
             server = LineServer(service: "notifier", options: LineServerOptions(), logger: Logger(service: "fake-notifier", minimumLevel: .error), metrics: MetricsRegistry())
@@ -20,7 +38,8 @@ import SwitchboardTestSupport
                 var items: [OutboxItem]
                 enum CodingKeys: String, CodingKey { case items }
             }
-            server.register("notifier.enqueue") { [items] (request: Enqueue, _) in
+            server.register("notifier.enqueue") { [items, refusing] (request: Enqueue, _) in
+                if refusing.refuses() { throw WireError.unavailable("refusing for the test") }
                 for item in request.items { items.append(item) }
                 return ["accepted": request.items.count]
             }
@@ -93,6 +112,42 @@ import SwitchboardTestSupport
         while mesh.notifier.notifications.count < 5, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
         #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_b", "u_c", "u_a", "u_c"])
         #expect(Set(mesh.notifier.items.values.map(\.id)).count == mesh.notifier.items.values.count)
+    }
+
+    /// Decisions' notifications leave from the store's thread when they follow the last one
+    /// handed over; a manual assignment's (written by another path) and a refused enqueue send
+    /// the router back to reading its outbox. Every notification arrives either way, in order.
+    @Test func notificationsArriveAroundAManualAssignmentAndAfterTheNotifierRefusedThem() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json")
+        func waitForNotifications(_ count: Int) async throws {
+            let deadline = Date().addingTimeInterval(10)
+            while mesh.notifier.notifications.count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        _ = try await mesh.routerClient.call("router.route", Self.message("+15552220001", to: "+15550020001", id: "m1", at: "2026-11-30T15:01:00Z"), as: Answer.self)
+        try await waitForNotifications(1)
+        _ = try await mesh.routerClient.call(
+            "router.assign", ["location": "loc_s02", "contact": "+15552220001", "user": "u_c", "at": "2026-11-30T15:02:00Z"], as: JSONValue.self)
+        _ = try await mesh.routerClient.call("router.route", Self.message("+15552220002", to: "+15550020001", id: "m2", at: "2026-11-30T15:03:00Z"), as: Answer.self)
+        try await waitForNotifications(3)
+        #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_c", "u_b"])
+
+        mesh.notifier.refusing.on = true
+        _ = try await mesh.routerClient.call("router.route", Self.message("+15552220003", to: "+15550020001", id: "m3", at: "2026-11-30T15:04:00Z"), as: Answer.self)
+        let refusedBy = Date().addingTimeInterval(10)
+        while mesh.notifier.refusing.refused == 0, Date() < refusedBy { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(mesh.notifier.refusing.refused > 0)
+        mesh.notifier.refusing.on = false
+        _ = try await mesh.routerClient.call("router.route", Self.message("+15552220004", to: "+15550020001", id: "m4", at: "2026-11-30T15:05:00Z"), as: Answer.self)
+        try await waitForNotifications(5)
+        #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_c", "u_b", "u_c", "u_a"])
+        let deadline = Date().addingTimeInterval(10)
+        var outbox = -1
+        while outbox != 0, Date() < deadline {
+            outbox = try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)["outbox"] ?? -1
+            if outbox != 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(outbox == 0)
     }
 
     @Test func unknownAccountsAreNotFoundAndAnUnreachableDirectoryIsRetryable() async throws {

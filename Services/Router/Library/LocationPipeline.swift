@@ -14,8 +14,9 @@ import SwitchboardStore
 /// earlier decision, committed or still in the open group transaction, with no store round trip
 /// between read and write. Loads, recency and rotation are kept in memory (a
 /// ``LocationSnapshot`` loaded inside the first job, then updated by each decision). Answers are
-/// sent when the job's transaction has committed (`PROTOCOL.md`, "Durability contract"); a
-/// transaction that fails drops the memory, and the next job reloads it from the file.
+/// sent when the job's transaction has committed (`PROTOCOL.md`, "Durability contract"), just
+/// after its outbox rows are handed to the forwarder (`committed`); a transaction that fails
+/// drops the memory, and the next job reloads it from the file.
 ///
 /// The directory's copy is fetched (rarely over the network) before a batch is queued, so a
 /// directory that cannot be reached fails that batch `unavailable` and commits nothing.
@@ -43,6 +44,8 @@ final class LocationPipeline: Sendable {
     }
 
     typealias EngineFactory = @Sendable (LocationConfig, any RoutingWorld) throws -> RoutingEngine
+    /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows.
+    private typealias Decided = (answer: [UInt8], reason: String?, outbox: [RouterStore.OutboxRow])
 
     let location: String
     /// Held while a batch is queued, and by the location's other events.
@@ -50,12 +53,18 @@ final class LocationPipeline: Sendable {
     private let store: RouterStore
     private let directory: DirectoryCache
     private let engine: EngineFactory
+    /// Gets each batch's outbox rows once committed, in commit order, on the store's thread.
+    private let committed: @Sendable ([RouterStore.OutboxRow]) -> Void
     private let metrics: MetricsRegistry
     private let state = Mutex(State())
     /// The most messages decided in one store job.
     private let maximumBatch = 256
 
-    init(location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry, engine: @escaping EngineFactory) {
+    init(
+        location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry, engine: @escaping EngineFactory,
+        committed: @escaping @Sendable ([RouterStore.OutboxRow]) -> Void
+    ) {
+        self.committed = committed
         self.location = location
         self.store = store
         self.directory = directory
@@ -125,13 +134,13 @@ final class LocationPipeline: Sendable {
 
     /// Decides and writes each message of `batch` in order, each in its own savepoint (one
     /// failing leaves the others); runs on the store's thread.
-    private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<(answer: [UInt8], reason: String?), any Error>] {
+    private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<Decided, any Error>] {
         var snapshot = try state.withLock { $0.snapshot } ?? RouterStore.locationSnapshot(database, location: location)
         let results = batch.map { ticket in
-            Result { () throws -> (answer: [UInt8], reason: String?) in
+            Result { () throws -> Decided in
                 let message = ticket.message
                 if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
-                    return (Array(answer.utf8), nil)
+                    return (Array(answer.utf8), nil, [])
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
                 let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
@@ -146,9 +155,9 @@ final class LocationPipeline: Sendable {
                         key: key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
                     crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.config),
                     message: message)
-                try database.transaction { try RouterStore.write(commit, to: database) }
+                let outbox = try database.transaction { try RouterStore.write(commit, to: database) }
                 snapshot.record(decision, replacing: contact, at: message.at)
-                return (answer, decision.reason)
+                return (answer, decision.reason, outbox)
             }
         }
         state.withLock { $0.snapshot = snapshot }
@@ -157,7 +166,7 @@ final class LocationPipeline: Sendable {
 
     /// A batch's transaction finished (on the store's thread): answer each message, or fail them
     /// all and drop the memory the job wrote ahead of the file.
-    private func landed(_ batch: [Ticket], _ result: Result<[Result<(answer: [UInt8], reason: String?), any Error>], any Error>) {
+    private func landed(_ batch: [Ticket], _ result: Result<[Result<Decided, any Error>], any Error>) {
         let idle = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if case .failure = result { state.snapshot = nil }
             state.inFlight -= 1
@@ -168,8 +177,9 @@ final class LocationPipeline: Sendable {
         for waiter in idle { waiter.resume() }
         switch result {
         case .success(let outcomes):
+            committed(outcomes.flatMap { (try? $0.get().outbox) ?? [] })
             for (ticket, outcome) in zip(batch, outcomes) {
-                if case .success((_, let reason?)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
+                if case .success((_, let reason?, _)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
                 ticket.answer(outcome.map(\.answer))
             }
         case .failure(let error):

@@ -158,9 +158,10 @@ public final class RouterService: Sendable {
     private func pipeline(_ location: String) -> LocationPipeline {
         pipelines.withLock { pipelines in
             if let pipeline = pipelines[location] { return pipeline }
-            let pipeline = LocationPipeline(location: location, store: store, directory: directory, metrics: metrics) { [self] config, world in
-                try engine(config, world: world)
-            }
+            let pipeline = LocationPipeline(
+                location: location, store: store, directory: directory, metrics: metrics,
+                engine: { [self] config, world in try engine(config, world: world) },
+                committed: { [outbox] rows in outbox.offer(rows) })
             pipelines[location] = pipeline
             return pipeline
         }
@@ -186,8 +187,7 @@ public final class RouterService: Sendable {
         guard let config = location(platform: message.platform, address: message.account),
               let account = config.account(platform: message.platform, address: message.account)
         else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
-        await pipeline(config.location.id).route(message, config: config, account: account) { [outbox, metrics] answer in
-            if case .success = answer { outbox.wake() }
+        await pipeline(config.location.id).route(message, config: config, account: account) { [metrics] answer in
             metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
             reply(answer)
         }

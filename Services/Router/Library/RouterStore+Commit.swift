@@ -26,13 +26,14 @@ extension RouterStore {
 
     /// Commits `commit` in a transaction of its own (the location's other events).
     func commit(_ commit: Commit) async throws {
-        try await store.write { try Self.write(commit, to: $0) }
+        _ = try await store.write { try Self.write(commit, to: $0) }
     }
 
-    /// Writes `commit` in the caller's transaction. An inbound message's id is checked by the
-    /// caller (the pipeline answers a repeat with the stored answer); the `processed` key would
-    /// refuse a second row in any case.
-    static func write(_ commit: Commit, to database: Database) throws {
+    /// Writes `commit` in the caller's transaction and returns the outbox rows it added. An
+    /// inbound message's id is checked by the caller (the pipeline answers a repeat with the
+    /// stored answer); the `processed` key would refuse a second row in any case.
+    @discardableResult
+    static func write(_ commit: Commit, to database: Database) throws -> [OutboxRow] {
         let contactJSON = (commit.decision?.contact ?? commit.contact).jsonString
         let trace = commit.decision.map(\.trace.jsonString)
         let messageJSON = commit.message.map(\.jsonString)
@@ -81,13 +82,16 @@ extension RouterStore {
             let item = crm(sequence)
             items.append((item.id, item.jsonString))
         }
+        var added: [OutboxRow] = []
         for (id, json) in items {
             try database.run("INSERT INTO outbox (id, item, created_at) VALUES (?, ?, ?)",
                              [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
+            added.append(OutboxRow(seq: Int(database.lastInsertRowID), json: json))
         }
         if let platform = commit.platform, let id = commit.messageID {
             try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])
         }
+        return added
     }
 
     /// The first reply after an assignment fixes that assignment's first-response time.

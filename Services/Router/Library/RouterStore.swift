@@ -212,11 +212,18 @@ final class RouterStore: Sendable {
 
     // MARK: Outbox
 
-    /// The oldest outbox rows after sequence `after`: each item's JSON as stored (sent on
-    /// without re-encoding), with its sequence.
-    func outbox(after: Int, limit: Int) async throws -> [(seq: Int, json: String)] {
+    /// An outbox row: its item's JSON as stored (sent on without re-encoding), and its sequence.
+    struct OutboxRow: Sendable {
+        var seq: Int
+        var json: String
+    }
+
+    /// The oldest outbox rows after sequence `after`.
+    func outbox(after: Int, limit: Int) async throws -> [OutboxRow] {
         try await store.read { database in
-            try database.rows("SELECT seq, item FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(after), .integer(limit)]) { ($0.int(0), $0.string(1)) }
+            try database.rows("SELECT seq, item FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(after), .integer(limit)]) {
+                OutboxRow(seq: $0.int(0), json: $0.string(1))
+            }
         }
     }
 
