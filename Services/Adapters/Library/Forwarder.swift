@@ -17,7 +17,9 @@ import SwitchboardRuntime
 /// (at start, after a burst past the limit) they are read from the file in sequence order;
 /// otherwise each intake commit hands its new events over. Both happen on the store's thread in
 /// commit order, so the switch between them is exact (``AdaptersStore/store(_:receivedAt:committed:)``).
-/// The file is read once per event rather than once per forwarding round.
+/// The file is read once per event rather than once per forwarding round. Forwards start where
+/// their events become free to go (an intake commit's delivery, the router's answer to a
+/// contact's previous event); the loop is for reading the file and for back-offs.
 final class Forwarder: Sendable {
     private struct State {
         /// Events per contact, oldest first; the head is the one in flight or next.
