@@ -158,9 +158,18 @@ public struct Socket: Sendable, Hashable {
 
     /// Sets `SO_RCVTIMEO` on a blocking socket so reads give up after `milliseconds`.
     public func setReceiveTimeout(milliseconds: Int) throws(SystemError) {
+        try setTimeout(SO_RCVTIMEO, milliseconds: milliseconds)
+    }
+
+    /// Sets `SO_SNDTIMEO` on a blocking socket so sends give up after `milliseconds`.
+    public func setSendTimeout(milliseconds: Int) throws(SystemError) {
+        try setTimeout(SO_SNDTIMEO, milliseconds: milliseconds)
+    }
+
+    private func setTimeout(_ option: Int32, milliseconds: Int) throws(SystemError) {
         var value = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
         try retryingInterrupts("setsockopt") {
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+            setsockopt(descriptor, SOL_SOCKET, option, &value, socklen_t(MemoryLayout<timeval>.size))
         }
     }
 

@@ -24,10 +24,10 @@ public final class SystemdNotifier: @unchecked Sendable {
     public let watchdogInterval: Double?
     private let queue = DispatchQueue(label: "switchboard.sd-notify")
     private let timer: (any DispatchSourceTimer)?
-    private let sendTimeout: timeval
+    private let sendTimeoutMilliseconds: Int
 
     public init(environment: [String: String], sendTimeout: Double = 1) {
-        self.sendTimeout = timeval(tv_sec: Int(sendTimeout), tv_usec: Int((sendTimeout - sendTimeout.rounded(.down)) * 1_000_000))
+        sendTimeoutMilliseconds = max(1, Int(sendTimeout * 1000))
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         let pidMatches = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
         if socketPath != nil, pidMatches, let micros = environment["WATCHDOG_USEC"].flatMap(Double.init), micros > 0 {
@@ -71,8 +71,7 @@ public final class SystemdNotifier: @unchecked Sendable {
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return }
         defer { close(fd) }
-        var timeout = sendTimeout
-        guard setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else { return }
+        guard (try? Socket(descriptor: fd).setSendTimeout(milliseconds: sendTimeoutMilliseconds)) != nil else { return }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var pathBytes = Array(socketPath.utf8)

@@ -15,10 +15,9 @@ import SwitchboardPOSIX
 /// passive checkpoint racing a steady stream of writes never achieves: the file grows to ten
 /// times the threshold (~41 MB at 1,000 pages) before the writer checkpoints itself. When asked
 /// to (``keepsWALNearThreshold``: the ``Store`` does for FULL durability) this thread therefore
-/// repeats its checkpoint, each round copying
-/// what the writer added during the one before, and once a round finds at most
-/// ``catchUpFrames`` new, the writer copies those itself after its next commit (`walGrew`
-/// answers true); its next transaction then starts the WAL over. The file stays near the
+/// repeats its checkpoint, each round copying what the writer added during the one before, and
+/// once a round finds at most ``catchUpFrames`` new, the writer copies those itself after its
+/// next commit (`walGrew` answers true); its next transaction then starts the WAL over. The file stays near the
 /// threshold (the adapters' benchmark: 6–9 MB at 1,000 pages instead of ten times that and
 /// growing), so its zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather
 /// than appended to.

@@ -83,8 +83,7 @@ final class OutboxForwarder: Sendable {
             return true
         }
         guard direct else { return wake() }
-        let later = FlushScope.isOpen && FlushScope.enlist(ObjectIdentifier(self)) { [self] in sendPending() }
-        if !later { sendPending() }
+        if !FlushScope.enlist(ObjectIdentifier(self), { [self] in sendPending() }) { sendPending() }
     }
 
     /// Sends the rows offered direct, a batch at a time.
