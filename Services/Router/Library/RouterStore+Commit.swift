@@ -35,8 +35,8 @@ extension RouterStore {
     @discardableResult
     static func write(_ commit: Commit, to database: Database) throws -> [OutboxRow] {
         let contactJSON = (commit.decision?.contact ?? commit.contact).jsonString
-        let trace = commit.decision.map(\.trace.jsonString)
-        let messageJSON = commit.message.map(\.jsonString)
+        let trace = commit.decision?.trace.jsonString
+        let messageJSON = commit.message?.jsonString
         let rotations = (commit.decision?.rotations ?? [:]).map { ($0.key, $0.value.jsonString) }
         let notifications = commit.notifications.map { ($0.id, $0.jsonString) }
         let contact = commit.decision?.contact ?? commit.contact
