@@ -153,6 +153,7 @@ public final class StreamConnection: @unchecked Sendable {
     /// Sends bytes; callable from any thread. Bytes from one thread keep their order.
     public func send(_ bytes: [UInt8]) {
         // Inside a scope, the flush is enlisted before the bytes are held, so it cannot be missed.
+        // `isOpen` first: outside a scope (most sends) no flush closure is built at all.
         let scoped = FlushScope.isOpen && FlushScope.enlist(ObjectIdentifier(self)) { [self] in flushHeld() }
         finish(output.withLock { output -> SendOutcome in
             let held = scoped || !output.isEmpty || output.waitingForSpace || !output.writable || output.corked || output.heldByScope

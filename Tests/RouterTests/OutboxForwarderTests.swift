@@ -21,11 +21,6 @@ import SwitchboardTestSupport
         }
     }
 
-    private static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(10)
-        while !condition(), Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
-    }
-
     @Test func aRowWrittenWithoutAnOfferIsNotSkippedByTheOfferAfterIt() async throws {
         let folder = TemporaryDirectory()
         let store = try RouterStore(path: folder.file("router.sqlite"))
@@ -36,13 +31,13 @@ import SwitchboardTestSupport
         let contacts = { Set(notifier.items.values.compactMap(\.crm?.contact)) }
 
         forwarder.offer([try await Self.insert("first", into: store)])
-        try await Self.waitUntil { contacts() == ["first"] && forwarder.sendsDirect }
+        try await eventually { contacts() == ["first"] && forwarder.sendsDirect }
         #expect(forwarder.sendsDirect, "the loop has caught up")
 
         // "quiet" is committed with neither an offer nor a wake-up; "offered" follows it.
         _ = try await Self.insert("quiet", into: store)
         forwarder.offer([try await Self.insert("offered", into: store)])
-        try await Self.waitUntil { contacts() == ["first", "quiet", "offered"] }
+        try await eventually { contacts() == ["first", "quiet", "offered"] }
         #expect(contacts() == ["first", "quiet", "offered"])
         await forwarder.stop()
         store.close()

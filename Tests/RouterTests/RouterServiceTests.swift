@@ -108,8 +108,7 @@ import SwitchboardTestSupport
         let explained = try await mesh.routerClient.call("router.explain", ["location": "loc_s02", "contact": "+15552220005"], as: Explained.self)
         #expect(explained.sentences.contains("  u_b: away"))
         #expect(explained.sentences.last == "Decision: u_c, because account.")
-        let deadline = Date().addingTimeInterval(10)
-        while mesh.notifier.notifications.count < 5, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        try await eventually { mesh.notifier.notifications.count >= 5 }
         #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_b", "u_c", "u_a", "u_c"])
         #expect(Set(mesh.notifier.items.values.map(\.id)).count == mesh.notifier.items.values.count)
     }
@@ -121,8 +120,7 @@ import SwitchboardTestSupport
         let folder = TemporaryDirectory()
         let mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json")
         func waitForNotifications(_ count: Int) async throws {
-            let deadline = Date().addingTimeInterval(10)
-            while mesh.notifier.notifications.count < count, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually { mesh.notifier.notifications.count >= count }
         }
         _ = try await mesh.routerClient.call("router.route", Self.message("+15552220001", to: "+15550020001", id: "m1", at: "2026-11-30T15:01:00Z"), as: Answer.self)
         try await waitForNotifications(1)
@@ -134,20 +132,14 @@ import SwitchboardTestSupport
 
         mesh.notifier.refusing.on = true
         _ = try await mesh.routerClient.call("router.route", Self.message("+15552220003", to: "+15550020001", id: "m3", at: "2026-11-30T15:04:00Z"), as: Answer.self)
-        let refusedBy = Date().addingTimeInterval(10)
-        while mesh.notifier.refusing.refused == 0, Date() < refusedBy { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(mesh.notifier.refusing.refused > 0)
+        #expect(try await eventually { mesh.notifier.refusing.refused > 0 })
         mesh.notifier.refusing.on = false
         _ = try await mesh.routerClient.call("router.route", Self.message("+15552220004", to: "+15550020001", id: "m4", at: "2026-11-30T15:05:00Z"), as: Answer.self)
         try await waitForNotifications(5)
         #expect(mesh.notifier.notifications.map(\.recipient) == ["u_a", "u_c", "u_b", "u_c", "u_a"])
-        let deadline = Date().addingTimeInterval(10)
-        var outbox = -1
-        while outbox != 0, Date() < deadline {
-            outbox = try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)["outbox"] ?? -1
-            if outbox != 0 { try await Task.sleep(for: .milliseconds(10)) }
-        }
-        #expect(outbox == 0)
+        #expect(try await eventually {
+            try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)["outbox"] == 0
+        }, "every row delivered is deleted")
     }
 
     @Test func unknownAccountsAreNotFoundAndAnUnreachableDirectoryIsRetryable() async throws {
@@ -235,15 +227,13 @@ import SwitchboardTestSupport
             }
             group.addTask {
                 for point in killPoints {
-                    let deadline = Date().addingTimeInterval(60)
-                    while answered.count.load(ordering: .relaxed) < point, Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+                    try await eventually(timeout: 60, every: .milliseconds(1)) { answered.count.load(ordering: .relaxed) >= point }
                     try router.restart(folder: folder, directoryPort: directoryPort, notifierPort: notifier.server.port)
                 }
             }
             try await group.waitForAll()
         }
-        let deadline = Date().addingTimeInterval(30)
-        while Set(notifier.notifications.map(\.contact)).count < total, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        try await eventually(timeout: 30) { Set(notifier.notifications.map(\.contact)).count >= total }
         #expect(Set(notifier.notifications.map(\.contact)).count == total)
         let ids = notifier.items.values.filter { $0.notification != nil }.map(\.id)
         #expect(Set(ids).count == total, "one stable id per decision's notification, however often it was handed over")

@@ -127,18 +127,21 @@ final class DeliveryEngine: Sendable {
         let outcome = decide(result, delivery, now: Date())
         // Settled on the store's thread once recorded, with no hop back to this task.
         store.record(delivery.id, outcome, now: Date()) { [self] recorded in
+            var unrecorded = false
             if case .failure(let error) = recorded {
+                unrecorded = true
                 logger.error("cannot record delivery outcome", ["delivery": delivery.id, "error": String(describing: error)])
             }
             count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
-            let mayFreeWork = state.withLock { state -> Bool in
+            let backlog = state.withLock { state -> Bool in
                 state.busy.remove(delivery.id)
                 if let key = delivery.contactKey { state.busyContacts.remove(key) }
                 return state.backlog
             }
-            // Not recorded: the delivery is still due, so it is looked up again.
-            let unrecorded = if case .failure = recorded { true } else { false }
-            if mayFreeWork || unrecorded || delivery.contactKey != nil || outcome.isRetry { wake() }
+            // The loop looks again only if this may let more start: a slot freed while the last
+            // look filled them all, a delivery still due (its outcome not recorded), a CRM
+            // contact's next update, a retry's new due time.
+            if backlog || unrecorded || delivery.contactKey != nil || outcome.isRetry { wake() }
         }
     }
 
