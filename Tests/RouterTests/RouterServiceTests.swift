@@ -58,9 +58,15 @@ import SwitchboardTestSupport
     }
 
     static func start(_ folder: TemporaryDirectory, scenario: String, notifier: FakeNotifier? = nil) async throws -> Mesh {
-        let document = try JSONSerialization.jsonObject(with: try SharedFiles.data("scenarios/\(scenario)")) as! [String: Any]
-        let config = try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: document["config"]!)))
-        return try await start(folder, config: config, notifier: notifier)
+        try await start(folder, config: try scenarioConfig(scenario), notifier: notifier)
+    }
+
+    /// The configuration of the scenario file `name`, changed by `change`.
+    static func scenarioConfig(_ name: String, _ change: (inout [String: Any]) -> Void = { _ in }) throws -> JSONValue {
+        let document = try JSONSerialization.jsonObject(with: try SharedFiles.data("scenarios/\(name)")) as! [String: Any]
+        var config = document["config"] as! [String: Any]
+        change(&config)
+        return try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: config)))
     }
 
     static func start(_ folder: TemporaryDirectory, config: JSONValue, notifier: FakeNotifier? = nil) async throws -> Mesh {
@@ -140,6 +146,52 @@ import SwitchboardTestSupport
         #expect(try await eventually {
             try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)["outbox"] == 0
         }, "every row delivered is deleted")
+    }
+
+    /// A configuration applied while decisions stream in governs every message sent after
+    /// `put_config` answered: a decision still holding the old version when the new one lands
+    /// must not leave the old version's compiled form behind for later messages.
+    @Test func everyMessageSentAfterPutConfigAnsweredIsDecidedByTheNewVersion() async throws {
+        let folder = TemporaryDirectory()
+        func config(salesUser: String) throws -> JSONValue {
+            try Self.scenarioConfig("01-account-assignment.json") { config in
+                // A rule, not the account's own assignment: a decision reads the rules from
+                // its compiled configuration, the account from the message's lookup.
+                config["rules"] = [["id": "r_sales", "priority": 1, "when": ["accounts": ["acc_sales"]], "then": ["target": ["user": salesUser]]]]
+            }
+        }
+        let mesh = try await Self.start(folder, config: try config(salesUser: "u_alice"))
+        final class Streaming: Sendable { let on = Atomic<Bool>(true) }
+        let streaming = Streaming()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for stream in 0..<8 {
+                // A connection of its own: a connection's ops are read in order, so messages
+                // on put_config's connection could not be in flight while it runs.
+                let client = LineClient(host: "127.0.0.1", port: mesh.routerClient.options.port)
+                group.addTask {
+                    var index = 0
+                    while streaming.on.load(ordering: .relaxed) {
+                        index += 1
+                        let message = Self.message("+155\(String(format: "%02d", stream))\(String(format: "%06d", index))", to: "+15550010001", at: "2026-11-30T15:00:00Z")
+                        _ = try await client.call("router.route", message, as: Answer.self)
+                        // A contact event too: it takes the configuration, then waits for the
+                        // location's queued decisions before it decides.
+                        _ = try await client.call("router.tag", JSONValue.object([
+                            "location": .string("loc_s01"), "contact": .string(message.contact), "tags": .array([.string("seen")]),
+                        ]), as: JSONValue.self)
+                    }
+                }
+            }
+            for flip in 1...40 {
+                let user = flip.isMultiple(of: 2) ? "u_alice" : "u_bob"
+                _ = try await mesh.routerClient.call("router.put_config", JSONValue.object(["config": try config(salesUser: user)]), as: JSONValue.self)
+                let probe = Self.message("+1557000\(String(format: "%04d", flip))", to: "+15550010001", at: "2026-11-30T15:00:00Z")
+                let answer = try await mesh.routerClient.call("router.route", probe, as: Answer.self)
+                #expect(answer.owner == user, "version \(flip + 1) sends the sales line to \(user)")
+            }
+            streaming.on.store(false, ordering: .relaxed)
+            try await group.waitForAll()
+        }
     }
 
     @Test func unknownAccountsAreNotFoundAndAnUnreachableDirectoryIsRetryable() async throws {

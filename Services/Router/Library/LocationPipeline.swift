@@ -26,7 +26,8 @@ import SwitchboardStore
 final class LocationPipeline: Sendable {
     private struct Ticket: Sendable {
         var message: InboundMessage
-        var config: LocationConfig
+        /// The configuration version the message was looked up in; `account` is that version's.
+        var routing: CompiledRouting
         var account: Account
         /// Called once, on the store's thread after the batch's commit (or wherever it failed).
         var answer: @Sendable (Result<[UInt8], any Error>) -> Void
@@ -43,7 +44,6 @@ final class LocationPipeline: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    typealias EngineFactory = @Sendable (LocationConfig, any RoutingWorld) throws -> RoutingEngine
     /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows.
     private typealias Decided = (answer: [UInt8], reason: String?, outbox: [RouterStore.OutboxRow])
 
@@ -52,7 +52,6 @@ final class LocationPipeline: Sendable {
     private let lock = AsyncLock()
     private let store: RouterStore
     private let directory: DirectoryCache
-    private let engine: EngineFactory
     /// Gets each batch's outbox rows once committed, in commit order, on the store's thread.
     private let committed: @Sendable ([RouterStore.OutboxRow]) -> Void
     private let metrics: MetricsRegistry
@@ -61,7 +60,7 @@ final class LocationPipeline: Sendable {
     private let maximumBatch = 256
 
     init(
-        location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry, engine: @escaping EngineFactory,
+        location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry,
         committed: @escaping @Sendable ([RouterStore.OutboxRow]) -> Void
     ) {
         self.committed = committed
@@ -69,7 +68,6 @@ final class LocationPipeline: Sendable {
         self.store = store
         self.directory = directory
         self.metrics = metrics
-        self.engine = engine
     }
 
     /// Decides `message` and hands `answer` its `RouteAnswer`, as the JSON stored with the
@@ -77,9 +75,9 @@ final class LocationPipeline: Sendable {
     /// message already decided gets the first answer, as stored, and
     /// changes nothing. Returns once the message is queued, not decided.
     func route(
-        _ message: InboundMessage, config: LocationConfig, account: Account, answer: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
+        _ message: InboundMessage, routing: CompiledRouting, account: Account, answer: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
     ) async {
-        let ticket = Ticket(message: message, config: config, account: account, answer: answer)
+        let ticket = Ticket(message: message, routing: routing, account: account, answer: answer)
         let startDraining = state.withLock { state -> Bool in
             state.queue.append(ticket)
             defer { state.draining = true }
@@ -143,7 +141,7 @@ final class LocationPipeline: Sendable {
                     return (Array(answer.utf8), nil, [])
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
-                let decision = try engine(ticket.config, SnapshotWorld(snapshot: snapshot, directory: directory))
+                let decision = try RoutingEngine(compiled: ticket.routing, world: SnapshotWorld(snapshot: snapshot, directory: directory))
                     .inbound(message, account: ticket.account, contact: contact)
                 // Encoded once: stored for repeats, and sent as it is.
                 let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user).jsonBytes
@@ -152,8 +150,8 @@ final class LocationPipeline: Sendable {
                     location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
                     messageID: message.messageId, at: message.at, answer: String(decoding: answer, as: UTF8.self),
                     notifications: RouterService.notifications(
-                        key: key, decision: decision, contact: decision.contact, config: ticket.config, account: ticket.account, at: message.at),
-                    crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.config),
+                        key: key, decision: decision, contact: decision.contact, config: ticket.routing.config, account: ticket.account, at: message.at),
+                    crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.routing.config),
                     message: message)
                 let outbox = try database.transaction { try RouterStore.write(commit, to: database) }
                 snapshot.record(decision, replacing: contact, at: message.at)

@@ -16,9 +16,7 @@ public final class RouterService: Sendable {
     private let outbox: OutboxForwarder
     private let logger: Logger
     private let metrics: MetricsRegistry
-    private let configs = Mutex<[String: LocationConfig]>([:])
-    /// Compiled configurations by location, rebuilt when a new version is applied.
-    private let compiled = Mutex<[String: CompiledRouting]>([:])
+    private let configurations = AppliedConfigurations()
     private let pipelines = Mutex<[String: LocationPipeline]>([:])
 
     public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
@@ -27,9 +25,8 @@ public final class RouterService: Sendable {
         outbox = OutboxForwarder(store: store, notifier: notifier, logger: logger)
         self.logger = logger
         self.metrics = metrics
-        let loaded = try await store.configs()
-        configs.withLock { configs in
-            for config in loaded { configs[config.location.id] = config }
+        for (version, config) in try await store.configs() {
+            configurations.apply(try CompiledRouting(config), version: version)
         }
     }
 
@@ -45,17 +42,16 @@ public final class RouterService: Sendable {
     public func register(on server: LineServer) {
         server.register("router.put_config") { [self] (request: PutConfigRequest, _) in try await putConfig(request.config) }
         server.register("router.get_config") { [self] (request: LocationOnly, _) in
-            guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
-            return ["config": config]
+            return ["config": try configuration(request.location).config]
         }
         server.registerDeferred("router.route") { [self] request, _, reply in
             try await route(try request.decodeBody(InboundMessage.self), reply: reply)
         }
         server.register("router.reply") { [self] (reply: ReplyEvent, _) in
-            guard let config = location(platform: reply.platform, address: reply.account) else {
+            guard let (entry, _) = configurations.entry(platform: reply.platform, address: reply.account) else {
                 throw WireError.notFound("no account for \(reply.platform):\(reply.account)")
             }
-            return ["recorded": try await store.recordReply(location: config.location.id, contact: reply.contact, at: reply.at)]
+            return ["recorded": try await store.recordReply(location: entry.config.location.id, contact: reply.contact, at: reply.at)]
         }
         server.register("router.tag") { [self] (request: TagRequest, _) in
             try await withContact(request.location, request.contact, at: request.at, event: "tag") { engine, contact, at in
@@ -109,7 +105,7 @@ public final class RouterService: Sendable {
             ["contacts": try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)]
         }
         server.register("router.report") { [self] (request: ReportRequest, _) in
-            guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
+            let config = try configuration(request.location).config
             let until = request.until ?? Date()
             return try await store.report(config: config, since: request.since ?? until.addingTimeInterval(-7 * 86_400), until: until)
         }
@@ -120,7 +116,7 @@ public final class RouterService: Sendable {
             return try await Simulation.run(config: request.config, events: events)
         }
         server.register("router.loads") { [self] (request: LocationOnly, _) in
-            let separate = configs.withLock { $0[request.location]?.location.multiTouch == .separate }
+            let separate = configurations.entry(location: request.location)?.config.location.multiTouch == .separate
             return ["loads": try await store.allLoads(location: request.location, threads: separate)]
         }
         server.register("router.pending") { [self] (_: EmptyBody, _) in
@@ -131,8 +127,9 @@ public final class RouterService: Sendable {
     // MARK: Configuration
 
     private func putConfig(_ config: LocationConfig) async throws -> [String: Int] {
+        let routing: CompiledRouting
         do {
-            _ = try CompiledRouting(config)
+            routing = try CompiledRouting(config)
         } catch {
             throw WireError.badRequest("config: \(error)")
         }
@@ -145,33 +142,25 @@ public final class RouterService: Sendable {
         }
         let document = String(decoding: try WireJSON.prettyEncoder.encode(config), as: UTF8.self)
         let (version, changed) = try await store.putConfig(config, document: document, now: Date())
-        configs.withLock { $0[config.location.id] = config }
-        compiled.withLock { $0[config.location.id] = nil }
+        configurations.apply(routing, version: version)
         if changed { logger.info("configuration applied", ["location": config.location.id, "version": version]) }
         return ["version": version, "changed": changed ? 1 : 0]
     }
 
-    private func location(platform: String, address: String) -> LocationConfig? {
-        configs.withLock { configs in configs.values.first { $0.account(platform: platform, address: address) != nil } }
+    /// The configuration `location` runs, or `not_found`.
+    private func configuration(_ location: String) throws(WireError) -> AppliedConfigurations.Entry {
+        guard let entry = configurations.entry(location: location) else { throw WireError.notFound("no configuration for \(location)") }
+        return entry
     }
 
     private func pipeline(_ location: String) -> LocationPipeline {
         pipelines.withLock { pipelines in
             if let pipeline = pipelines[location] { return pipeline }
             let pipeline = LocationPipeline(
-                location: location, store: store, directory: directory, metrics: metrics,
-                engine: { [self] config, world in try engine(config, world: world) },
-                committed: { [outbox] rows in outbox.offer(rows) })
+                location: location, store: store, directory: directory, metrics: metrics, committed: { [outbox] rows in outbox.offer(rows) })
             pipelines[location] = pipeline
             return pipeline
         }
-    }
-
-    private func engine(_ config: LocationConfig, world: any RoutingWorld) throws -> RoutingEngine {
-        let cached = compiled.withLock { $0[config.location.id] }
-        let routing = try cached ?? CompiledRouting(config)
-        if cached == nil { compiled.withLock { $0[config.location.id] = routing } }
-        return RoutingEngine(compiled: routing, world: world)
     }
 
     // MARK: Inbound
@@ -184,10 +173,10 @@ public final class RouterService: Sendable {
         normalized.contact = ContactAddress.normalize(message.contact)
         normalized.account = ContactAddress.normalize(message.account)
         let message = normalized
-        guard let config = location(platform: message.platform, address: message.account),
-              let account = config.account(platform: message.platform, address: message.account)
-        else { throw WireError.notFound("no account for \(message.platform):\(message.account)") }
-        await pipeline(config.location.id).route(message, config: config, account: account) { [metrics] answer in
+        guard let (entry, account) = configurations.entry(platform: message.platform, address: message.account) else {
+            throw WireError.notFound("no account for \(message.platform):\(message.account)")
+        }
+        await pipeline(entry.config.location.id).route(message, routing: entry.routing, account: account) { [metrics] answer in
             metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
             reply(answer)
         }
@@ -198,14 +187,17 @@ public final class RouterService: Sendable {
         _ locationID: String, _ rawAddress: String, at requested: Date?, event: String,
         _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) throws -> (ContactState, Decision?, Bool)
     ) async throws -> RouteAnswer {
-        guard let config = configs.withLock({ $0[locationID] }) else { throw WireError.notFound("no configuration for \(locationID)") }
+        _ = try configuration(locationID)
         let address = ContactAddress.normalize(rawAddress)
         let at = requested ?? Date()
         let answer = try await pipeline(locationID).exclusively { () async throws -> RouteAnswer in
+            // Taken once the event has the location to itself: the version applied last.
+            let routing = try configuration(locationID).routing
+            let config = routing.config
             guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
             let world = SnapshotWorld(
                 snapshot: try await store.locationSnapshot(location: locationID), directory: try await directory.expansion(location: locationID))
-            let (updated, decision, crmChanged) = try body(try engine(config, world: world), contact, at)
+            let (updated, decision, crmChanged) = try body(RoutingEngine(compiled: routing, world: world), contact, at)
             let final = decision?.contact ?? updated
             let key = "\(event)-\(UUID().uuidString)"
             let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
@@ -221,15 +213,17 @@ public final class RouterService: Sendable {
     }
 
     private func drain(_ request: DrainRequest) async throws -> [String: Int] {
-        guard let config = configs.withLock({ $0[request.location] }) else { throw WireError.notFound("no configuration for \(request.location)") }
+        _ = try configuration(request.location)
         let at = request.at ?? Date()
         let count = try await pipeline(request.location).exclusively { () async throws -> Int in
+            let routing = try configuration(request.location).routing
+            let config = routing.config
             let owned = try await store.contacts(location: request.location, ownedBy: request.user)
             var snapshot = try await store.locationSnapshot(location: request.location)
             let expansion = try await directory.expansion(location: request.location)
             for (contact, _) in owned {
                 // Each contact's decision sees the loads the ones before it left.
-                let decision = try engine(config, world: SnapshotWorld(snapshot: snapshot, directory: expansion)).drain(contact, user: request.user, at: at)
+                let decision = try RoutingEngine(compiled: routing, world: SnapshotWorld(snapshot: snapshot, directory: expansion)).drain(contact, user: request.user, at: at)
                 snapshot.record(decision, replacing: contact, at: at)
                 let key = "drain-\(UUID().uuidString)"
                 let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first

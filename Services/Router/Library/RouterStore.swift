@@ -91,9 +91,12 @@ final class RouterStore: Sendable {
 
     // MARK: Configuration
 
-    func configs() async throws -> [LocationConfig] {
+    /// Every stored configuration with its version.
+    func configs() async throws -> [(version: Int, config: LocationConfig)] {
         try await store.read { database in
-            try database.rows("SELECT document FROM configs ORDER BY location") { try WireJSON.decode(LocationConfig.self, from: Array($0.string(0).utf8)) }
+            try database.rows("SELECT version, document FROM configs ORDER BY location") {
+                ($0.int(0), try WireJSON.decode(LocationConfig.self, from: Array($0.string(1).utf8)))
+            }
         }
     }
 
