@@ -22,11 +22,11 @@ struct SimulateBenchmark {
             """.utf8))
         let start = RFC3339.parse("2026-11-02T00:00:00Z")!
         let accounts = [("whatsapp", "+15550000001"), ("twilio", "+15550000002"), ("imessage", "+15550000003")]
-        let events = (0..<100_000).map { index -> (InboundMessage, String?) in
+        let events = (0..<100_000).map { index -> Simulation.Event in
             let (platform, address) = accounts[index % 3]
-            return (InboundMessage(provider: platform, messageId: "m\(index)", platform: platform, account: address,
-                                   contact: "+1556\(String(format: "%07d", index % 20_000))", text: index % 17 == 0 ? "refund" : "hello",
-                                   at: start.addingTimeInterval(Double(index) * 6)), nil)
+            return .message(InboundMessage(provider: platform, messageId: "m\(index)", platform: platform, account: address,
+                                           contact: "+1556\(String(format: "%07d", index % 20_000))", text: index % 17 == 0 ? "refund" : "hello",
+                                           at: start.addingTimeInterval(Double(index) * 6)), actual: nil)
         }
         let report = try await Simulation.run(config: config, events: events)
         print(String(format: "simulate: %d stored messages replayed in %.2f s (target < 10 s)", report.events, report.seconds))

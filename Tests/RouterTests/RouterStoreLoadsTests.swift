@@ -4,7 +4,8 @@ import SwitchboardStore
 import SwitchboardTestSupport
 @testable import SwitchboardRouter
 
-/// The open-load counts the triggers keep must equal a recount of the rows after any write.
+/// The open-load counts each commit keeps (``OpenLoad``'s rule) must equal a recount of the
+/// rows after any change, and the in-memory snapshot must hold the same counts.
 @Suite struct RouterStoreLoadsTests {
     private func recount(_ store: RouterStore, threads: Bool) async throws -> [String: Int] {
         try await store.store.read { database in
@@ -17,31 +18,36 @@ import SwitchboardTestSupport
         }
     }
 
-    @Test func keptCountsMatchARecountThroughReassignCloseReopenAndDelete() async throws {
+    @Test func keptCountsMatchARecountAndTheSnapshotThroughReassignCloseReopenAndThreads() async throws {
         let folder = TemporaryDirectory()
         let store = try RouterStore(path: folder.file("router.sqlite"))
-        let upsert = """
-            INSERT INTO contacts (location, address, state, owner, open, manual) VALUES ('l', ?, '{}', ?, ?, 0)
-            ON CONFLICT(location, address) DO UPDATE SET owner = excluded.owner, open = excluded.open
-            """
-        let steps: [(String, String?, Int)] = [
-            ("a", "alice", 1), ("b", "alice", 1), ("c", "bob", 1), ("d", nil, 1),
-            ("a", "bob", 1), ("b", "alice", 0), ("d", "carol", 1), ("b", "alice", 1), ("c", "bob", 0),
+        let steps: [(String, String?, Bool, [String: String])] = [
+            ("a", "alice", true, ["acc": "alice"]), ("b", "alice", true, [:]), ("c", "bob", true, ["acc": "bob", "acc2": "bob"]), ("d", nil, true, [:]),
+            ("a", "bob", true, ["acc": "bob"]), ("b", "alice", false, [:]), ("d", "carol", true, ["acc": "carol"]), ("b", "alice", true, ["acc2": "alice"]),
+            ("c", "bob", false, ["acc": "bob", "acc2": "bob"]), ("c", "bob", true, ["acc2": "carol"]), ("a", nil, true, [:]),
         ]
-        for (address, owner, open) in steps {
-            try await store.store.write { database in
-                try database.run(upsert, [.text(address), owner.map(SQLValue.text) ?? .null, .integer(Int64(open))])
-                try database.run("DELETE FROM threads WHERE location = 'l' AND address = ?", [.text(address)])
-                if let owner {
-                    try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES ('l', ?, 'acc', ?, ?)",
-                                     [.text(address), .text(owner), .integer(Int64(open))])
-                }
-            }
+        var contacts: [String: ContactState] = [:]
+        var snapshot = LocationSnapshot()
+        for (address, owner, open, threads) in steps {
+            var contact = ContactState(location: "l", address: address)
+            contact.owner = owner
+            contact.open = open
+            contact.threads = threads
+            let decision = Decision(contact: contact, user: owner, reason: "account", trace: DecisionTrace(event: "test"))
+            let commit = RouterStore.Commit(
+                location: "l", event: "inbound", decision: decision, previous: contacts[address], at: Date(),
+                effects: DecisionEffects(decision, key: address, config: try RoutingEngineTests.config(
+                    #"{"version": 1, "location": {"id": "l", "name": "L", "timezone": "UTC"}, "accounts": []}"#), at: Date()))
+            try await store.commit([commit], location: "l", logging: nil)
+            snapshot.record(decision, replacing: contacts[address], at: Date())
+            contacts[address] = contact
             #expect(try await store.allLoads(location: "l", threads: false) == recount(store, threads: false))
             #expect(try await store.allLoads(location: "l", threads: true) == recount(store, threads: true))
+            #expect(snapshot.contactLoads == (try await recount(store, threads: false)))
+            #expect(snapshot.threadLoads == (try await recount(store, threads: true)))
         }
-        try await store.store.write { try $0.run("DELETE FROM contacts WHERE location = 'l' AND address = 'a'") }
-        #expect(try await store.allLoads(location: "l", threads: false) == ["alice": 1, "carol": 1])
+        #expect(try await store.allLoads(location: "l", threads: false) == ["alice": 1, "bob": 1, "carol": 1])
+        #expect(try await store.allLoads(location: "l", threads: true) == ["alice": 1, "carol": 2])
     }
 
     @Test func upgradingAnExistingFileCountsTheLoadsAlreadyThere() async throws {

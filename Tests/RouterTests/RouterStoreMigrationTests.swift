@@ -33,12 +33,17 @@ import SwitchboardTestSupport
         var contact = ContactState(location: "l", address: "+3")
         contact.owner = "u_b"
         let decision = Decision(contact: contact, user: "u_b", reason: "account", trace: DecisionTrace(event: "inbound"))
-        try await store.commit(RouterStore.Commit(
-            location: "l", event: "inbound", decision: decision, contact: contact, platform: "twilio", messageID: "SM-new",
-            at: new.at, answer: "{}", notifications: [], crm: nil, message: new))
-        let events = try await store.inboundEvents(location: "l", since: Date(timeIntervalSince1970: 0), until: Date(timeIntervalSince1970: 3_000))
-        #expect(events.map(\.0) == [old, new])
-        #expect(events.map(\.1) == ["u_a", "u_b"])
+        try await store.commit([RouterStore.Commit(
+            location: "l", event: "inbound", decision: decision, previous: nil, at: new.at,
+            effects: DecisionEffects(decision, key: "twilio:SM-new", config: try RoutingEngineTests.config(
+                #"{"version": 1, "location": {"id": "l", "name": "L", "timezone": "UTC"}, "accounts": []}"#), at: new.at),
+            message: new, answer: "{}")], location: "l", logging: nil)
+        let events = try await store.replayEvents(location: "l", since: Date(timeIntervalSince1970: 0), until: Date(timeIntervalSince1970: 3_000))
+        let replayed = events.compactMap { event -> (InboundMessage, String?)? in
+            if case .message(let message, let actual) = event { (message, actual) } else { nil }
+        }
+        #expect(replayed.map(\.0) == [old, new])
+        #expect(replayed.map(\.1) == ["u_a", "u_b"])
         store.close()
     }
 }

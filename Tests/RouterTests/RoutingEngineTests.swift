@@ -63,9 +63,7 @@ import SwitchboardRouter
         }
         #expect(owners == ["u_a", "u_b", "u_c"])
         // Everyone has one open contact; u_b's is resolved, so u_b is least loaded.
-        var resolved = try #require(world.contact("+155500000" + "10"))
-        resolved.open = false
-        world.save(resolved)
+        try world.handle(.resolved, contact: "+155500000" + "10", at: try #require(RFC3339.parse("2026-11-30T15:04:00Z")), engine: engine)
         #expect(try Self.route(engine, world, Self.message("+15550000040", at: "2026-11-30T15:05:00Z")).user == "u_b")
         // Loads now equal (1 each): the least recently assigned (u_a, then u_c) goes first.
         #expect(try Self.route(engine, world, Self.message("+15550000050", at: "2026-11-30T15:06:00Z")).user == "u_a")

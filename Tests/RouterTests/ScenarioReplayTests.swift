@@ -36,15 +36,13 @@ import SwitchboardTestSupport
         var failures: [String] = []
         var notified: [Notified] = []
         var reasons: [String: String] = [:]
-        var assignedAt: [String: Date] = [:]
         var seen = Set<String>()
         var rejected = 0
         var generated = 0
 
-        func record(_ decision: Decision, at: Date) {
-            world.commit(decision, at: at)
-            reasons[decision.contact.address] = decision.reason
-            if !decision.assigned.isEmpty { assignedAt[decision.contact.address] = at }
+        /// Notes what a decision the world has committed says.
+        func record(_ decision: Decision) {
+            if decision.recorded { reasons[decision.contact.address] = decision.reason }
             notified += decision.notifications.map { Notified(to: $0.user, kind: $0.kind, contact: decision.contact.address) }
         }
 
@@ -66,36 +64,21 @@ import SwitchboardTestSupport
                 let message = InboundMessage(
                     provider: platform, messageId: id, platform: platform, account: to, contact: from, contactName: inbound["name"]?.stringValue,
                     text: inbound["text"]?.stringValue ?? "", source: source, at: at)
-                record(try engine.inbound(message, account: account, contact: world.contact(from)), at: at)
-            } else if let tag = step["tag"] {
-                let address = ContactAddress.normalize(tag["contact"]?.stringValue ?? "")
-                guard let contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
-                let tags = (tag["tags"]?.arrayValue ?? []).compactMap(\.stringValue)
-                let (updated, decision) = try engine.tagged(tags, contact: contact, at: at)
-                if let decision { record(decision, at: at) } else { world.save(updated) }
-            } else if let assign = step["assign"] {
-                let address = ContactAddress.normalize(assign["contact"]?.stringValue ?? "")
-                guard let contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
-                record(try engine.assign(contact, to: assign["user"]?.stringValue ?? "", at: at), at: at)
-            } else if let body = step["release"] ?? step["unassign"] ?? step["resolve"] {
+                try world.handle(.inbound(message, account: account), contact: from, at: at, engine: engine).forEach(record)
+            } else if let (name, body) = [("tag", step["tag"]), ("assign", step["assign"]), ("release", step["release"]), ("unassign", step["unassign"]),
+                                          ("resolve", step["resolve"])].first(where: { $0.1 != nil }), let body {
                 let address = ContactAddress.normalize(body["contact"]?.stringValue ?? "")
-                guard var contact = world.contact(address) else { failures.append("\(place): unknown contact \(address)"); continue }
-                if step["release"] != nil { contact.manual = false }
-                if step["unassign"] != nil {
-                    contact.owner = nil
-                    contact.ownerAccount = nil
-                    contact.threads = [:]
-                    contact.manual = false
+                guard world.contact(address) != nil else { failures.append("\(place): unknown contact \(address)"); continue }
+                let event: ContactEvent = switch name {
+                case "tag": .tagged((body["tags"]?.arrayValue ?? []).compactMap(\.stringValue))
+                case "assign": .assigned(user: body["user"]?.stringValue ?? "")
+                case "release": .released
+                case "unassign": .unassigned
+                default: .resolved
                 }
-                if step["resolve"] != nil { contact.open = false }
-                world.save(contact)
+                try world.handle(event, contact: address, at: at, engine: engine).forEach(record)
             } else if let drain = step["drain"] {
-                let user = drain["user"]?.stringValue ?? ""
-                let owned = world.contacts.filter { $0.open && !$0.manual && ($0.owner == user || $0.threads.values.contains(user)) }
-                    .sorted { (assignedAt[$0.address] ?? .distantPast) < (assignedAt[$1.address] ?? .distantPast) }
-                for contact in owned {
-                    record(try engine.drain(world.contact(contact.address) ?? contact, user: user, at: at), at: at)
-                }
+                try world.handle(.drained(user: drain["user"]?.stringValue ?? ""), contact: nil, at: at, engine: engine).forEach(record)
             } else if let change = step["directory"] {
                 let set = change["set"]
                 try world.updateUser(change["user"]?.stringValue ?? "") { user in

@@ -53,12 +53,51 @@ import SwitchboardTestSupport
         #expect(shifted.changedContacts > 0)
     }
 
+    /// Resolves and manual assignments free capacity; a replay that skipped them would send
+    /// the later messages to the backup. Replayed between the messages, the identical
+    /// configuration reproduces every decision.
+    @Test func resolvesAndManualAssignmentsAreReplayedBetweenTheMessages() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await RouterServiceTests.start(folder, scenario: "04-capacity-backup-queue.json")
+        func route(_ index: Int, minute: Int) async throws -> String? {
+            let message = InboundMessage(
+                provider: "imessage", messageId: "cap\(index)", platform: "imessage", account: "+15550040001",
+                contact: "+1555460000\(index)", text: "help", at: RFC3339.parse("2026-11-30T15:\(String(format: "%02d", minute)):00Z")!)
+            let answer = try await mesh.routerClient.call("router.route", message, as: RouterServiceTests.Answer.self)
+            return answer.owner
+        }
+        func event(_ op: String, _ index: Int, minute: Int, user: String? = nil) async throws {
+            var body: [String: JSONValue] = [
+                "location": .string("loc_s04"), "contact": .string("+1555460000\(index)"), "at": .string("2026-11-30T15:\(String(format: "%02d", minute)):00Z"),
+            ]
+            if let user { body["user"] = .string(user) }
+            _ = try await mesh.routerClient.call(op, JSONValue.object(body), as: JSONValue.self)
+        }
+        #expect(try await route(1, minute: 1) == "u_p")
+        #expect(try await route(2, minute: 2) == "u_q")
+        #expect(try await route(3, minute: 3) == "u_q")
+        #expect(try await route(4, minute: 4) == "u_lead")
+        try await event("router.resolve", 1, minute: 5)
+        #expect(try await route(5, minute: 6) == "u_p")
+        try await event("router.assign", 2, minute: 7, user: "u_lead")
+        #expect(try await route(6, minute: 8) == "u_q")
+
+        let config = try RouterServiceTests.scenarioConfig("04-capacity-backup-queue.json")
+        struct Replayed: Decodable { var events: Int; var reproduced: Int; var contactEvents: Int }
+        let report = try await mesh.routerClient.call("router.simulate", JSONValue.object([
+            "config": config, "since": .string("2026-11-30T00:00:00Z"), "until": .string("2026-12-01T00:00:00Z"),
+        ]), as: Replayed.self)
+        #expect(report.events == 6 && report.contactEvents == 2)
+        #expect(report.reproduced == 6)
+    }
+
     @Test func aLongHistoryReplaysInMemory() async throws {
         let config = try WireJSON.decoder.decode(LocationConfig.self, from: Data(try WireJSON.encode(try Self.config(weights: ["u_x": 2, "u_y": 1]))))
         let start = try #require(RFC3339.parse("2026-11-30T15:00:00Z"))
         let events = (0..<3000).map { index in
-            (InboundMessage(provider: "twilio", messageId: "h\(index)", platform: "twilio", account: "+15550030001",
-                            contact: "+1555450\(String(format: "%04d", index % 1000))", text: "quote", at: start.addingTimeInterval(Double(index))), String?.none)
+            Simulation.Event.message(InboundMessage(
+                provider: "twilio", messageId: "h\(index)", platform: "twilio", account: "+15550030001",
+                contact: "+1555450\(String(format: "%04d", index % 1000))", text: "quote", at: start.addingTimeInterval(Double(index))), actual: nil)
         }
         let report = try await Simulation.run(config: config, events: events)
         #expect(report.events == 3000)

@@ -142,17 +142,14 @@ final class LocationPipeline: Sendable {
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
                 let decision = try RoutingEngine(compiled: ticket.routing, world: SnapshotWorld(snapshot: snapshot, directory: directory))
-                    .inbound(message, account: ticket.account, contact: contact)
+                    .handle(.inbound(message, account: ticket.account), contact: contact, at: message.at)
                 // Encoded once: stored for repeats, and sent as it is.
                 let answer = RouteAnswer(contact: message.contact, owner: decision.contact.owner, reason: decision.reason, user: decision.user).jsonBytes
-                let key = "\(message.platform):\(message.messageId)"
                 let commit = RouterStore.Commit(
-                    location: location, event: "inbound", decision: decision, contact: decision.contact, platform: message.platform,
-                    messageID: message.messageId, at: message.at, answer: String(decoding: answer, as: UTF8.self),
-                    notifications: RouterService.notifications(
-                        key: key, decision: decision, contact: decision.contact, config: ticket.routing.config, account: ticket.account, at: message.at),
-                    crm: RouterService.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: ticket.routing.config),
-                    message: message)
+                    location: location, event: "inbound", decision: decision, previous: contact, at: message.at,
+                    effects: DecisionEffects(
+                        decision, key: "\(message.platform):\(message.messageId)", config: ticket.routing.config, account: ticket.account, at: message.at),
+                    message: message, answer: String(decoding: answer, as: UTF8.self))
                 let outbox = try database.transaction { try RouterStore.write(commit, to: database) }
                 snapshot.record(decision, replacing: contact, at: message.at)
                 return (answer, decision.reason, outbox)

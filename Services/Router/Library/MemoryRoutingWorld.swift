@@ -11,6 +11,8 @@ public final class MemoryRoutingWorld: RoutingWorld {
     private struct State {
         var directory: CandidateExpansion
         var contacts: [String: ContactState] = [:]
+        /// When each contact last got an owner or assignee: a drain takes the oldest first.
+        var assignedAt: [String: Date] = [:]
         /// Loads, recency and rotation, kept as the router's pipeline keeps them.
         var snapshot = LocationSnapshot()
     }
@@ -64,13 +66,31 @@ public final class MemoryRoutingWorld: RoutingWorld {
         state.withLock { state in
             state.snapshot.record(decision, replacing: state.contacts[decision.contact.address], at: at)
             state.contacts[decision.contact.address] = decision.contact
+            if !decision.assigned.isEmpty { state.assignedAt[decision.contact.address] = at }
         }
     }
 
-    public func save(_ contact: ContactState) {
-        state.withLock { state in
-            state.snapshot.replace(state.contacts[contact.address], with: contact)
-            state.contacts[contact.address] = contact
+    /// Decides `event` with `engine` and commits it, as the router does: for the contact at
+    /// `address`, or, for a drain without one, for every contact the user holds, oldest
+    /// assignment first. Returns the decisions in order.
+    @discardableResult
+    public func handle(_ event: ContactEvent, contact address: String?, at: Date, engine: RoutingEngine) throws -> [Decision] {
+        let addresses: [String]
+        if let address {
+            addresses = [address]
+        } else if case .drained(let user) = event {
+            addresses = state.withLock { state in
+                state.contacts.values.filter { RoutingEngine.drains($0, user: user) }
+                    .sorted { (state.assignedAt[$0.address] ?? .distantPast, $0.address) < (state.assignedAt[$1.address] ?? .distantPast, $1.address) }
+                    .map(\.address)
+            }
+        } else {
+            addresses = []
+        }
+        return try addresses.map { address in
+            let decision = try engine.handle(event, contact: contact(address), at: at)
+            commit(decision, at: at)
+            return decision
         }
     }
 

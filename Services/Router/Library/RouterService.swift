@@ -54,39 +54,19 @@ public final class RouterService: Sendable {
             return ["recorded": try await store.recordReply(location: entry.config.location.id, contact: reply.contact, at: reply.at)]
         }
         server.register("router.tag") { [self] (request: TagRequest, _) in
-            try await withContact(request.location, request.contact, at: request.at, event: "tag") { engine, contact, at in
-                let (updated, decision) = try engine.tagged(request.tags, contact: contact, at: at)
-                return (updated, decision, decision == nil && updated.tags != contact.tags)
-            }
+            try await handle(.tagged(request.tags), location: request.location, contact: request.contact, at: request.at)
         }
         server.register("router.assign") { [self] (request: AssignRequest, _) in
-            try await withContact(request.location, request.contact, at: request.at, event: "assign") { engine, contact, at in
-                (contact, try engine.assign(contact, to: request.user, at: at), false)
-            }
+            try await handle(.assigned(user: request.user), location: request.location, contact: request.contact, at: request.at)
         }
         server.register("router.release") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, at: request.at, event: "release") { _, contact, _ in
-                var updated = contact
-                updated.manual = false
-                return (updated, nil, false)
-            }
+            try await handle(.released, location: request.location, contact: request.contact, at: request.at)
         }
         server.register("router.unassign") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, at: request.at, event: "unassign") { _, contact, _ in
-                var updated = contact
-                updated.owner = nil
-                updated.ownerAccount = nil
-                updated.threads = [:]
-                updated.manual = false
-                return (updated, nil, true)
-            }
+            try await handle(.unassigned, location: request.location, contact: request.contact, at: request.at)
         }
         server.register("router.resolve") { [self] (request: ContactRequest, _) in
-            try await withContact(request.location, request.contact, at: request.at, event: "resolve") { _, contact, _ in
-                var updated = contact
-                updated.open = false
-                return (updated, nil, false)
-            }
+            try await handle(.resolved, location: request.location, contact: request.contact, at: request.at)
         }
         server.register("router.drain") { [self] (request: DrainRequest, _) in try await drain(request) }
         server.register("router.contact") { [self] (request: ContactRequest, _) in
@@ -112,7 +92,7 @@ public final class RouterService: Sendable {
         server.register("router.simulate") { [self] (request: SimulateRequest, _) in
             let until = request.until ?? Date()
             let since = request.since ?? until.addingTimeInterval(-7 * 86_400)
-            let events = try await store.inboundEvents(location: request.config.location.id, since: since, until: until)
+            let events = try await store.replayEvents(location: request.config.location.id, since: since, until: until)
             return try await Simulation.run(config: request.config, events: events)
         }
         server.register("router.loads") { [self] (request: LocationOnly, _) in
@@ -182,93 +162,65 @@ public final class RouterService: Sendable {
         }
     }
 
-    /// Runs a contact event with the location to itself and commits what it returns.
-    private func withContact(
-        _ locationID: String, _ rawAddress: String, at requested: Date?, event: String,
-        _ body: @escaping @Sendable (RoutingEngine, ContactState, Date) throws -> (ContactState, Decision?, Bool)
-    ) async throws -> RouteAnswer {
-        _ = try configuration(locationID)
+    /// Decides a contact event other than a message with the location to itself (after every
+    /// queued message's decision) and commits it with its log entry.
+    private func handle(_ event: ContactEvent, location: String, contact rawAddress: String, at requested: Date?) async throws -> RouteAnswer {
+        _ = try configuration(location)
         let address = ContactAddress.normalize(rawAddress)
         let at = requested ?? Date()
-        let answer = try await pipeline(locationID).exclusively { () async throws -> RouteAnswer in
+        let decision = try await pipeline(location).exclusively { () async throws -> Decision in
             // Taken once the event has the location to itself: the version applied last.
-            let routing = try configuration(locationID).routing
-            let config = routing.config
-            guard let contact = try await store.contact(location: locationID, address: address) else { throw WireError.notFound("no contact \(address)") }
+            let routing = try configuration(location).routing
+            guard let contact = try await store.contact(location: location, address: address) else { throw WireError.notFound("no contact \(address)") }
             let world = SnapshotWorld(
-                snapshot: try await store.locationSnapshot(location: locationID), directory: try await directory.expansion(location: locationID))
-            let (updated, decision, crmChanged) = try body(RoutingEngine(compiled: routing, world: world), contact, at)
-            let final = decision?.contact ?? updated
-            let key = "\(event)-\(UUID().uuidString)"
-            let account = config.accounts.first { $0.id == final.lastAccount } ?? config.accounts.first
-            try await store.commit(RouterStore.Commit(
-                location: locationID, event: event, decision: decision, contact: final, platform: nil, messageID: nil, at: at, answer: "",
-                notifications: decision.map { Self.notifications(key: key, decision: $0, contact: final, config: config, account: account, at: at) } ?? [],
-                crm: Self.crmIf(decision?.crmChanged ?? crmChanged, key: key, contact: final, config: config)))
-            if let decision { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
-            return RouteAnswer(contact: address, owner: final.owner, reason: decision?.reason ?? event, user: decision?.user)
+                snapshot: try await store.locationSnapshot(location: location), directory: try await directory.expansion(location: location))
+            let decision = try RoutingEngine(compiled: routing, world: world).handle(event, contact: contact, at: at)
+            try await store.commit(
+                [commit(decision, of: event, previous: contact, config: routing.config, at: at)], location: location, logging: LoggedContactEvent(event, contact: address, at: at))
+            return decision
         }
+        count(decision)
         outbox.wake()
-        return answer
+        return RouteAnswer(contact: address, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
     }
 
+    /// Decides afresh, without the user, every contact the user holds, oldest assignment first,
+    /// each seeing the loads the ones before it left; one transaction for them all.
     private func drain(_ request: DrainRequest) async throws -> [String: Int] {
         _ = try configuration(request.location)
         let at = request.at ?? Date()
-        let count = try await pipeline(request.location).exclusively { () async throws -> Int in
+        let event = ContactEvent.drained(user: request.user)
+        let decisions = try await pipeline(request.location).exclusively { () async throws -> [Decision] in
             let routing = try configuration(request.location).routing
-            let config = routing.config
-            let owned = try await store.contacts(location: request.location, ownedBy: request.user)
+            let held = try await store.contacts(location: request.location, ownedBy: request.user)
             var snapshot = try await store.locationSnapshot(location: request.location)
             let expansion = try await directory.expansion(location: request.location)
-            for (contact, _) in owned {
-                // Each contact's decision sees the loads the ones before it left.
-                let decision = try RoutingEngine(compiled: routing, world: SnapshotWorld(snapshot: snapshot, directory: expansion)).drain(contact, user: request.user, at: at)
+            var commits: [RouterStore.Commit] = []
+            for (contact, _) in held {
+                let decision = try RoutingEngine(compiled: routing, world: SnapshotWorld(snapshot: snapshot, directory: expansion))
+                    .handle(event, contact: contact, at: at)
                 snapshot.record(decision, replacing: contact, at: at)
-                let key = "drain-\(UUID().uuidString)"
-                let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
-                try await store.commit(RouterStore.Commit(
-                    location: request.location, event: "drain", decision: decision, contact: decision.contact, platform: nil, messageID: nil, at: at,
-                    answer: "", notifications: Self.notifications(key: key, decision: decision, contact: decision.contact, config: config, account: account, at: at),
-                    crm: Self.crmIf(decision.crmChanged, key: key, contact: decision.contact, config: config)))
+                commits.append(commit(decision, of: event, previous: contact, config: routing.config, at: at))
             }
-            return owned.count
+            try await store.commit(commits, location: request.location, logging: LoggedContactEvent(event, contact: "", at: at))
+            return commits.map(\.decision)
         }
+        decisions.forEach(count)
         outbox.wake()
-        return ["decided": count]
+        return ["decided": decisions.count]
     }
 
-    // MARK: Effects
-
-    static func notifications(key: String, decision: Decision, contact: ContactState, config: LocationConfig, account: Account?, at: Date) -> [OutboxItem] {
-        decision.notifications.enumerated().map { index, effect in
-            OutboxItem(id: "\(key):\(index)", notification: UserNotification(
-                recipient: effect.user, recipientName: effect.name, channels: effect.channels, kind: effect.kind, location: config.location.id,
-                contact: contact.address, contactName: contact.name, account: account?.address ?? "", accountName: account?.name,
-                platform: account?.platform, at: at, summary: summary(effect, contact: contact, account: account)))
-        }
+    private func commit(_ decision: Decision, of event: ContactEvent, previous: ContactState, config: LocationConfig, at: Date) -> RouterStore.Commit {
+        RouterStore.Commit(
+            location: config.location.id, event: event.name, decision: decision, previous: previous, at: at,
+            effects: DecisionEffects(decision, key: "\(event.name)-\(UUID().uuidString)", config: config, at: at))
     }
 
-    /// The CRM update for `contact` when `changed`, given the decision history's sequence.
-    static func crmIf(_ changed: Bool, key: String, contact: ContactState, config: LocationConfig) -> (@Sendable (Int) -> OutboxItem)? {
-        guard changed else { return nil }
-        return { sequence in
-            OutboxItem(id: "\(key):crm", crm: CRMUpdate(
-                location: config.location.id, contact: contact.address, contactName: contact.name, assignedTo: contact.owner, tags: contact.tags, sequence: sequence))
-        }
+    private func count(_ decision: Decision) {
+        if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
     }
 
-    static func summary(_ effect: NotificationEffect, contact: ContactState, account: Account?) -> String {
-        let who = contact.name.map { "\($0) (\(contact.address))" } ?? contact.address
-        let via = account?.name ?? "an account"
-        switch effect.kind {
-        case "assigned": return "\(who) was assigned to \(effect.name ?? effect.user) via \(via)"
-        case "message": return "New message from \(who) on \(via)"
-        case "coverage": return "Cover for \(who) on \(via)"
-        case "queued": return "\(who) is waiting in the queue (\(via))"
-        default: return "\(who) on \(via) needs a manual assignment"
-        }
-    }
+    // MARK: Explaining
 
     static func explain(_ row: RouterStore.HistoryRow) -> [String] {
         var lines = [row.trace.event + "."]

@@ -4,29 +4,34 @@ import SwitchboardDomain
 import SwitchboardStore
 
 extension RouterStore {
-    /// Everything one event writes, in one transaction (`ROUTING.md` step 8).
+    /// Everything one contact event writes, in one transaction (`ROUTING.md` step 8).
     struct Commit: Sendable {
         var location: String
+        /// The event's name (`inbound`, `tag`, `assign` …) in the decision history.
         var event: String
-        var decision: Decision?
-        /// The contact state to store when there is no decision (tags, release, resolve …).
-        var contact: ContactState
-        var platform: String?
-        var messageID: String?
+        var decision: Decision
+        /// The contact before the event (nil: a new contact): its open loads move to the new state.
+        var previous: ContactState?
         var at: Date
-        var answer: String
-        /// The user notifications to hand to the notifier.
-        var notifications: [OutboxItem]
-        /// The CRM update, if any, given the decision's history sequence (CRM ordering); it is
-        /// the one outbox item that can only be made inside the transaction.
-        var crm: (@Sendable (Int) -> OutboxItem)?
-        /// The inbound message itself, kept in its decision's row for `simulate` and reports.
+        var effects: DecisionEffects
+        /// The inbound message: kept in its decision's row for `simulate` and reports, and its
+        /// id marked processed with `answer`.
         var message: InboundMessage? = nil
+        var answer: String = ""
     }
 
-    /// Commits `commit` in a transaction of its own (the location's other events).
-    func commit(_ commit: Commit) async throws {
-        _ = try await store.write { try Self.write(commit, to: $0) }
+    /// Commits `commits` (one event's decisions: a drain has one per contact) and, when given,
+    /// the event's entry in the log `simulate` replays, in one transaction.
+    func commit(_ commits: [Commit], location: String, logging logged: LoggedContactEvent?) async throws {
+        _ = try await store.write { database in
+            if let logged { try Self.log(logged, location: location, to: database) }
+            for commit in commits { try Self.write(commit, to: database) }
+        }
+    }
+
+    static func log(_ logged: LoggedContactEvent, location: String, to database: Database) throws {
+        try database.run("INSERT INTO contact_events (location, event, at) VALUES (?, ?, ?)",
+                         [.text(location), .text(String(decoding: try WireJSON.encode(logged), as: UTF8.self)), .real(logged.at.timeIntervalSince1970)])
     }
 
     /// Writes `commit` in the caller's transaction and returns the outbox rows it added. An
@@ -34,13 +39,10 @@ extension RouterStore {
     /// stored answer); the `processed` key would refuse a second row in any case.
     @discardableResult
     static func write(_ commit: Commit, to database: Database) throws -> [OutboxRow] {
-        let contactJSON = (commit.decision?.contact ?? commit.contact).jsonString
-        let trace = commit.decision?.trace.jsonString
-        let messageJSON = commit.message?.jsonString
-        let rotations = (commit.decision?.rotations ?? [:]).map { ($0.key, $0.value.jsonString) }
-        let notifications = commit.notifications.map { ($0.id, $0.jsonString) }
-        let contact = commit.decision?.contact ?? commit.contact
-        let assignedAt: SQLValue = (commit.decision?.assigned.isEmpty == false) ? .real(commit.at.timeIntervalSince1970) : .null
+        let decision = commit.decision
+        let contact = decision.contact
+        let contactJSON = contact.jsonString
+        let assignedAt: SQLValue = decision.assigned.isEmpty ? .null : .real(commit.at.timeIntervalSince1970)
         try database.run(
             """
             INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -48,37 +50,47 @@ extension RouterStore {
                 manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at)
             """,
             [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt])
-        try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
-        for (account, assignee) in contact.threads {
-            try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES (?, ?, ?, ?, ?)",
-                             [.text(commit.location), .text(contact.address), .text(account), .text(assignee), .bool(contact.open)])
+        if commit.previous.map({ $0.threads != contact.threads || $0.open != contact.open }) ?? !contact.threads.isEmpty {
+            try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
+            for (account, assignee) in contact.threads {
+                try database.run("INSERT INTO threads (location, address, account, assignee, open) VALUES (?, ?, ?, ?, ?)",
+                                 [.text(commit.location), .text(contact.address), .text(account), .text(assignee), .bool(contact.open)])
+            }
+        }
+        for (load, change) in OpenLoad.changes(from: commit.previous, to: contact) {
+            try database.run(
+                """
+                INSERT INTO open_loads (location, kind, user, count) VALUES (?, ?, ?, ?)
+                ON CONFLICT (location, kind, user) DO UPDATE SET count = count + excluded.count
+                """, [.text(commit.location), .text(load.kind.rawValue), .text(load.user), .integer(change)])
         }
         var sequence = 0
-        if let decision = commit.decision, let trace {
+        if decision.recorded {
             try database.run(
                 """
                 INSERT INTO decisions (location, contact, account, event, user, reason, rule, tag, strategy, message_id, at, trace, assigned, message)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
-                 .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.messageID),
-                 .real(commit.at.timeIntervalSince1970), .text(trace), .bool(!decision.assigned.isEmpty), SQLValue(messageJSON)])
+                 .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.message?.messageId),
+                 .real(commit.at.timeIntervalSince1970), .text(decision.trace.jsonString), .bool(!decision.assigned.isEmpty),
+                 SQLValue(commit.message?.jsonString)])
             sequence = Int(database.lastInsertRowID)
-            for (key, state) in rotations {
+            for (key, state) in decision.rotations {
                 try database.run(
                     "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
-                    [.text(commit.location), .text(key), .text(state)])
+                    [.text(commit.location), .text(key), .text(state.jsonString)])
             }
             for user in decision.assigned {
                 try database.run(
                     "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
                     [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
             }
-        } else if commit.crm != nil {
+        } else if commit.effects.crm != nil {
             sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
         }
-        var items = notifications
-        if let crm = commit.crm {
+        var items = commit.effects.notifications.map { ($0.id, $0.jsonString) }
+        if let crm = commit.effects.crm {
             let item = crm(sequence)
             items.append((item.id, item.jsonString))
         }
@@ -88,8 +100,9 @@ extension RouterStore {
                              [.text(id), .text(json), .real(commit.at.timeIntervalSince1970)])
             added.append(OutboxRow(seq: Int(database.lastInsertRowID), json: json))
         }
-        if let platform = commit.platform, let id = commit.messageID {
-            try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)", [.text(platform), .text(id), .text(commit.answer)])
+        if let message = commit.message {
+            try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)",
+                             [.text(message.platform), .text(message.messageId), .text(commit.answer)])
         }
         return added
     }

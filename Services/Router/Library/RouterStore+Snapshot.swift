@@ -20,16 +20,14 @@ struct LocationSnapshot: Sendable {
         for user in decision.assigned { recency[user] = at }
     }
 
-    /// Moves the open loads from `old` (nil: a new contact) to `new`: what the load triggers do.
+    /// Moves the open loads from `old` (nil: a new contact) to `new` (``OpenLoad``'s rule).
     mutating func replace(_ old: ContactState?, with new: ContactState) {
-        if let old { count(old, by: -1) }
-        count(new, by: 1)
-    }
-
-    private mutating func count(_ contact: ContactState, by delta: Int) {
-        guard contact.open else { return }
-        if let owner = contact.owner { Self.add(delta, to: owner, in: &contactLoads) }
-        for assignee in contact.threads.values { Self.add(delta, to: assignee, in: &threadLoads) }
+        for (load, change) in OpenLoad.changes(from: old, to: new) {
+            switch load.kind {
+            case .contact: Self.add(change, to: load.user, in: &contactLoads)
+            case .thread: Self.add(change, to: load.user, in: &threadLoads)
+            }
+        }
     }
 
     private static func add(_ delta: Int, to user: String, in loads: inout [String: Int]) {
@@ -45,8 +43,8 @@ extension RouterStore {
 
     static func locationSnapshot(_ database: Database, location: String) throws -> LocationSnapshot {
         var snapshot = LocationSnapshot()
-        snapshot.contactLoads = try openLoads(database, location: location, kind: "contact")
-        snapshot.threadLoads = try openLoads(database, location: location, kind: "thread")
+        snapshot.contactLoads = try openLoads(database, location: location, kind: .contact)
+        snapshot.threadLoads = try openLoads(database, location: location, kind: .thread)
         try database.query("SELECT user, at FROM recency WHERE location = ?", [.text(location)]) {
             snapshot.recency[$0.string(0)] = Date(timeIntervalSince1970: $0.double(1))
         }

@@ -61,10 +61,23 @@ final class RouterStore: Sendable {
                 SELECT location, message, user, at FROM inbound_events
                 UNION ALL SELECT location, message, user, at FROM decisions WHERE message IS NOT NULL;
             """),
+        // The load rule is stated once, in Swift (`OpenLoad`), and each commit writes the
+        // changes it computes; the triggers that stated it again in SQL go. Their counts stay.
+        Migration("open loads written by each commit", sql: ["contacts", "threads"].flatMap { table in
+            ["insert", "update_old", "update_new", "delete"].map { "DROP TRIGGER \(table)_load_\($0);\n" }
+        }.joined()),
+        // Contact events other than messages (tags, manual assignments, releases, unassigns,
+        // resolves, drains), so `simulate` replays them between the messages.
+        Migration("contact events for simulate", sql: """
+            CREATE TABLE contact_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, location TEXT NOT NULL, event TEXT NOT NULL,
+                at REAL NOT NULL) STRICT;
+            CREATE INDEX contact_events_time ON contact_events (location, at);
+            """),
     ]
 
     /// SQL that counts `table`'s open rows per `user` column into `open_loads` under `kind`:
-    /// triggers for every insert, reassignment, close, reopen and delete, then a backfill.
+    /// triggers for every insert, reassignment, close, reopen and delete, then a backfill. (The
+    /// backfill stands; a later migration drops the triggers.)
     private static func openLoadTriggers(table: String, user: String, kind: String) -> String {
         let add = """
             INSERT INTO open_loads (location, kind, user, count) VALUES (NEW.location, '\(kind)', NEW.\(user), 1)
@@ -156,14 +169,14 @@ final class RouterStore: Sendable {
         }
     }
 
-    /// Open contacts (or threads) per user, from the counts the triggers keep.
+    /// Open contacts (or threads) per user, from the counts each commit keeps.
     func allLoads(location: String, threads: Bool) async throws -> [String: Int] {
-        try await store.read { database in try Self.openLoads(database, location: location, kind: threads ? "thread" : "contact") }
+        try await store.read { database in try Self.openLoads(database, location: location, kind: threads ? .thread : .contact) }
     }
 
-    static func openLoads(_ database: Database, location: String, kind: String) throws -> [String: Int] {
+    static func openLoads(_ database: Database, location: String, kind: OpenLoad.Kind) throws -> [String: Int] {
         var loads: [String: Int] = [:]
-        try database.query("SELECT user, count FROM open_loads WHERE location = ? AND kind = ? AND count > 0", [.text(location), .text(kind)]) {
+        try database.query("SELECT user, count FROM open_loads WHERE location = ? AND kind = ? AND count > 0", [.text(location), .text(kind.rawValue)]) {
             loads[$0.string(0)] = $0.int(1)
         }
         return loads
@@ -204,12 +217,22 @@ final class RouterStore: Sendable {
 
     /// Stored inbound messages of `location` in `[since, until)`, in time order, with the user
     /// each one's decision named.
-    func inboundEvents(location: String, since: Date, until: Date) async throws -> [(InboundMessage, String?)] {
-        try await store.read { database in
-            try database.rows(
-                "SELECT message, user FROM inbound_messages WHERE location = ? AND at >= ? AND at < ? ORDER BY at",
-                [.text(location), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]
-            ) { (try WireJSON.decode(InboundMessage.self, from: Array($0.string(0).utf8)), $0.optionalString(1)) }
+    /// The location's events of the window in time order, as `simulate` replays them: each
+    /// inbound message with the user it went to, and the other contact events (a message
+    /// first where both have the same instant).
+    func replayEvents(location: String, since: Date, until: Date) async throws -> [Simulation.Event] {
+        let window: [SQLValue] = [.text(location), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]
+        return try await store.read { database in
+            let messages = try database.rows("SELECT message, user, at FROM inbound_messages WHERE location = ? AND at >= ? AND at < ? ORDER BY at", window) {
+                (at: $0.double(2), event: Simulation.Event.message(
+                    try WireJSON.decode(InboundMessage.self, from: Array($0.string(0).utf8)), actual: $0.optionalString(1)))
+            }
+            let others = try database.rows("SELECT event, at FROM contact_events WHERE location = ? AND at >= ? AND at < ? ORDER BY seq", window) {
+                (at: $0.double(1), event: Simulation.Event.contact(try WireJSON.decode(LoggedContactEvent.self, from: Array($0.string(0).utf8))))
+            }
+            // Among equal instants, messages first, then each table's own order.
+            let sorted = (messages + others).enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            return sorted.map(\.element.event)
         }
     }
 

@@ -129,4 +129,8 @@ public struct Decision: Sendable, Equatable {
     /// Whether the CRM must hear of it (owner or tags changed).
     public var crmChanged = false
     public var trace: DecisionTrace
+    /// Whether the event enters the contact's decision history. A release, unassign, resolve,
+    /// or tags that decide no one change the contact and record no decision, so its latest
+    /// reason stays that of its last decision.
+    public var recorded = true
 }

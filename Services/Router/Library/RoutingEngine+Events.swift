@@ -2,44 +2,130 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 
+/// Something that happens to one contact. Every one of them is decided by the routing core
+/// (``RoutingEngine/handle(_:contact:at:)``), so the router, `simulate` and the scenario
+/// replay make the same change for the same event.
+public enum ContactEvent: Sendable, Equatable {
+    /// A message to one of the location's accounts (`router.route`).
+    case inbound(InboundMessage, account: Account)
+    /// Tags added (`router.tag`).
+    case tagged([String])
+    /// A person assigned `user` (`router.assign`).
+    case assigned(user: String)
+    /// A person released a manual assignment: the owner stays and may now be re-routed.
+    case released
+    /// A person removed the owner and every thread assignee.
+    case unassigned
+    /// The conversation is over: the contact stops counting toward anyone's load.
+    case resolved
+    /// `user` is leaving: the contact is decided afresh without them (`router.drain`, for each
+    /// contact the user holds).
+    case drained(user: String)
+
+    /// The event's name in the decision history, in answers and in the event log.
+    public var name: String {
+        switch self {
+        case .inbound: "inbound"
+        case .tagged: "tag"
+        case .assigned: "assign"
+        case .released: "release"
+        case .unassigned: "unassign"
+        case .resolved: "resolve"
+        case .drained: "drain"
+        }
+    }
+}
+
+/// An event about a contact the router has never seen (only a message creates a contact).
+public struct UnknownContact: Error, CustomStringConvertible {
+    public let event: String
+    public var description: String { "a \(event) needs a contact that has written before" }
+}
+
 extension RoutingEngine {
-    /// Tags added (`router.tag`): an unowned contact is decided with the first `tags` entry (file
-    /// order) matching an added tag. Returns nil when nothing is decided (the tags are still kept).
-    public func tagged(_ added: [String], contact existing: ContactState, at: Date) throws -> (ContactState, Decision?) {
+    /// Decides `event` for `contact` (nil: a contact who has never written). An inbound message
+    /// is decided at its own time; the other events at `at`.
+    ///
+    /// Every event answers a ``Decision`` with the contact as it becomes. Release, unassign,
+    /// resolve, and tags that decide nothing are not routing decisions: theirs has
+    /// `recorded == false`, so the contact's history (and `explain`) keeps its last decision.
+    public func handle(_ event: ContactEvent, contact: ContactState?, at: Date) throws -> Decision {
+        if case .inbound(let message, let account) = event { return try inbound(message, account: account, contact: contact) }
+        guard let contact else { throw UnknownContact(event: event.name) }
+        switch event {
+        case .inbound: preconditionFailure("decided above")
+        case .tagged(let tags): return try tagged(tags, contact: contact, at: at)
+        case .assigned(let user): return try assign(contact, to: user, at: at)
+        case .released:
+            var released = contact
+            released.manual = false
+            return unrecorded(event, contact: released, at: at, crmChanged: false)
+        case .unassigned:
+            var unassigned = contact
+            unassigned.owner = nil
+            unassigned.ownerAccount = nil
+            unassigned.threads = [:]
+            unassigned.manual = false
+            return unrecorded(event, contact: unassigned, at: at, crmChanged: true)
+        case .resolved:
+            var resolved = contact
+            resolved.open = false
+            return unrecorded(event, contact: resolved, at: at, crmChanged: false)
+        case .drained(let user): return try drain(contact, user: user, at: at)
+        }
+    }
+
+    /// Whether a drain of `user` decides `contact` afresh: open, not protected by a manual
+    /// assignment, and owned by the user or with a thread assigned to them. (The router's file
+    /// asks the same in SQL: `RouterStore.contacts(location:ownedBy:)`.)
+    public static func drains(_ contact: ContactState, user: String) -> Bool {
+        contact.open && !contact.manual && (contact.owner == user || contact.threads.values.contains(user))
+    }
+
+    /// A change made by a person that decides no one.
+    private func unrecorded(_ event: ContactEvent, contact: ContactState, at: Date, crmChanged: Bool) -> Decision {
+        var decision = Decision(
+            contact: contact, user: nil, reason: event.name, account: nil,
+            trace: DecisionTrace(event: "\(event.name) of \(contact.address) at \(RFC3339.format(at))"))
+        decision.recorded = false
+        decision.crmChanged = crmChanged
+        return decision
+    }
+
+    /// Tags added: an unowned contact is decided with the first `tags` entry (file order)
+    /// matching an added tag; otherwise the tags are kept and nothing is decided.
+    func tagged(_ added: [String], contact existing: ContactState, at: Date) throws -> Decision {
         var contact = existing
         for tag in added where !contact.tags.contains(tag) { contact.tags.append(tag) }
         let separate = config.location.multiTouch == .separate
         let threadAccount = separate ? contact.lastAccount : nil
         let unowned = separate ? threadAccount.map { contact.threads[$0] == nil } ?? false : contact.owner == nil
-        guard unowned, let entry = config.tags.first(where: { added.contains($0.tag) }) else { return (contact, nil) }
         let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
-        guard let account else { return (contact, nil) }
+        guard unowned, let entry = config.tags.first(where: { added.contains($0.tag) }), let account else {
+            return unrecorded(.tagged(added), contact: contact, at: at, crmChanged: contact.tags != existing.tags)
+        }
         var trace = DecisionTrace(event: "tags \(added.joined(separator: ", ")) were added to \(contact.address) at \(RFC3339.format(at))")
         trace.steps.append("Tag \(entry.tag) has an assignment and the contact is unowned: it decides.")
-        let decision = try apply((entry.assignment, .tag(entry.tag)), contact: contact, account: account, at: at, trace: trace,
-                                       freshReason: nil, thread: separate, excluding: nil, tagsChanged: true)
-        return (decision.contact, decision)
+        return try apply((entry.assignment, .tag(entry.tag)), contact: contact, account: account, at: at, trace: trace,
+                         freshReason: nil, thread: separate, excluding: nil, tagsChanged: true)
     }
 
-    /// Drain: decide afresh as if the contact's latest inbound message arrived again at `at`
-    /// (same account, text and source; the contact counts as existing), `user` excluded.
-    public func drain(_ contact: ContactState, user: String, at: Date) throws -> Decision {
+    /// Drain: decide afresh on the contact's latest inbound message as if it arrived again at
+    /// `at` (same account, text and source; the contact counts as existing), `user` excluded.
+    func drain(_ contact: ContactState, user: String, at: Date) throws -> Decision {
         let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
         guard let account else {
             return Decision(contact: contact, user: contact.owner, reason: "no_config", trace: DecisionTrace(event: "drain of \(user)"))
         }
-        let message = InboundMessage(
-            provider: "drain", messageId: "drain", platform: contact.lastPlatform ?? account.platform, account: account.address,
-            contact: contact.address, text: contact.lastText ?? "", source: contact.lastSource, at: at)
         let separate = config.location.multiTouch == .separate
         var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(RFC3339.format(at))")
         trace.steps.append("Replaying the latest message to \(account.name), without \(user).")
-        return try decide(Event(message: message, account: account, isNew: false), contact: contact, trace: trace,
-                                freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
+        let facts = Facts(at: at, text: contact.lastText ?? "", source: contact.lastSource, account: account, isNew: false)
+        return try decide(facts, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
     }
 
-    /// Manual assignment (`router.assign`): a person sets the owner.
-    public func assign(_ contact: ContactState, to user: String, at: Date) throws -> Decision {
+    /// Manual assignment: a person sets the owner.
+    func assign(_ contact: ContactState, to user: String, at: Date) throws -> Decision {
         var contact = contact
         contact.owner = user
         contact.manual = true

@@ -82,7 +82,7 @@ public struct RoutingEngine: Sendable {
             return decision
         }
 
-        let event = Event(message: message, account: account, isNew: isNew)
+        let event = Facts(at: message.at, text: message.text, source: message.source, account: account, isNew: isNew)
         switch config.location.multiTouch {
         case .separate:
             if let assignee = contact.threads[account.id] {
@@ -126,9 +126,12 @@ public struct RoutingEngine: Sendable {
         return try decide(event, contact: contact, trace: trace, freshReason: nil, thread: false, excluding: nil, tagsChanged: tagsChanged)
     }
 
-    /// The message being decided.
-    struct Event {
-        var message: InboundMessage
+    /// What a fresh decision reads of the event: the message's time, text and source and the
+    /// account it was written to (a drain takes them from the contact's latest message).
+    struct Facts {
+        var at: Date
+        var text: String
+        var source: MessageSource?
         var account: Account
         var isNew: Bool
     }
@@ -147,25 +150,25 @@ public struct RoutingEngine: Sendable {
 
     // MARK: Cover (primary)
 
-    private func cover(_ event: Event, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) throws -> Decision {
+    private func cover(_ event: Facts, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) throws -> Decision {
         var trace = trace
         var decision = Decision(contact: contact, user: owner, reason: "kept", account: event.account.id, trace: trace)
         decision.crmChanged = tagsChanged
         guard let assignment = event.account.assignment else {
             trace.steps.append("\(event.account.name) has no assignment to find a cover with: the owner is told.")
             decision.trace = trace
-            decision.notifications = try notify([owner], kind: "message", at: event.message.at)
+            decision.notifications = try notify([owner], kind: "message", at: event.at)
             return decision
         }
         var rotations: [String: RotationState] = [:]
-        let result = try pick(assignment, contact: contact, at: event.message.at, fresh: false, excluding: nil, threads: false, trace: &trace, rotations: &rotations)
+        let result = try pick(assignment, contact: contact, at: event.at, fresh: false, excluding: nil, threads: false, trace: &trace, rotations: &rotations)
         decision.rotations = rotations
         if case .user(let cover, _) = result {
             trace.steps.append("\(cover.id) covers for \(owner).")
             decision.notifications = [NotificationEffect(user: cover.id, kind: "coverage", channels: cover.notify, name: cover.name)]
         } else {
             trace.steps.append("No one can cover: the owner is told.")
-            decision.notifications = try notify([owner], kind: "message", at: event.message.at)
+            decision.notifications = try notify([owner], kind: "message", at: event.at)
         }
         decision.trace = trace
         return decision
@@ -175,11 +178,11 @@ public struct RoutingEngine: Sendable {
 
     /// Chooses the assignment (rules, then tags, then the account) and picks.
     func decide(
-        _ event: Event, contact: ContactState, trace: DecisionTrace, freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
+        _ event: Facts, contact: ContactState, trace: DecisionTrace, freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
     ) throws -> Decision {
         var trace = trace
         let chosen = chooseAssignment(event, contact: contact, trace: &trace)
-        return try apply(chosen, contact: contact, account: event.account, at: event.message.at, trace: trace,
+        return try apply(chosen, contact: contact, account: event.account, at: event.at, trace: trace,
                                freshReason: freshReason, thread: thread, excluding: excluding, tagsChanged: tagsChanged)
     }
 
@@ -190,7 +193,7 @@ public struct RoutingEngine: Sendable {
         case account
     }
 
-    func chooseAssignment(_ event: Event, contact: ContactState, trace: inout DecisionTrace) -> (Assignment, Source)? {
+    func chooseAssignment(_ event: Facts, contact: ContactState, trace: inout DecisionTrace) -> (Assignment, Source)? {
         let ordered = config.rules.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
         for rule in ordered {
             guard rule.enabled else {
@@ -217,12 +220,12 @@ public struct RoutingEngine: Sendable {
     }
 
     /// The first condition of `rule` that does not hold, in words; nil when all hold.
-    func firstFailingCondition(_ rule: Rule, _ event: Event, contact: ContactState) -> String? {
+    func firstFailingCondition(_ rule: Rule, _ event: Facts, contact: ContactState) -> String? {
         let when = rule.when
         if let accounts = when.accounts, !accounts.contains(event.account.id) { return "account \(event.account.id) is not one of \(accounts.joined(separator: ", "))" }
         if let platforms = when.platforms, !platforms.contains(event.account.platform) { return "platform \(event.account.platform) is not one of \(platforms.joined(separator: ", "))" }
         if let sources = when.source {
-            let source = event.message.source
+            let source = event.source
             let values = [source?.type, source?.campaign].compactMap { $0?.lowercased() }
             if !sources.contains(where: { values.contains($0.lowercased()) }) {
                 return "source \(source.map { "\($0.type)/\($0.campaign ?? "-")" } ?? "(none)") is not one of \(sources.joined(separator: ", "))"
@@ -230,13 +233,13 @@ public struct RoutingEngine: Sendable {
         }
         if let kind = when.contact, (kind == "new") != event.isNew { return "the contact is \(event.isNew ? "new" : "existing"), not \(kind)" }
         if let wanted = when.hours {
-            let business = isBusinessHours(event.message.at)
+            let business = isBusinessHours(event.at)
             if (wanted == "business") != business { return "it is \(business ? "within" : "outside") business hours" }
         }
         if let any = when.tagsAny, !any.contains(where: contact.tags.contains) { return "the contact has none of the tags \(any.joined(separator: ", "))" }
         if let none = when.tagsNone, let present = none.first(where: contact.tags.contains) { return "the contact has tag \(present)" }
         if let pattern = rulePatterns[rule.id] {
-            let text = event.message.text
+            let text = event.text
             if pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil { return "the text does not match /\(when.text ?? "")/" }
         }
         if let owned = when.previouslyOwned, owned == contact.ownerHistory.isEmpty {

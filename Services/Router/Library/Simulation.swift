@@ -1,15 +1,24 @@
 import Foundation
 import SwitchboardDomain
 
-/// `router.simulate`: replays stored inbound messages, in time order, through the pure routing
-/// core with a proposed configuration, against a scratch in-memory world (nothing real changes,
-/// no effect leaves), and compares with what actually happened.
+/// `router.simulate`: replays a window of the location's events, in time order, through the
+/// pure routing core with a proposed configuration, against a scratch in-memory world (nothing
+/// real changes, no effect leaves), and compares with what actually happened.
 ///
-/// The scratch world starts empty and takes its directory from the proposed configuration's
-/// users and teams (their status as configured, not as it was at each message); manual
-/// assignments, tags and resolves are not replayed. Identical configuration and directory
-/// reproduce every automatic decision.
+/// Every contact event is replayed: messages, and between them the tags, manual assignments,
+/// releases, unassigns, resolves and drains people made, so loads and capacity run as they
+/// did. The scratch world starts empty and takes its directory from the proposed
+/// configuration's users and teams (their status as configured, not as it was at each
+/// message); an event about a contact the window has not seen yet is skipped. Identical
+/// configuration and directory reproduce every automatic decision.
 public enum Simulation {
+    /// One event of the window.
+    public enum Event: Sendable {
+        /// An inbound message, with the user it actually went to.
+        case message(InboundMessage, actual: String?)
+        case contact(LoggedContactEvent)
+    }
+
     public struct Report: Codable, Sendable {
         public struct Change: Codable, Sendable {
             public var contact: String
@@ -20,7 +29,10 @@ public enum Simulation {
             enum CodingKeys: String, CodingKey { case contact, at, actual, simulated, explanation }
         }
 
+        /// Messages replayed.
         public var events: Int
+        /// Messages to an account the proposed configuration lacks, and contact events about a
+        /// contact not seen yet.
         public var skipped: Int
         /// Messages whose simulated user is the actual one.
         public var reproduced: Int
@@ -31,31 +43,46 @@ public enum Simulation {
         /// Contacts whose user would change on at least one message.
         public var changedContacts: Int
         public var firstChanges: [Change]
+        /// Contact events other than messages replayed.
+        public var contactEvents: Int
         public var seconds: Double
-        enum CodingKeys: String, CodingKey { case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, seconds }
+        enum CodingKeys: String, CodingKey {
+            case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, contactEvents, seconds
+        }
     }
 
-    public static func run(config: LocationConfig, events: [(InboundMessage, String?)], examples: Int = 5) async throws -> Report {
+    public static func run(config: LocationConfig, events: [Event], examples: Int = 5) async throws -> Report {
         let started = Date()
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
-        var report = Report(events: events.count, skipped: 0, reproduced: 0, actual: [:], simulated: [:], changedContacts: 0, firstChanges: [], seconds: 0)
+        var report = Report(
+            events: 0, skipped: 0, reproduced: 0, actual: [:], simulated: [:], changedContacts: 0, firstChanges: [], contactEvents: 0, seconds: 0)
         var changed = Set<String>()
-        for (message, actualUser) in events {
-            if let actualUser { report.actual[actualUser, default: 0] += 1 }
-            guard let account = config.account(platform: message.platform, address: message.account) else {
-                report.skipped += 1
-                continue
-            }
-            let decision = try engine.inbound(message, account: account, contact: world.contact(message.contact))
-            world.commit(decision, at: message.at)
-            if let user = decision.user { report.simulated[user, default: 0] += 1 }
-            if decision.user == actualUser {
-                report.reproduced += 1
-            } else if changed.insert(message.contact).inserted, report.firstChanges.count < examples {
-                report.firstChanges.append(Report.Change(
-                    contact: message.contact, at: message.at, actual: actualUser, simulated: decision.user,
-                    explanation: [decision.trace.event] + decision.trace.sentences))
+        for event in events {
+            switch event {
+            case .message(let message, let actualUser):
+                report.events += 1
+                if let actualUser { report.actual[actualUser, default: 0] += 1 }
+                guard let account = config.account(platform: message.platform, address: message.account) else {
+                    report.skipped += 1
+                    continue
+                }
+                let decision = try world.handle(.inbound(message, account: account), contact: message.contact, at: message.at, engine: engine)[0]
+                if let user = decision.user { report.simulated[user, default: 0] += 1 }
+                if decision.user == actualUser {
+                    report.reproduced += 1
+                } else if changed.insert(message.contact).inserted, report.firstChanges.count < examples {
+                    report.firstChanges.append(Report.Change(
+                        contact: message.contact, at: message.at, actual: actualUser, simulated: decision.user,
+                        explanation: [decision.trace.event] + decision.trace.sentences))
+                }
+            case .contact(let logged):
+                guard let event = logged.contactEvent, logged.contact.map({ world.contact($0) != nil }) ?? true else {
+                    report.skipped += 1
+                    continue
+                }
+                report.contactEvents += 1
+                _ = try world.handle(event, contact: logged.contact, at: logged.at, engine: engine)
             }
         }
         report.changedContacts = changed.count
