@@ -116,8 +116,18 @@ public final class Database {
 
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+    /// Whether a transaction is open on this connection (`sqlite3_get_autocommit`). A statement
+    /// that fails with `SQLITE_FULL`, `SQLITE_IOERR`, `SQLITE_BUSY`, `SQLITE_NOMEM` or
+    /// `SQLITE_INTERRUPT` may make SQLite roll the whole transaction back by itself; this is how
+    /// that is noticed, so no later statement runs in autocommit mode believing it is inside.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
     /// Runs `body` in a `BEGIN IMMEDIATE` transaction (or a savepoint when one is open); commits
     /// on return, rolls back on throw.
+    ///
+    /// - Throws: `body`'s error after undoing its writes; ``TransactionRolledBack`` when SQLite
+    ///   had already rolled back the whole transaction (nothing since `BEGIN` stands, and there
+    ///   is no savepoint left to undo); ``RollbackFailed`` when undoing failed too.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         let depth = transactionDepth
         let savepoint = "sp\(depth)"
@@ -129,14 +139,38 @@ public final class Database {
             let value = try body()
             try run(depth == 0 ? "COMMIT" : "RELEASE \(savepoint)")
             return value
+        } catch let error as TransactionRolledBack {
+            throw error
         } catch {
-            if depth == 0 {
-                try? run("ROLLBACK")
-            } else {
-                try? run("ROLLBACK TO \(savepoint)")
-                try? run("RELEASE \(savepoint)")
+            guard isInTransaction else { throw TransactionRolledBack(cause: error) }
+            do {
+                if depth == 0 {
+                    try run("ROLLBACK")
+                } else {
+                    try run("ROLLBACK TO \(savepoint)")
+                    try run("RELEASE \(savepoint)")
+                }
+            } catch let rollback {
+                throw RollbackFailed(cause: error, rollback: rollback)
             }
             throw error
+        }
+    }
+
+    /// Runs `body` in a savepoint of the open transaction and answers how it went: a failure
+    /// undoes only `body`'s writes and is returned. Throws only what the enclosing transaction
+    /// cannot go on after (``TransactionRolledBack``, ``RollbackFailed``), so a caller running
+    /// several such bodies in one transaction stops at once instead of running the next one
+    /// outside it.
+    public func attempt<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
+        do {
+            return .success(try transaction(body))
+        } catch let error as TransactionRolledBack {
+            throw error
+        } catch let error as RollbackFailed {
+            throw error
+        } catch {
+            return .failure(error)
         }
     }
 

@@ -25,3 +25,19 @@ public struct SQLiteError: Error, CustomStringConvertible, Sendable, Equatable {
         return text
     }
 }
+
+/// SQLite rolled back the whole transaction by itself when a statement inside it failed: every
+/// write since `BEGIN` is undone, those of other savepoints (a group commit's other jobs)
+/// included. `cause` is the failure that did it.
+public struct TransactionRolledBack: Error, CustomStringConvertible {
+    public let cause: any Error
+    public var description: String { "the transaction was rolled back by SQLite: \(cause)" }
+}
+
+/// Undoing a failed transaction or savepoint failed as well, so what the connection holds is
+/// unknown. Never swallowed: the store fails everything that shared the transaction.
+public struct RollbackFailed: Error, CustomStringConvertible {
+    public let cause: any Error
+    public let rollback: any Error
+    public var description: String { "\(cause); rolling back failed too: \(rollback)" }
+}

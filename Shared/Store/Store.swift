@@ -258,6 +258,10 @@ public final class Store: Sendable {
 
     /// One transaction for `first` and the writes behind it (each in its own savepoint, so a
     /// throw undoes only that write); each result is delivered after the commit.
+    ///
+    /// A job whose failure made SQLite roll back the whole transaction, or whose savepoint could
+    /// not be undone, ends the group: every job in it fails (nothing of theirs stands), and the
+    /// jobs not yet taken run in the next transaction, never in autocommit mode.
     private func commitGroup(startingWith first: Job, then backlog: inout Backlog, _ database: Database) {
         var group: [Job] = []
         var deliveries: [@Sendable () -> Void] = []
@@ -267,10 +271,9 @@ public final class Store: Sendable {
                 var next: Job? = first
                 while let job = next {
                     group.append(job)
-                    do {
-                        deliveries.append(try database.transaction { try job.run(database) })
-                    } catch {
-                        failures.append((job, error))
+                    switch try database.attempt({ try job.run(database) }) {
+                    case .success(let delivery): deliveries.append(delivery)
+                    case .failure(let error): failures.append((job, error))
                     }
                     next = group.count < maximumBatch ? nextWrite(from: &backlog, room: maximumBatch - group.count) : nil
                 }

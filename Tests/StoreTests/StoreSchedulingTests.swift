@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SwitchboardStore
 import SwitchboardTestSupport
@@ -55,6 +56,69 @@ import SwitchboardTestSupport
         for _ in 0..<11 { #expect(done.wait(timeout: .now() + 10) == .success) }
         #expect(store.committedBatches == 1)
         store.close()
+    }
+
+    /// A job whose failure made SQLite roll back the whole group transaction (as `SQLITE_FULL`,
+    /// `SQLITE_IOERR` or `SQLITE_BUSY` may; here the job does what SQLite would) fails every job
+    /// of the group, whose writes are gone; the jobs behind it run in a new transaction, never
+    /// in autocommit mode, so no caller is told "failed" about a write that stands.
+    @Test func aTransactionRolledBackInsideAGroupFailsTheGroupAndTheJobsBehindRunInANewOne() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("aborted.sqlite"), migrations: Self.migrations)
+        let done = DispatchSemaphore(value: 0)
+        let outcomes = Mutex<[String: Bool]>([:])
+        func enqueue(_ id: String, _ body: @escaping @Sendable (Database) throws -> Void) {
+            store.enqueueWrite(body, completion: { result in
+                outcomes.withLock { $0[id] = (try? result.get()) != nil }
+                done.signal()
+            })
+        }
+        let release = Self.holdStoreInAWrite(store, done: done)
+        enqueue("before", Self.insert("before"))
+        enqueue("aborting") { database in
+            try Self.insert("aborting")(database)
+            try database.run("ROLLBACK")
+            throw SQLiteError(code: 13, message: "database or disk is full")
+        }
+        enqueue("after", Self.insert("after"))
+        release.signal()
+        for _ in 0..<4 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(outcomes.withLock { $0 } == ["before": false, "aborting": false, "after": true])
+        let database = try Database(path: directory.file("aborted.sqlite"))
+        let rows = try database.rows("SELECT id FROM items ORDER BY id") { $0.string(0) }
+        #expect(rows == ["after"], "the group's writes are gone, the one behind it stands")
+        store.close()
+    }
+
+    @Test func aFailedRollbackIsReportedNotSwallowed() throws {
+        let directory = TemporaryDirectory()
+        let database = try Database(path: directory.file("rollback.sqlite"))
+        try database.migrate(Self.migrations)
+        #expect(throws: TransactionRolledBack.self) {
+            try database.transaction {
+                _ = try database.attempt {
+                    try database.run("ROLLBACK")
+                    throw SQLiteError(code: 10, message: "disk I/O error")
+                }
+                try Self.insert("never")(database)
+            }
+        }
+        #expect(!database.isInTransaction)
+        #expect(try database.first("SELECT COUNT(*) FROM items") { $0.int(0) } == 0)
+        do {
+            try database.transaction {
+                // A savepoint released behind the transaction's back: undoing the failure fails.
+                try database.transaction {
+                    try database.run("RELEASE sp1")
+                    throw SQLiteError(code: 1, message: "failed on purpose")
+                }
+            }
+            Issue.record("expected a failure")
+        } catch let error as RollbackFailed {
+            #expect("\(error.cause)".contains("failed on purpose"))
+        } catch {
+            Issue.record("expected RollbackFailed, got \(error)")
+        }
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -131,11 +131,12 @@ final class LocationPipeline: Sendable {
     }
 
     /// Decides and writes each message of `batch` in order, each in its own savepoint (one
-    /// failing leaves the others); runs on the store's thread.
+    /// failing leaves the others, unless SQLite rolled back the whole transaction: then the
+    /// job fails); runs on the store's thread.
     private func decide(_ batch: [Ticket], in database: Database, directory: CandidateExpansion) throws -> [Result<Decided, any Error>] {
         var snapshot = try state.withLock { $0.snapshot } ?? RouterStore.locationSnapshot(database, location: location)
-        let results = batch.map { ticket in
-            Result { () throws -> Decided in
+        let results = try batch.map { ticket in
+            try database.attempt { () throws -> Decided in
                 let message = ticket.message
                 if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
                     return (Array(answer.utf8), nil, [])
@@ -150,7 +151,7 @@ final class LocationPipeline: Sendable {
                     effects: DecisionEffects(
                         decision, key: "\(message.platform):\(message.messageId)", config: ticket.routing.config, account: ticket.account, at: message.at),
                     message: message, answer: String(decoding: answer, as: UTF8.self))
-                let outbox = try database.transaction { try RouterStore.write(commit, to: database) }
+                let outbox = try RouterStore.write(commit, to: database)
                 snapshot.record(decision, replacing: contact, at: message.at)
                 return (answer, decision.reason, outbox)
             }
