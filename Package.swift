@@ -82,8 +82,8 @@ let package = Package(
         // Tools.
         .target(
             name: "SwitchboardCtl",
-            dependencies: ["SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
-                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRouter", "SwitchboardRuntime", "SwitchboardStore"],
+            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
+                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Ctl/Library", swiftSettings: strict),
         .executableTarget(name: "switchboardctl", dependencies: ["SwitchboardCtl"], path: "Services/Ctl/Executable", swiftSettings: strict),
         .executableTarget(name: "switchboard-loadgen", dependencies: ["SwitchboardCtl"], path: "Services/LoadGen", swiftSettings: strict),
@@ -133,7 +133,7 @@ let package = Package(
             path: "Tests/DeployTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardCtlTests",
-            dependencies: ["SwitchboardCtl", "SwitchboardCodec", "SwitchboardRouter", "SwitchboardTestSupport", "switchboardctl", "switchboard-loadgen", "switchboard-adapters", "switchboard-router",
+            dependencies: ["SwitchboardCtl", "SwitchboardCodec", "SwitchboardDomain", "SwitchboardTestSupport", "switchboardctl", "switchboard-loadgen", "switchboard-adapters", "switchboard-router",
                            "switchboard-directory", "switchboard-notifier"],
             path: "Tests/CtlTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/DomainTests", swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCrypto
 import Synchronization
 import Testing
 import SwitchboardAdapters

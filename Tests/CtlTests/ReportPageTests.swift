@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import SwitchboardCodec
 import SwitchboardCtl
-import SwitchboardRouter
+import SwitchboardDomain
 
 @Suite struct ReportPageTests {
     static let report = """

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwitchboardDomain
 import SwitchboardStore
 import SwitchboardTestSupport
 @testable import SwitchboardRouter

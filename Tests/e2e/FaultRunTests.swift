@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCrypto
 import Testing
 import SwitchboardAdapters
 import SwitchboardCodec

@@ -2,7 +2,6 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
-import SwitchboardRouter
 import SwitchboardRuntime
 
 /// `switchboardctl`: the operator's command line.

@@ -1,5 +1,4 @@
 import Foundation
-import SwitchboardAdapters
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardRuntime

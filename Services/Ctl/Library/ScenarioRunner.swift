@@ -1,9 +1,7 @@
 import Foundation
-import SwitchboardAdapters
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
-import SwitchboardRouter
 
 /// `switchboardctl scenario run`: plays scenario files (`../shared/scenarios/README.md`)
 /// against a fresh mesh each, through the real interfaces: signed webhooks for inbound messages

@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardAdapters
+import SwitchboardCrypto
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardHTTP

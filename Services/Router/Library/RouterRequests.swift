@@ -35,12 +35,3 @@ struct LocationOnly: Codable, Sendable {
     var location: String
     enum CodingKeys: String, CodingKey { case location }
 }
-
-/// The answer to `router.route` and the other deciding ops: who owns the contact now and why.
-public struct RouteAnswer: Codable, Sendable, Equatable {
-    public var contact: String
-    public var owner: String?
-    public var reason: String
-    public var user: String?
-    enum CodingKeys: String, CodingKey { case contact, owner, reason, user }
-}

@@ -222,7 +222,7 @@ public final class RouterService: Sendable {
 
     // MARK: Explaining
 
-    static func explain(_ row: RouterStore.HistoryRow) -> [String] {
+    static func explain(_ row: DecisionRecord) -> [String] {
         var lines = [row.trace.event + "."]
         lines += row.trace.sentences
         if let user = row.user {
@@ -259,16 +259,4 @@ struct ContactsRequest: Codable, Sendable {
     var open: Bool?
     var limit: Int?
     enum CodingKeys: String, CodingKey { case location, owner, open, limit }
-}
-
-struct ContactResponse: Codable, Sendable {
-    var contact: ContactState
-    var history: [RouterStore.HistoryRow]
-    enum CodingKeys: String, CodingKey { case contact, history }
-}
-
-struct ExplainResponse: Codable, Sendable {
-    var decision: RouterStore.HistoryRow
-    var sentences: [String]
-    enum CodingKeys: String, CodingKey { case decision, sentences }
 }

@@ -182,29 +182,14 @@ final class RouterStore: Sendable {
         return loads
     }
 
-    struct HistoryRow: Codable, Sendable {
-        var seq: Int
-        var event: String
-        var account: String?
-        var user: String?
-        var reason: String
-        var rule: String?
-        var tag: String?
-        var strategy: String?
-        var messageId: String?
-        var at: Date
-        var firstResponseAt: Date?
-        var trace: DecisionTrace
-        enum CodingKeys: String, CodingKey { case seq, event, account, user, reason, rule, tag, strategy, messageId, at, firstResponseAt, trace }
-    }
 
-    func history(location: String, contact: String) async throws -> [HistoryRow] {
+    func history(location: String, contact: String) async throws -> [DecisionRecord] {
         try await store.read { database in
             try database.rows(
                 "SELECT seq, event, account, user, reason, rule, tag, strategy, message_id, at, first_response_at, trace FROM decisions WHERE location = ? AND contact = ? ORDER BY seq",
                 [.text(location), .text(contact)]
             ) { row in
-                HistoryRow(
+                DecisionRecord(
                     seq: row.int(0), event: row.string(1), account: row.optionalString(2), user: row.optionalString(3), reason: row.string(4),
                     rule: row.optionalString(5), tag: row.optionalString(6), strategy: row.optionalString(7), messageId: row.optionalString(8),
                     at: Date(timeIntervalSince1970: row.double(9)), firstResponseAt: row.optionalDouble(10).map { Date(timeIntervalSince1970: $0) },

@@ -19,44 +19,13 @@ public enum Simulation {
         case contact(LoggedContactEvent)
     }
 
-    public struct Report: Codable, Sendable {
-        public struct Change: Codable, Sendable {
-            public var contact: String
-            public var at: Date
-            public var actual: String?
-            public var simulated: String?
-            public var explanation: [String]
-            enum CodingKeys: String, CodingKey { case contact, at, actual, simulated, explanation }
-        }
-
-        /// Messages replayed.
-        public var events: Int
-        /// Messages to an account the proposed configuration lacks, and contact events about a
-        /// contact not seen yet.
-        public var skipped: Int
-        /// Messages whose simulated user is the actual one.
-        public var reproduced: Int
-        /// Messages handled per user (assigned to them or kept by them), as it happened.
-        public var actual: [String: Int]
-        /// The same, as the proposed configuration would have it.
-        public var simulated: [String: Int]
-        /// Contacts whose user would change on at least one message.
-        public var changedContacts: Int
-        public var firstChanges: [Change]
-        /// Contact events other than messages replayed.
-        public var contactEvents: Int
-        public var seconds: Double
-        enum CodingKeys: String, CodingKey {
-            case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, contactEvents, seconds
-        }
-    }
+    public typealias Report = SimulationReport
 
     public static func run(config: LocationConfig, events: [Event], examples: Int = 5) async throws -> Report {
         let started = Date()
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
-        var report = Report(
-            events: 0, skipped: 0, reproduced: 0, actual: [:], simulated: [:], changedContacts: 0, firstChanges: [], contactEvents: 0, seconds: 0)
+        var report = Report()
         var changed = Set<String>()
         for event in events {
             switch event {
@@ -72,7 +41,7 @@ public enum Simulation {
                 if decision.user == actualUser {
                     report.reproduced += 1
                 } else if changed.insert(message.contact).inserted, report.firstChanges.count < examples {
-                    report.firstChanges.append(Report.Change(
+                    report.firstChanges.append(SimulationReport.Change(
                         contact: message.contact, at: message.at, actual: actualUser, simulated: decision.user,
                         explanation: [decision.trace.event] + decision.trace.sentences))
                 }

@@ -1,5 +1,4 @@
 import Foundation
-import SwitchboardCrypto
 
 /// Provider signature checks (payloads/README.md), all compared in constant time.
 public enum WebhookSignatures {

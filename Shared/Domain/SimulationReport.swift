@@ -1,0 +1,47 @@
+import Foundation
+
+/// What `router.simulate` found: messages handled per user, actual against simulated, and the
+/// first contacts that would change hands.
+public struct SimulationReport: Codable, Sendable {
+    public struct Change: Codable, Sendable {
+        public var contact: String
+        public var at: Date
+        public var actual: String?
+        public var simulated: String?
+        public var explanation: [String]
+
+        public init(contact: String, at: Date, actual: String?, simulated: String?, explanation: [String]) {
+            self.contact = contact
+            self.at = at
+            self.actual = actual
+            self.simulated = simulated
+            self.explanation = explanation
+        }
+
+        enum CodingKeys: String, CodingKey { case contact, at, actual, simulated, explanation }
+    }
+
+    /// Messages replayed.
+    public var events = 0
+    /// Messages to an account the proposed configuration lacks, and contact events about a
+    /// contact not seen yet.
+    public var skipped = 0
+    /// Messages whose simulated user is the actual one.
+    public var reproduced = 0
+    /// Messages handled per user (assigned to them or kept by them), as it happened.
+    public var actual: [String: Int] = [:]
+    /// The same, as the proposed configuration would have it.
+    public var simulated: [String: Int] = [:]
+    /// Contacts whose user would change on at least one message.
+    public var changedContacts = 0
+    public var firstChanges: [Change] = []
+    /// Contact events other than messages replayed.
+    public var contactEvents = 0
+    public var seconds = 0.0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, contactEvents, seconds
+    }
+}
