@@ -24,7 +24,7 @@ struct DirectoryBenchmark {
                 id: "u_\(index)", name: "Member \(index)", away: index % 10 == 3,
                 timezone: index % 2 == 0 ? "America/Los_Angeles" : nil,
                 schedule: index % 3 == 0 ? ["mon": ["08:00-16:00"], "tue": ["08:00-16:00"], "sat": ["22:00-06:00"]] : nil,
-                maxOpen: 40, notify: [NotifyChannel(channel: "webhook", url: "https://hooks.example.com/u\(index)")])
+                maxOpen: 40, notify: [NotifyChannel(channel: .webhook, url: "https://hooks.example.com/u\(index)")])
         }
         struct PutUsers: Encodable, Sendable { var location: String; var timezone: String; var users: [DirectoryUser] }
         struct PutTeams: Encodable, Sendable { var location: String; var teams: [Team] }

@@ -13,7 +13,7 @@ struct FoundationBenchmarks {
     /// (`JSONReadable`, `JSONWritable`), as on the services' hot paths.
     static let sample = InboundMessage(
         provider: "whatsapp", messageId: "wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
-        platform: "whatsapp", account: "+15550001111", contact: "+15551230001", contactName: "Sheena Nelson",
+        platform: .whatsapp, account: "+15550001111", contact: "+15551230001", contactName: "Sheena Nelson",
         text: "Does it come in another color? I would like the blue one if you have it.",
         at: Date(timeIntervalSince1970: 1_795_885_200))
 
@@ -26,7 +26,7 @@ struct FoundationBenchmarks {
         enum CodingKeys: String, CodingKey { case provider, messageId, platform, account, contact, contactName, text, mediaCount, at }
 
         init(_ message: InboundMessage) {
-            (provider, messageId, platform, account, contact) = (message.provider, message.messageId, message.platform, message.account, message.contact)
+            (provider, messageId, platform, account, contact) = (message.provider, message.messageId, message.platform.rawValue, message.account, message.contact)
             (contactName, text, mediaCount, at) = (message.contactName ?? "", message.text, message.mediaCount, message.at)
         }
     }

@@ -31,10 +31,10 @@ struct NotifierBenchmark {
         let port = try server.start()
         let client = LineClient(host: "127.0.0.1", port: port)
 
-        let channel = [NotifyChannel(channel: "webhook", url: "http://127.0.0.1:\(receiverPort)/hook")]
+        let channel = [NotifyChannel(channel: .webhook, url: "http://127.0.0.1:\(receiverPort)/hook")]
         func item(_ id: String) -> OutboxItem {
             OutboxItem(id: id, notification: UserNotification(
-                recipient: "u_alice", channels: channel, kind: "assigned", location: "loc_bench", contact: "+15551230001",
+                recipient: "u_alice", channels: channel, kind: .assigned, location: "loc_bench", contact: "+15551230001",
                 account: "+15550001111", at: Date(), summary: "bench"))
         }
         var enqueued = 0

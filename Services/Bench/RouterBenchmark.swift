@@ -50,7 +50,7 @@ struct RouterBenchmark {
             _ = try await client.call("router.put_config", JSONValue.object(["config": config]), as: JSONValue.self)
         }
         func message(_ index: Int) -> InboundMessage {
-            InboundMessage(provider: "twilio", messageId: "b\(index)", platform: "twilio", account: "+1555777\(String(format: "%04d", index % locations))",
+            InboundMessage(provider: "twilio", messageId: "b\(index)", platform: .twilio, account: "+1555777\(String(format: "%04d", index % locations))",
                            contact: "+1556\(String(format: "%07d", index))", text: "hi", at: Date())
         }
         let counter = Tally()

@@ -21,10 +21,10 @@ struct SimulateBenchmark {
              "rules": [{"id": "refund", "priority": 1, "when": {"text": "refund"}, "then": {"target": {"user": "u18"}}}]}
             """.utf8))
         let start = RFC3339.parse("2026-11-02T00:00:00Z")!
-        let accounts = [("whatsapp", "+15550000001"), ("twilio", "+15550000002"), ("imessage", "+15550000003")]
+        let accounts: [(Platform, String)] = [(.whatsapp, "+15550000001"), (.twilio, "+15550000002"), (.imessage, "+15550000003")]
         let events = (0..<100_000).map { index -> Simulation.Event in
             let (platform, address) = accounts[index % 3]
-            return .message(InboundMessage(provider: platform, messageId: "m\(index)", platform: platform, account: address,
+            return .message(InboundMessage(provider: platform.rawValue, messageId: "m\(index)", platform: platform, account: address,
                                            contact: "+1556\(String(format: "%07d", index % 20_000))", text: index % 17 == 0 ? "refund" : "hello",
                                            at: start.addingTimeInterval(Double(index) * 6)), actual: nil)
         }

@@ -59,6 +59,22 @@ public struct JSONObjectReader {
         return text
     }
 
+    /// A string member that must be one of `W`'s values; any other value fails the read, and
+    /// the `Decodable` fallback then says which field and why.
+    public mutating func word<W: RawRepresentable<String> & CaseIterable>(_ key: String, as type: W.Type) -> W {
+        if let value = W(rawValue: string(key)) { return value }
+        failed = true
+        return W.allCases.first!
+    }
+
+    /// ``word(_:as:)`` for a member that may be absent or `null`.
+    public mutating func optionalWord<W: RawRepresentable<String> & CaseIterable>(_ key: String, as type: W.Type) -> W? {
+        guard let text = optionalString(key) else { return nil }
+        if let value = W(rawValue: text) { return value }
+        failed = true
+        return nil
+    }
+
     /// An integer written as plain digits (anything else, `1.0` or `1e3`, is left to the decoder).
     public mutating func integer(_ key: String) -> Int {
         guard let token = token(key) else {

@@ -6,8 +6,7 @@
 /// the service-wide one from the environment or systemd credentials.
 public struct AdapterChannel: Codable, Sendable, Equatable {
     public var id: String
-    /// `twilio`, `whatsapp` or `imessage`.
-    public var platform: String
+    public var platform: Platform
     /// The account's E.164 number.
     public var account: String
     /// Twilio: the auth token, and the public base URL Twilio calls (e.g. `https://hooks.example.com`).
@@ -21,7 +20,7 @@ public struct AdapterChannel: Codable, Sendable, Equatable {
     public var signingSecret: String?
 
     public init(
-        id: String, platform: String, account: String, twilioAuthToken: String? = nil, publicBaseURL: String? = nil,
+        id: String, platform: Platform, account: String, twilioAuthToken: String? = nil, publicBaseURL: String? = nil,
         appSecret: String? = nil, verifyToken: String? = nil, phoneNumberId: String? = nil, signingSecret: String? = nil
     ) {
         self.id = id

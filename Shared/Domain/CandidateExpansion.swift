@@ -65,12 +65,12 @@ public struct CandidateExpansion: Sendable {
                 return entry
             }()
             var reasons: [Ineligibility] = []
-            if !user.active { reasons.append(Ineligibility(code: "inactive", detail: user.removed ? "removed" : "inactive")) }
-            if !user.assignable { reasons.append(Ineligibility(code: "not_assignable", detail: "not assignable")) }
-            if user.away { reasons.append(Ineligibility(code: "away", detail: "away")) }
-            if !members.contains(user.id) { reasons.append(Ineligibility(code: "not_member", detail: "not a member of \(location)")) }
+            if !user.active { reasons.append(Ineligibility(code: .inactive, detail: user.removed ? "removed" : "inactive")) }
+            if !user.assignable { reasons.append(Ineligibility(code: .notAssignable, detail: "not assignable")) }
+            if user.away { reasons.append(Ineligibility(code: .away, detail: "away")) }
+            if !members.contains(user.id) { reasons.append(Ineligibility(code: .notMember, detail: "not a member of \(location)")) }
             if let schedule = schedules[user.id], !schedule.isOpen(at: local) {
-                reasons.append(Ineligibility(code: "off_shift", detail: "off shift (\(localTime) in \(zoneName))"))
+                reasons.append(Ineligibility(code: .offShift, detail: "off shift (\(localTime) in \(zoneName))"))
             }
             return Candidate(
                 id: user.id, name: user.name, weight: entry.weight, maxOpen: user.maxOpen, notify: user.notify,

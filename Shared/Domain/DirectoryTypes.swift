@@ -3,12 +3,11 @@ import SwitchboardCodec
 
 /// A delivery channel for a user's notifications (`CONFIG.md`, `users[].notify`).
 public struct NotifyChannel: Codable, Sendable, Equatable, Hashable {
-    /// `webhook` (signed POST), `slack` (incoming-webhook body) or `file` (JSON lines).
-    public var channel: String
+    public var channel: ChannelKind
     public var url: String?
     public var path: String?
 
-    public init(channel: String, url: String? = nil, path: String? = nil) {
+    public init(channel: ChannelKind, url: String? = nil, path: String? = nil) {
         self.channel = channel
         self.url = url
         self.path = path
@@ -112,12 +111,11 @@ public struct Team: Codable, Sendable, Equatable {
 
 /// Why a candidate cannot take a new assignment now (`ROUTING.md`, "Eligibility").
 public struct Ineligibility: Codable, Sendable, Equatable {
-    /// `inactive`, `not_assignable`, `away`, `off_shift` or `not_member`.
-    public var code: String
+    public var code: IneligibilityCode
     /// For people: e.g. `off shift (18:40 in America/Los_Angeles)`.
     public var detail: String
 
-    public init(code: String, detail: String) {
+    public init(code: IneligibilityCode, detail: String) {
         self.code = code
         self.detail = detail
     }
@@ -159,7 +157,7 @@ public struct Candidate: Codable, Sendable, Equatable {
     public var eligible: Bool { reasons.isEmpty }
 
     /// Eligible except, possibly, for being off shift (for assignments with `requireOnShift: false`).
-    public var eligibleIgnoringShift: Bool { reasons.allSatisfy { $0.code == "off_shift" } }
+    public var eligibleIgnoringShift: Bool { reasons.allSatisfy { $0.code == .offShift } }
 }
 
 /// `directory.resolve`: expand a target at an instant.
@@ -210,7 +208,7 @@ extension ResolveResponse {
             writer.beginArray()
             for channel in candidate.notify {
                 writer.beginObject()
-                writer.key("channel"); writer.string(channel.channel)
+                writer.key("channel"); writer.string(channel.channel.rawValue)
                 if let url = channel.url { writer.key("url"); writer.string(url) }
                 if let path = channel.path { writer.key("path"); writer.string(path) }
                 writer.endObject()
@@ -222,7 +220,7 @@ extension ResolveResponse {
             writer.beginArray()
             for reason in candidate.reasons {
                 writer.beginObject()
-                writer.key("code"); writer.string(reason.code)
+                writer.key("code"); writer.string(reason.code.rawValue)
                 writer.key("detail"); writer.string(reason.detail)
                 writer.endObject()
             }

@@ -13,7 +13,7 @@ extension MessageSource: JSONReadable {
 extension InboundMessage: JSONReadable {
     public init(reading object: inout JSONObjectReader) {
         self.init(
-            provider: object.string("provider"), messageId: object.string("messageId"), platform: object.string("platform"),
+            provider: object.string("provider"), messageId: object.string("messageId"), platform: object.word("platform", as: Platform.self),
             account: object.string("account"), contact: object.string("contact"), contactName: object.optionalString("contactName"),
             text: object.string("text"), mediaCount: object.integer("mediaCount"), source: object.optionalObject("source", as: MessageSource.self),
             at: object.date("at"))
@@ -55,7 +55,7 @@ extension ResolveRequest: JSONReadable {
 
 extension NotifyChannel: JSONReadable {
     public init(reading object: inout JSONObjectReader) {
-        self.init(channel: object.string("channel"), url: object.optionalString("url"), path: object.optionalString("path"))
+        self.init(channel: object.word("channel", as: ChannelKind.self), url: object.optionalString("url"), path: object.optionalString("path"))
     }
 }
 
@@ -63,9 +63,9 @@ extension UserNotification: JSONReadable {
     public init(reading object: inout JSONObjectReader) {
         self.init(
             recipient: object.string("recipient"), recipientName: object.optionalString("recipientName"),
-            channels: object.objects("channels", as: NotifyChannel.self), kind: object.string("kind"), location: object.string("location"),
+            channels: object.objects("channels", as: NotifyChannel.self), kind: object.word("kind", as: NotificationKind.self), location: object.string("location"),
             contact: object.string("contact"), contactName: object.optionalString("contactName"), account: object.string("account"),
-            accountName: object.optionalString("accountName"), platform: object.optionalString("platform"), at: object.date("at"),
+            accountName: object.optionalString("accountName"), platform: object.optionalWord("platform", as: Platform.self), at: object.date("at"),
             summary: object.string("summary"))
     }
 }

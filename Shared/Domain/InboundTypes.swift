@@ -23,7 +23,7 @@ public struct InboundMessage: Codable, Sendable, Equatable {
     public var provider: String
     public var messageId: String
     /// The account's platform as configured: `whatsapp`, `imessage` or `twilio`.
-    public var platform: String
+    public var platform: Platform
     /// The account's address (E.164): the number written to.
     public var account: String
     /// The contact's normalized address (``ContactAddress``).
@@ -36,7 +36,7 @@ public struct InboundMessage: Codable, Sendable, Equatable {
     public var at: Date
 
     public init(
-        provider: String, messageId: String, platform: String, account: String, contact: String, contactName: String? = nil,
+        provider: String, messageId: String, platform: Platform, account: String, contact: String, contactName: String? = nil,
         text: String, mediaCount: Int = 0, source: MessageSource? = nil, at: Date
     ) {
         self.provider = provider
@@ -58,12 +58,12 @@ public struct InboundMessage: Codable, Sendable, Equatable {
 public struct ReplyEvent: Codable, Sendable, Equatable {
     public var provider: String
     public var messageId: String
-    public var platform: String
+    public var platform: Platform
     public var account: String
     public var contact: String
     public var at: Date
 
-    public init(provider: String, messageId: String, platform: String, account: String, contact: String, at: Date) {
+    public init(provider: String, messageId: String, platform: Platform, account: String, contact: String, at: Date) {
         self.provider = provider
         self.messageId = messageId
         self.platform = platform

@@ -28,20 +28,20 @@ public struct UserNotification: Codable, Sendable, Equatable {
     public var recipient: String
     public var recipientName: String?
     public var channels: [NotifyChannel]
-    public var kind: String
+    public var kind: NotificationKind
     public var location: String
     public var contact: String
     public var contactName: String?
     public var account: String
     public var accountName: String?
-    public var platform: String?
+    public var platform: Platform?
     public var at: Date
     /// One short sentence for people.
     public var summary: String
 
     public init(
-        recipient: String, recipientName: String? = nil, channels: [NotifyChannel], kind: String, location: String, contact: String,
-        contactName: String? = nil, account: String, accountName: String? = nil, platform: String? = nil, at: Date, summary: String
+        recipient: String, recipientName: String? = nil, channels: [NotifyChannel], kind: NotificationKind, location: String, contact: String,
+        contactName: String? = nil, account: String, accountName: String? = nil, platform: Platform? = nil, at: Date, summary: String
     ) {
         self.recipient = recipient
         self.recipientName = recipientName

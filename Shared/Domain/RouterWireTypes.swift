@@ -17,7 +17,7 @@ public struct ContactState: Codable, Sendable, Equatable {
     public var lastAccount: String?
     public var lastText: String?
     public var lastSource: MessageSource?
-    public var lastPlatform: String?
+    public var lastPlatform: Platform?
     /// `separate` strategy: account id → assignee.
     public var threads: [String: String] = [:]
     /// Every user who owned the contact, oldest first (the current owner last when set).
@@ -53,11 +53,11 @@ public struct RotationState: Codable, Sendable, Equatable {
 /// A notification the decision asks for.
 public struct NotificationEffect: Codable, Sendable, Equatable {
     public var user: String
-    public var kind: String
+    public var kind: NotificationKind
     public var channels: [NotifyChannel]
     public var name: String?
 
-    public init(user: String, kind: String, channels: [NotifyChannel], name: String? = nil) {
+    public init(user: String, kind: NotificationKind, channels: [NotifyChannel], name: String? = nil) {
         self.user = user
         self.kind = kind
         self.channels = channels
@@ -141,9 +141,9 @@ extension String {
 public struct RouteAnswer: Codable, Sendable, Equatable {
     public var contact: String
     public var owner: String?
-    public var reason: String
+    public var reason: DecisionReason
     public var user: String?
-    public init(contact: String, owner: String? = nil, reason: String, user: String? = nil) {
+    public init(contact: String, owner: String? = nil, reason: DecisionReason, user: String? = nil) {
         self.contact = contact
         self.owner = owner
         self.reason = reason
@@ -159,7 +159,7 @@ public struct DecisionRecord: Codable, Sendable {
     public var event: String
     public var account: String?
     public var user: String?
-    public var reason: String
+    public var reason: DecisionReason
     public var rule: String?
     public var tag: String?
     public var strategy: String?
@@ -167,7 +167,7 @@ public struct DecisionRecord: Codable, Sendable {
     public var at: Date
     public var firstResponseAt: Date?
     public var trace: DecisionTrace
-    public init(seq: Int, event: String, account: String? = nil, user: String? = nil, reason: String, rule: String? = nil, tag: String? = nil, strategy: String? = nil, messageId: String? = nil, at: Date, firstResponseAt: Date? = nil, trace: DecisionTrace) {
+    public init(seq: Int, event: String, account: String? = nil, user: String? = nil, reason: DecisionReason, rule: String? = nil, tag: String? = nil, strategy: String? = nil, messageId: String? = nil, at: Date, firstResponseAt: Date? = nil, trace: DecisionTrace) {
         self.seq = seq
         self.event = event
         self.account = account

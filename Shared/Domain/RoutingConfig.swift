@@ -44,7 +44,7 @@ public struct LocationConfig: Codable, Sendable, Equatable {
     }
 
     /// The account written to, by platform and address.
-    public func account(platform: String, address: String) -> Account? {
+    public func account(platform: Platform, address: String) -> Account? {
         accounts.first { $0.platform == platform && $0.address == address }
     }
 }
@@ -87,7 +87,7 @@ public struct LocationSettings: Codable, Sendable, Equatable {
 public struct Account: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
-    public var platform: String
+    public var platform: Platform
     public var address: String
     public var tag: String
     public var assignment: Assignment?
@@ -99,7 +99,7 @@ public struct Account: Codable, Sendable, Equatable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
-        platform = try container.decode(String.self, forKey: .platform)
+        platform = try container.decode(Platform.self, forKey: .platform)
         address = try container.decode(String.self, forKey: .address)
         tag = try container.decodeIfPresent(String.self, forKey: .tag) ?? "whatsnap-account-" + Account.slug(name)
         assignment = try container.decodeIfPresent(Assignment.self, forKey: .assignment)
@@ -185,7 +185,7 @@ public struct Rule: Codable, Sendable, Equatable {
 /// A rule's `when`: every present condition must hold.
 public struct Conditions: Codable, Sendable, Equatable {
     public var accounts: [String]?
-    public var platforms: [String]?
+    public var platforms: [Platform]?
     public var source: [String]?
     /// `new` or `existing`.
     public var contact: String?
@@ -205,7 +205,7 @@ public struct Conditions: Codable, Sendable, Equatable {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         accounts = try container.decodeIfPresent([String].self, forKey: .accounts)
-        platforms = try container.decodeIfPresent([String].self, forKey: .platforms)
+        platforms = try container.decodeIfPresent([Platform].self, forKey: .platforms)
         source = try container.decodeIfPresent([String].self, forKey: .source)
         contact = try container.decodeIfPresent(String.self, forKey: .contact)
         hours = try container.decodeIfPresent(String.self, forKey: .hours)

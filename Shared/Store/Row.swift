@@ -41,6 +41,13 @@ public struct Row {
         isNull(index) ? nil : string(index)
     }
 
+    /// A text column holding one of `W`'s values; any other value is a schema error.
+    public func word<W: RawRepresentable<String>>(_ index: Int32, as type: W.Type) throws(SQLiteError) -> W {
+        let text = string(index)
+        guard let value = W(rawValue: text) else { throw SQLiteError(code: 20, message: "unknown \(W.self) \"\(text)\" in column \(index)") }
+        return value
+    }
+
     public func blob(_ index: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(statement, index))
         guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return [] }

@@ -68,7 +68,7 @@ final class FakeRouter: Sendable {
         let linePort = try process.listeningPort(protocol: "lines")
         let httpPort = try process.listeningPort(protocol: "http")
         let client = LineClient(host: "127.0.0.1", port: linePort)
-        let channel = AdapterChannel(id: "ch_sms", platform: "twilio", account: account, twilioAuthToken: token)
+        let channel = AdapterChannel(id: "ch_sms", platform: .twilio, account: account, twilioAuthToken: token)
         _ = try await client.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
         return Running(process: process, httpPort: httpPort, client: client)
     }

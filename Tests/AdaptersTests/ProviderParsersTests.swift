@@ -15,7 +15,7 @@ import SwitchboardTestSupport
     @Test func twilioSMSAndMMSNormalize() throws {
         let sms = try TwilioParser.inbound(try Self.form("twilio-inbound-sms.form"), at: Self.now)
         #expect(sms.messageId == "SM0f3c9a6e1b2d4c5e8f7a9b0c1d2e3f40")
-        #expect(sms.account == "+15125550100" && sms.contact == "+15125550123" && sms.platform == "twilio")
+        #expect(sms.account == "+15125550100" && sms.contact == "+15125550123" && sms.platform == .twilio)
         #expect(sms.text.hasSuffix("after 5pm 😀"))
         #expect(sms.at == Self.now)
         #expect(try TwilioParser.inbound(try Self.form("twilio-inbound-mms.form"), at: Self.now).mediaCount == 1)
@@ -61,7 +61,7 @@ import SwitchboardTestSupport
     @Test func bridgeMessagesAndOutboundReplies() throws {
         let imessage = try BridgeParser.event(Array(try SharedFiles.data("payloads/sendblue-inbound-imessage.json")), receivedAt: Self.now, preferReceivedAt: false)
         guard case .inbound(let message) = imessage else { Issue.record("not inbound"); return }
-        #expect(message.contact == "+15125550177" && message.account == "+15125550142" && message.platform == "imessage")
+        #expect(message.contact == "+15125550177" && message.account == "+15125550142" && message.platform == .imessage)
         #expect(message.messageId == "99DCC379-DD76-4712-BA65-11EFB33B8CD6")
         var outbound = try JSONSerialization.jsonObject(with: try SharedFiles.data("payloads/sendblue-inbound-sms-downgraded.json")) as! [String: Any]
         outbound["is_outbound"] = true

@@ -79,7 +79,7 @@ import SwitchboardTestSupport
         #expect(reasons["u_eve"] == ["inactive"])
         #expect(reasons["u_fay"] == ["not assignable"])
         #expect(resolved.candidates.first?.maxOpen == 40)
-        #expect(resolved.candidates.first?.notify == [NotifyChannel(channel: "webhook", url: "https://hooks.example.com/alice")])
+        #expect(resolved.candidates.first?.notify == [NotifyChannel(channel: .webhook, url: "https://hooks.example.com/alice")])
 
         let onShift = ResolveRequest(location: "loc_acme", target: .team("t_sales", .roundRobin), at: RFC3339.parse("2026-11-30T17:00:00Z"))
         #expect(try await running.client.call("directory.resolve", onShift, as: ResolveResponse.self).candidates.first?.eligible == true)
@@ -111,7 +111,7 @@ import SwitchboardTestSupport
         ("directory.put_users", #"{"location":"loc_acme","users":[{"id":"u_z","name":"Z","schedule":{"mon":["9-5"]}}]}"#,
          "users[0].schedule: invalid time range \"9-5\" (use HH:MM-HH:MM)"),
         ("directory.put_users", #"{"location":"loc_acme","users":[{"id":"u_z","name":"Z","notify":[{"channel":"pager"}]}]}"#,
-         "users[0].notify[0].channel: unknown channel \"pager\" (webhook, slack or file)"),
+         "users[0].notify[0].channel is invalid: unknown channel \"pager\" (webhook, slack or file)"),
         ("directory.put_teams", #"{"location":"loc_acme","teams":[{"id":"t","name":"T","members":["u_alice","u_ghost"]}]}"#,
          "teams[0].members[1]: unknown user u_ghost"),
         ("directory.update_user", #"{"id":"u_alice","set":{"awya":true}}"#, "unknown field awya"),

@@ -27,10 +27,10 @@ import SwitchboardTestSupport
         return Running(process: process, client: LineClient(host: "127.0.0.1", port: port))
     }
 
-    static func notification(_ id: String, channels: [NotifyChannel], kind: String = "assigned") -> OutboxItem {
+    static func notification(_ id: String, channels: [NotifyChannel], kind: NotificationKind = .assigned) -> OutboxItem {
         OutboxItem(id: id, notification: UserNotification(
             recipient: "u_alice", channels: channels, kind: kind, location: "loc_acme", contact: "+15551230001", contactName: "Ann",
-            account: "+15550001111", accountName: "Sales Line", platform: "whatsapp", at: RFC3339.parse("2026-11-30T15:00:00Z")!,
+            account: "+15550001111", accountName: "Sales Line", platform: .whatsapp, at: RFC3339.parse("2026-11-30T15:00:00Z")!,
             summary: "Ann was assigned to Alice"))
     }
 
@@ -55,9 +55,9 @@ import SwitchboardTestSupport
         receiver.script("/slack", [HTTPResponse(status: 200)])
         let running = try Self.start(directory)
         let channels = [
-            NotifyChannel(channel: "webhook", url: receiver.url("/alice")),
-            NotifyChannel(channel: "slack", url: receiver.url("/slack")),
-            NotifyChannel(channel: "file", path: directory.file("notifications.jsonl")),
+            NotifyChannel(channel: .webhook, url: receiver.url("/alice")),
+            NotifyChannel(channel: .slack, url: receiver.url("/slack")),
+            NotifyChannel(channel: .file, path: directory.file("notifications.jsonl")),
         ]
         let answer = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n1", channels: channels)]), as: EnqueueResponse.self)
         #expect(answer == EnqueueResponse(accepted: 1, duplicates: 0))
@@ -87,7 +87,7 @@ import SwitchboardTestSupport
         let receiver = try RecordingReceiver()
         receiver.script("/flaky", [HTTPResponse(status: 500), HTTPResponse(status: 200)])
         let running = try Self.start(directory)
-        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n2", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/flaky"))])]), as: EnqueueResponse.self)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n2", channels: [NotifyChannel(channel: .webhook, url: receiver.url("/flaky"))])]), as: EnqueueResponse.self)
         try await Self.waitUntil(running.client) { $0["delivered"] == 1 }
         #expect(receiver.requests.count == 2)
         #expect(Set(receiver.requests.map { $0.headers["x-switchboard-delivery-id"] }) == ["n2/0"])
@@ -99,7 +99,7 @@ import SwitchboardTestSupport
         let receiver = try RecordingReceiver()
         receiver.script("/busy", [HTTPResponse(status: 429, headers: [("Retry-After", "1")]), HTTPResponse(status: 200)])
         let running = try Self.start(directory)
-        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n3", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/busy"))])]), as: EnqueueResponse.self)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n3", channels: [NotifyChannel(channel: .webhook, url: receiver.url("/busy"))])]), as: EnqueueResponse.self)
         try await Self.waitUntil(running.client) { $0["delivered"] == 1 }
         let times = receiver.requests.map(\.at)
         #expect(times.count == 2)
@@ -112,7 +112,7 @@ import SwitchboardTestSupport
         let receiver = try RecordingReceiver()
         receiver.script("/gone", [HTTPResponse(status: 404, body: Array("no such hook".utf8)), HTTPResponse(status: 200)])
         let running = try Self.start(directory)
-        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n4", channels: [NotifyChannel(channel: "webhook", url: receiver.url("/gone"))])]), as: EnqueueResponse.self)
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n4", channels: [NotifyChannel(channel: .webhook, url: receiver.url("/gone"))])]), as: EnqueueResponse.self)
         try await Self.waitUntil(running.client) { $0["dead"] == 1 }
         struct Listed: Decodable { var deliveries: [Delivery] }
         struct Delivery: Decodable { var id: String; var lastStatus: Int?; var lastError: String? }
@@ -166,7 +166,7 @@ import SwitchboardTestSupport
         let receiver = try RecordingReceiver()
         receiver.script("/burst", [HTTPResponse(status: 200)])
         let first = try Self.start(directory)
-        let channel = [NotifyChannel(channel: "webhook", url: receiver.url("/burst"))]
+        let channel = [NotifyChannel(channel: .webhook, url: receiver.url("/burst"))]
         for batch in 0..<10 {
             let items = (0..<100).map { Self.notification("burst-\(batch * 100 + $0)", channels: channel) }
             _ = try await first.client.call("notifier.enqueue", EnqueueRequest(items: items), as: EnqueueResponse.self)

@@ -13,7 +13,7 @@ import SwitchboardTestSupport
         let folder = TemporaryDirectory()
         let path = folder.file("notifier.sqlite")
         let notification = OutboxItem(id: "n1", notification: UserNotification(
-            recipient: "u_a", channels: [NotifyChannel(channel: "file", path: "/tmp/x")], kind: "assigned", location: "l", contact: "+1",
+            recipient: "u_a", channels: [NotifyChannel(channel: .file, path: "/tmp/x")], kind: .assigned, location: "l", contact: "+1",
             account: "+2", at: Date(timeIntervalSince1970: 0), summary: "s"))
         let crm = OutboxItem(id: "c1", crm: CRMUpdate(location: "l", contact: "+1", assignedTo: "u_a", tags: [], sequence: 1))
         let before = try Store(path: path, migrations: Array(NotifierStore.migrations.prefix(1)))

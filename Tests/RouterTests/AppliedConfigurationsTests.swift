@@ -22,7 +22,7 @@ import SwitchboardDomain
         let kept = configurations.apply(try Self.routing(salesUser: "u_a"), version: 2)
         #expect(kept.version == 3)
         #expect(configurations.entry(location: "loc")?.version == 3)
-        let (entry, account) = try #require(configurations.entry(platform: "twilio", address: "+15550000001"))
+        let (entry, account) = try #require(configurations.entry(platform: .twilio, address: "+15550000001"))
         #expect(entry.version == 3)
         #expect(account.assignment?.target.summary == entry.config.accounts[0].assignment?.target.summary)
         #expect(account.assignment?.target.summary.contains("u_b") == true)
@@ -35,6 +35,6 @@ import SwitchboardDomain
         configurations.apply(try Self.routing(salesUser: "u_b"), version: 2)
         #expect(held.version == 1 && held.config.accounts[0].assignment?.target.summary.contains("u_a") == true)
         #expect(configurations.entry(location: "loc")?.version == 2)
-        #expect(configurations.entry(platform: "twilio", address: "+15559999999") == nil)
+        #expect(configurations.entry(platform: .twilio, address: "+15559999999") == nil)
     }
 }

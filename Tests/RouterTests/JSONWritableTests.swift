@@ -28,7 +28,7 @@ import SwitchboardDomain
         full.lastAccount = "acc_sms"
         full.lastText = Self.awkward
         full.lastSource = MessageSource(type: "ad")
-        full.lastPlatform = "whatsapp"
+        full.lastPlatform = .whatsapp
         full.threads = ["acc_sms": "u_b", "acc_wa": "u_a"]
         full.ownerHistory = ["u_c", "u_a"]
         try expectSameAsEncoder(full)
@@ -46,21 +46,21 @@ import SwitchboardDomain
         try expectSameAsEncoder(DecisionTrace(event: "tag"))
         try expectSameAsEncoder(RotationState(lastPicked: "u_a", totals: ["u_a": -2, "u_b": 1]))
         try expectSameAsEncoder(RotationState())
-        try expectSameAsEncoder(RouteAnswer(contact: "+15550001111", owner: "u_a", reason: "account", user: "u_a"))
-        try expectSameAsEncoder(RouteAnswer(contact: "+15550001111", owner: nil, reason: "queued", user: nil))
+        try expectSameAsEncoder(RouteAnswer(contact: "+15550001111", owner: "u_a", reason: .account, user: "u_a"))
+        try expectSameAsEncoder(RouteAnswer(contact: "+15550001111", owner: nil, reason: .queued, user: nil))
     }
 
     @Test func inboundMessagesAndOutboxItemsWriteWhatTheEncoderWrites() throws {
         try expectSameAsEncoder(InboundMessage(
-            provider: "whatsapp", messageId: "wamid.1", platform: "whatsapp", account: "+15550002222", contact: "+15550001111",
+            provider: "whatsapp", messageId: "wamid.1", platform: .whatsapp, account: "+15550002222", contact: "+15550001111",
             contactName: Self.awkward, text: Self.awkward, mediaCount: 2, source: MessageSource(type: "ad", id: "9", campaign: "Fall"), at: Self.at))
-        try expectSameAsEncoder(InboundMessage(provider: "twilio", messageId: "SM1", platform: "twilio", account: "+1", contact: "+2", text: "", at: Self.at))
+        try expectSameAsEncoder(InboundMessage(provider: "twilio", messageId: "SM1", platform: .twilio, account: "+1", contact: "+2", text: "", at: Self.at))
         try expectSameAsEncoder(OutboxItem(id: "whatsapp:wamid.1:0", notification: UserNotification(
-            recipient: "u_a", recipientName: "Alice", channels: [NotifyChannel(channel: "webhook", url: "https://hooks.example.com/a?b=c"), NotifyChannel(channel: "file", path: "/tmp/n.jsonl")],
-            kind: "assigned", location: "loc", contact: "+15550001111", contactName: Self.awkward, account: "+15550002222", accountName: "Sales",
-            platform: "whatsapp", at: Self.at, summary: Self.awkward)))
+            recipient: "u_a", recipientName: "Alice", channels: [NotifyChannel(channel: .webhook, url: "https://hooks.example.com/a?b=c"), NotifyChannel(channel: .file, path: "/tmp/n.jsonl")],
+            kind: .assigned, location: "loc", contact: "+15550001111", contactName: Self.awkward, account: "+15550002222", accountName: "Sales",
+            platform: .whatsapp, at: Self.at, summary: Self.awkward)))
         try expectSameAsEncoder(OutboxItem(id: "n", notification: UserNotification(
-            recipient: "u_a", channels: [], kind: "queued", location: "loc", contact: "+1", account: "+2", at: Self.at, summary: "s")))
+            recipient: "u_a", channels: [], kind: .queued, location: "loc", contact: "+1", account: "+2", at: Self.at, summary: "s")))
         try expectSameAsEncoder(OutboxItem(id: "whatsapp:wamid.1:crm", crm: CRMUpdate(
             location: "loc", contact: "+15550001111", contactName: "Ann", assignedTo: "u_a", tags: ["vip"], sequence: 42)))
         try expectSameAsEncoder(OutboxItem(id: "c", crm: CRMUpdate(location: "loc", contact: "+1", assignedTo: nil, tags: [], sequence: 0)))

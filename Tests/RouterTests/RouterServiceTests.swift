@@ -88,8 +88,8 @@ import SwitchboardTestSupport
         return Mesh(directory: directory, router: router, routerClient: routerClient, directoryClient: directoryClient, notifier: notifier)
     }
 
-    static func message(_ from: String, to: String, platform: String = "whatsapp", id: String = UUID().uuidString, at: String) -> InboundMessage {
-        InboundMessage(provider: platform, messageId: id, platform: platform, account: to, contact: from, text: "hello", at: RFC3339.parse(at)!)
+    static func message(_ from: String, to: String, platform: Platform = .whatsapp, id: String = UUID().uuidString, at: String) -> InboundMessage {
+        InboundMessage(provider: platform.rawValue, messageId: id, platform: platform, account: to, contact: from, text: "hello", at: RFC3339.parse(at)!)
     }
 
     struct Answer: Decodable, Equatable { var owner: String?; var reason: String }
@@ -303,7 +303,7 @@ import SwitchboardTestSupport
         struct Routed: Decodable, Equatable { var contact: String; var owner: String?; var reason: String }
         func route(_ index: Int) async throws -> Routed {
             try await mesh.routerClient.call("router.route", Self.message(
-                "+1555400\(String(format: "%04d", index))", to: "+15550040001", platform: "imessage", id: "c\(index)", at: "2026-11-30T15:00:00Z"), as: Routed.self)
+                "+1555400\(String(format: "%04d", index))", to: "+15550040001", platform: .imessage, id: "c\(index)", at: "2026-11-30T15:00:00Z"), as: Routed.self)
         }
         let answers = try await withThrowingTaskGroup(of: (Int, Routed).self) { group in
             for index in 0..<40 {

@@ -34,7 +34,7 @@ import SwitchboardTestSupport
             contact.owner = owner
             contact.open = open
             contact.threads = threads
-            let decision = Decision(contact: contact, user: owner, reason: "account", trace: DecisionTrace(event: "test"))
+            let decision = Decision(contact: contact, user: owner, reason: .account, trace: DecisionTrace(event: "test"))
             let commit = RouterStore.Commit(
                 location: "l", event: "inbound", decision: decision, previous: contacts[address], at: Date(),
                 effects: DecisionEffects(decision, key: address, config: try RoutingEngineTests.config(

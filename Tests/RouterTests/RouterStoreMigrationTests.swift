@@ -12,7 +12,7 @@ import SwitchboardTestSupport
     @Test func upgradingKeepsProcessedIdsOutboxRowsAndStoredMessages() async throws {
         let folder = TemporaryDirectory()
         let path = folder.file("router.sqlite")
-        let old = InboundMessage(provider: "twilio", messageId: "SM-old", platform: "twilio", account: "+1", contact: "+2", text: "old", at: Date(timeIntervalSince1970: 1_000))
+        let old = InboundMessage(provider: "twilio", messageId: "SM-old", platform: .twilio, account: "+1", contact: "+2", text: "old", at: Date(timeIntervalSince1970: 1_000))
         let before = try Store(path: path, migrations: Array(RouterStore.migrations.prefix(4)))
         try await before.write { database in
             try database.run("INSERT INTO processed (platform, message_id, answer) VALUES ('twilio', 'SM-old', '{\"contact\":\"+2\",\"reason\":\"account\"}')")
@@ -22,17 +22,17 @@ import SwitchboardTestSupport
         before.close()
 
         let store = try RouterStore(path: path)
-        let answer = try await store.store.read { try RouterStore.processedAnswer($0, platform: "twilio", messageID: "SM-old") }
+        let answer = try await store.store.read { try RouterStore.processedAnswer($0, platform: .twilio, messageID: "SM-old") }
         #expect(answer == "{\"contact\":\"+2\",\"reason\":\"account\"}")
         let outbox = try await store.outbox(after: 0, limit: 10)
         #expect(outbox.map(\.seq) == [41])
         try await store.store.write { try $0.run("INSERT INTO outbox (id, item, created_at) VALUES ('next', '{}', 1001)") }
         #expect(try await store.outbox(after: 0, limit: 10).map(\.seq) == [41, 42])
 
-        let new = InboundMessage(provider: "twilio", messageId: "SM-new", platform: "twilio", account: "+1", contact: "+3", text: "new", at: Date(timeIntervalSince1970: 2_000))
+        let new = InboundMessage(provider: "twilio", messageId: "SM-new", platform: .twilio, account: "+1", contact: "+3", text: "new", at: Date(timeIntervalSince1970: 2_000))
         var contact = ContactState(location: "l", address: "+3")
         contact.owner = "u_b"
-        let decision = Decision(contact: contact, user: "u_b", reason: "account", trace: DecisionTrace(event: "inbound"))
+        let decision = Decision(contact: contact, user: "u_b", reason: .account, trace: DecisionTrace(event: "inbound"))
         try await store.commit([RouterStore.Commit(
             location: "l", event: "inbound", decision: decision, previous: nil, at: new.at,
             effects: DecisionEffects(decision, key: "twilio:SM-new", config: try RoutingEngineTests.config(

@@ -10,8 +10,8 @@ import SwitchboardRouter
         try WireJSON.decoder.decode(LocationConfig.self, from: Data(json.utf8))
     }
 
-    static func message(_ from: String, to: String = "+15550000001", at: String, text: String = "hi", platform: String = "twilio") -> InboundMessage {
-        InboundMessage(provider: platform, messageId: UUID().uuidString, platform: platform, account: to, contact: from, text: text, at: RFC3339.parse(at)!)
+    static func message(_ from: String, to: String = "+15550000001", at: String, text: String = "hi", platform: Platform = .twilio) -> InboundMessage {
+        InboundMessage(provider: platform.rawValue, messageId: UUID().uuidString, platform: platform, account: to, contact: from, text: text, at: RFC3339.parse(at)!)
     }
 
     static func route(_ engine: RoutingEngine, _ world: MemoryRoutingWorld, _ message: InboundMessage) throws -> Decision {
@@ -87,7 +87,7 @@ import SwitchboardRouter
         let world = try MemoryRoutingWorld(config: config)
         let engine = try RoutingEngine(config: config, world: world)
         let decision = try Self.route(engine, world, Self.message("+15550001111", at: at))
-        #expect(decision.reason == reason)
+        #expect(decision.reason.rawValue == reason)
         #expect(decision.user == (reason == "account" ? "u_day" : "u_night"))
     }
 
@@ -105,14 +105,14 @@ import SwitchboardRouter
         let engine = try RoutingEngine(config: config, world: world)
         // Sunday: after hours, the after-hours user is away, the backup takes it: backup beats after_hours.
         let backup = try Self.route(engine, world, Self.message("+15551000001", at: "2026-11-29T12:00:00Z"))
-        #expect(backup.user == "u_b" && backup.reason == "backup")
+        #expect(backup.user == "u_b" && backup.reason == .backup)
         // A rule decides: reason rule.
         let rule = try Self.route(engine, world, Self.message("+15551000002", at: "2026-11-30T10:00:00Z", text: "this is a rule"))
-        #expect(rule.user == "u_c" && rule.reason == "rule" && rule.rule == "r")
+        #expect(rule.user == "u_c" && rule.reason == .rule && rule.rule == "r")
         // The owner u_b becomes away: unified decides afresh: owner_unavailable beats the source.
         try world.updateUser("u_b") { $0.away = true }
         let moved = try Self.route(engine, world, Self.message("+15551000001", to: "+15550000002", at: "2026-11-30T10:05:00Z"))
-        #expect(moved.user == "u_c" && moved.reason == "owner_unavailable")
+        #expect(moved.user == "u_c" && moved.reason == .ownerUnavailable)
     }
 
     @Test func previousOwnerRuleFindsTheLastOwnerIncludingTheCurrentOne() throws {
@@ -130,7 +130,7 @@ import SwitchboardRouter
         #expect(first.user == "u_a")
         // Context switch to acc2: the rule sends the contact back to its previous owner (the current one).
         let second = try Self.route(engine, world, Self.message("+15552000001", to: "+15550000002", at: "2026-11-30T10:01:00Z"))
-        #expect(second.user == "u_a" && second.reason == "kept")
+        #expect(second.user == "u_a" && second.reason == .kept)
         #expect(second.trace.rules.first?.contains("every condition holds") == true)
     }
 

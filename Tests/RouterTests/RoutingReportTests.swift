@@ -21,12 +21,12 @@ import SwitchboardTestSupport
     @Test func everyFigureMatchesTheHistory() async throws {
         let folder = TemporaryDirectory()
         let mesh = try await RouterServiceTests.start(folder, config: try WireJSON.decode(JSONValue.self, from: Array(Self.config.utf8)))
-        func route(_ id: String, from: String, to: String = "+15550990001", platform: String = "twilio", at: String) async throws {
-            let message = InboundMessage(provider: platform, messageId: id, platform: platform, account: to, contact: from, text: "hi", at: RFC3339.parse(at)!)
+        func route(_ id: String, from: String, to: String = "+15550990001", platform: Platform = .twilio, at: String) async throws {
+            let message = InboundMessage(provider: platform.rawValue, messageId: id, platform: platform, account: to, contact: from, text: "hi", at: RFC3339.parse(at)!)
             _ = try await mesh.routerClient.call("router.route", message, as: JSONValue.self)
         }
         func reply(to contact: String, at: String) async throws {
-            let reply = ReplyEvent(provider: "twilio", messageId: UUID().uuidString, platform: "twilio", account: "+15550990001", contact: contact, at: RFC3339.parse(at)!)
+            let reply = ReplyEvent(provider: "twilio", messageId: UUID().uuidString, platform: .twilio, account: "+15550990001", contact: contact, at: RFC3339.parse(at)!)
             _ = try await mesh.routerClient.call("router.reply", reply, as: JSONValue.self)
         }
         // Saturday 2026-10-31, 20:00 EDT (00:00Z Nov 1): u_a; answered after 60 s.
@@ -42,7 +42,7 @@ import SwitchboardTestSupport
         try await route("m5", from: "+15551000001", at: "2026-11-01T07:10:00Z")
         try await reply(to: "+15551000001", at: "2026-11-01T07:11:00Z")
         // An account with no assignment: unassigned, no_config.
-        try await route("m6", from: "+15551000006", to: "+15550990002", platform: "imessage", at: "2026-11-01T08:00:00Z")
+        try await route("m6", from: "+15551000006", to: "+15550990002", platform: .imessage, at: "2026-11-01T08:00:00Z")
         _ = try await mesh.routerClient.call("router.resolve", ["location": "loc_r", "contact": "+15551000002"], as: JSONValue.self)
 
         let report = try await mesh.routerClient.call("router.report", ["location": "loc_r", "since": "2026-10-31T00:00:00Z", "until": "2026-11-02T00:00:00Z"], as: RoutingReport.self)

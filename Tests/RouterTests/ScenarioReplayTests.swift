@@ -42,27 +42,27 @@ import SwitchboardTestSupport
 
         /// Notes what a decision the world has committed says.
         func record(_ decision: Decision) {
-            if decision.recorded { reasons[decision.contact.address] = decision.reason }
-            notified += decision.notifications.map { Notified(to: $0.user, kind: $0.kind, contact: decision.contact.address) }
+            if decision.recorded { reasons[decision.contact.address] = decision.reason.rawValue }
+            notified += decision.notifications.map { Notified(to: $0.user, kind: $0.kind.rawValue, contact: decision.contact.address) }
         }
 
         for (index, step) in scenario.steps.enumerated() {
             let at = step["at"]?.stringValue.flatMap(RFC3339.parse) ?? Date()
             let place = "step \(index + 1)"
             if let inbound = step["inbound"] {
-                let platform = inbound["platform"]?.stringValue ?? ""
+                let named = inbound["platform"]?.stringValue ?? ""
                 let from = ContactAddress.normalize(inbound["from"]?.stringValue ?? "")
                 let to = ContactAddress.normalize(inbound["to"]?.stringValue ?? "")
                 generated += 1
                 let id = inbound["id"]?.stringValue ?? "generated-\(generated)"
-                guard seen.insert("\(platform):\(id)").inserted else { continue }
-                guard let account = scenario.config.account(platform: platform, address: to) else {
+                guard seen.insert("\(named):\(id)").inserted else { continue }
+                guard let platform = Platform(rawValue: named), let account = scenario.config.account(platform: platform, address: to) else {
                     rejected += 1
                     continue
                 }
                 let source = inbound["source"].map { MessageSource(type: $0["type"]?.stringValue ?? "", id: $0["id"]?.stringValue, campaign: $0["campaign"]?.stringValue) }
                 let message = InboundMessage(
-                    provider: platform, messageId: id, platform: platform, account: to, contact: from, contactName: inbound["name"]?.stringValue,
+                    provider: named, messageId: id, platform: platform, account: to, contact: from, contactName: inbound["name"]?.stringValue,
                     text: inbound["text"]?.stringValue ?? "", source: source, at: at)
                 try world.handle(.inbound(message, account: account), contact: from, at: at, engine: engine).forEach(record)
             } else if let (name, body) = [("tag", step["tag"]), ("assign", step["assign"]), ("release", step["release"]), ("unassign", step["unassign"]),

@@ -34,7 +34,7 @@ import SwitchboardTestSupport
         let mesh = try await RouterServiceTests.start(folder, scenario: "03-weighted-pool.json")
         let start = try #require(RFC3339.parse("2026-11-30T15:00:00Z"))
         for index in 0..<40 {
-            let message = InboundMessage(provider: "twilio", messageId: "sim\(index)", platform: "twilio", account: "+15550030001",
+            let message = InboundMessage(provider: "twilio", messageId: "sim\(index)", platform: .twilio, account: "+15550030001",
                                          contact: "+1555440\(String(format: "%04d", index))", text: "quote", at: start.addingTimeInterval(Double(index) * 60))
             _ = try await mesh.routerClient.call("router.route", message, as: JSONValue.self)
         }
@@ -61,7 +61,7 @@ import SwitchboardTestSupport
         let mesh = try await RouterServiceTests.start(folder, scenario: "04-capacity-backup-queue.json")
         func route(_ index: Int, minute: Int) async throws -> String? {
             let message = InboundMessage(
-                provider: "imessage", messageId: "cap\(index)", platform: "imessage", account: "+15550040001",
+                provider: "imessage", messageId: "cap\(index)", platform: .imessage, account: "+15550040001",
                 contact: "+1555460000\(index)", text: "help", at: RFC3339.parse("2026-11-30T15:\(String(format: "%02d", minute)):00Z")!)
             let answer = try await mesh.routerClient.call("router.route", message, as: RouterServiceTests.Answer.self)
             return answer.owner
@@ -96,7 +96,7 @@ import SwitchboardTestSupport
         let start = try #require(RFC3339.parse("2026-11-30T15:00:00Z"))
         let events = (0..<3000).map { index in
             Simulation.Event.message(InboundMessage(
-                provider: "twilio", messageId: "h\(index)", platform: "twilio", account: "+15550030001",
+                provider: "twilio", messageId: "h\(index)", platform: .twilio, account: "+15550030001",
                 contact: "+1555450\(String(format: "%04d", index % 1000))", text: "quote", at: start.addingTimeInterval(Double(index))), actual: nil)
         }
         let report = try await Simulation.run(config: config, events: events)

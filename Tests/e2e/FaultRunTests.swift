@@ -172,7 +172,7 @@ import SwitchboardTestSupport
             let parsed = try WireJSON.decoder.decode(Line.self, from: Data(line.utf8))
             byDelivery[parsed.deliveryId] = parsed.notification
         }
-        let contacts = Set(byDelivery.values.filter { $0.kind == "assigned" }.map(\.contact))
+        let contacts = Set(byDelivery.values.filter { $0.kind == .assigned }.map(\.contact))
         #expect(contacts.count == total)
         print("fault run: lost=\(total - decided) doubled=\(doubled) notifications=\(byDelivery.count) file lines=\(lines.count)")
     }

@@ -116,7 +116,7 @@ public final class AdaptersService: Sendable {
         guard let signature = request.header("X-Twilio-Signature") else { return .answer(refuse("twilio", "no X-Twilio-Signature")) }
         guard let parameters = FormURLEncoding.decode(body: request.body) else { return .answer(malformed("twilio", MalformedWebhook("body is not UTF-8"))) }
         let business = TwilioParser.value(parameters, status ? "From" : "To").map(ContactAddress.normalize)
-        let channels = store.allChannels.filter { $0.platform == "twilio" }
+        let channels = store.allChannels.filter { $0.platform == .twilio }
         let preferred = channels.filter { $0.account == business }
         var candidates = (preferred.isEmpty ? channels : preferred).map { ($0.twilioAuthToken ?? configuration.defaults.twilioAuthToken, $0.publicBaseURL) }
         if preferred.isEmpty { candidates.append((configuration.defaults.twilioAuthToken, nil)) }
@@ -152,7 +152,7 @@ public final class AdaptersService: Sendable {
 
     private func whatsApp(_ request: HTTPRequest) -> Verdict {
         guard let signature = request.header("X-Hub-Signature-256") else { return .answer(refuse("whatsapp", "no X-Hub-Signature-256")) }
-        let channels = store.allChannels.filter { $0.platform == "whatsapp" }
+        let channels = store.allChannels.filter { $0.platform == .whatsapp }
         let secrets = Set(channels.compactMap(\.appSecret) + [configuration.defaults.whatsAppAppSecret].compactMap { $0 })
         guard secrets.contains(where: { WebhookSignatures.metaValid(header: signature, body: request.body, appSecret: $0) }) else {
             return .answer(refuse("whatsapp", "signature mismatch"))
@@ -171,7 +171,7 @@ public final class AdaptersService: Sendable {
 
     private func bridge(_ request: HTTPRequest) -> Verdict {
         guard let offered = request.header("sb-signing-secret") else { return .answer(refuse("bridge", "no sb-signing-secret")) }
-        let secrets = store.allChannels.filter { $0.platform == "imessage" }.compactMap(\.signingSecret)
+        let secrets = store.allChannels.filter { $0.platform == .imessage }.compactMap(\.signingSecret)
             + [configuration.defaults.bridgeSigningSecret].compactMap { $0 }
         guard secrets.contains(where: { ConstantTime.equals($0, offered) }) else { return .answer(refuse("bridge", "signing secret mismatch")) }
         let (at, fromHeader) = receivedAt(request)
@@ -208,20 +208,18 @@ public final class AdaptersService: Sendable {
         guard !channel.id.isEmpty else { throw WireError.badRequest("channel.id: must not be empty") }
         guard channel.account.hasPrefix("+") else { throw WireError.badRequest("channel.account: not an E.164 number: \(channel.account)") }
         switch channel.platform {
-        case "twilio":
+        case .twilio:
             guard channel.twilioAuthToken != nil || configuration.defaults.twilioAuthToken != nil else {
                 throw WireError.badRequest("channel.twilioAuthToken: required (no service-wide twilio-auth-token is set)")
             }
-        case "whatsapp":
+        case .whatsapp:
             guard channel.appSecret != nil || configuration.defaults.whatsAppAppSecret != nil else {
                 throw WireError.badRequest("channel.appSecret: required (no service-wide whatsapp-app-secret is set)")
             }
-        case "imessage":
+        case .imessage:
             guard channel.signingSecret != nil || configuration.defaults.bridgeSigningSecret != nil else {
                 throw WireError.badRequest("channel.signingSecret: required (no service-wide bridge-signing-secret is set)")
             }
-        default:
-            throw WireError.badRequest("channel.platform: unknown platform \"\(channel.platform)\" (twilio, whatsapp or imessage)")
         }
     }
 }
@@ -237,7 +235,7 @@ struct ChannelsResponse: Codable, Sendable {
 }
 
 struct InboxRequest: Codable, Sendable {
-    var status: String?
+    var status: InboxStatus?
     var limit: Int?
     enum CodingKeys: String, CodingKey { case status, limit }
 }

@@ -16,7 +16,7 @@ public enum InboxEvent: Sendable, Equatable {
         }
     }
 
-    var platform: String {
+    var platform: Platform {
         switch self {
         case .inbound(let message): message.platform
         case .reply(let reply): reply.platform
@@ -86,10 +86,10 @@ final class AdaptersStore: Sendable {
     func putChannel(_ channel: AdapterChannel) async throws {
         let record = String(decoding: try WireJSON.encode(channel), as: UTF8.self)
         try await store.write { database in
-            try database.run("DELETE FROM channels WHERE platform = ? AND account = ? AND id != ?", [.text(channel.platform), .text(channel.account), .text(channel.id)])
+            try database.run("DELETE FROM channels WHERE platform = ? AND account = ? AND id != ?", [.text(channel.platform.rawValue), .text(channel.account), .text(channel.id)])
             try database.run(
                 "INSERT INTO channels (id, platform, account, record) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET platform = excluded.platform, account = excluded.account, record = excluded.record",
-                [.text(channel.id), .text(channel.platform), .text(channel.account), .text(record)])
+                [.text(channel.id), .text(channel.platform.rawValue), .text(channel.account), .text(record)])
         }
         channels.withLock { channels in
             channels.removeAll { $0.id == channel.id || ($0.platform == channel.platform && $0.account == channel.account) }
@@ -123,9 +123,9 @@ final class AdaptersStore: Sendable {
             var added: [Pending] = []
             for (event, payload) in rows {
                 try database.run(
-                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)",
-                    [.text(event.kind), .text(event.platform), .text(event.messageID), .text(event.contact),
-                     .text(String(decoding: payload, as: UTF8.self)), .real(receivedAt.timeIntervalSince1970)])
+                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [.text(event.kind), .text(event.platform.rawValue), .text(event.messageID), .text(event.contact),
+                     .text(String(decoding: payload, as: UTF8.self)), .text(InboxStatus.pending.rawValue), .real(receivedAt.timeIntervalSince1970)])
                 if database.changes > 0 {
                     added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload))
                 }
@@ -150,8 +150,8 @@ final class AdaptersStore: Sendable {
     func readPending(limit: Int, after: @escaping @Sendable () -> Int, take: @escaping @Sendable ([Pending]) -> Void) async throws {
         try await store.read { database in
             let rows = try database.rows(
-                "SELECT seq, kind, contact, payload FROM inbox WHERE status = 'pending' AND seq > ? ORDER BY seq LIMIT ?",
-                [.integer(Int64(after())), .integer(Int64(limit))]
+                "SELECT seq, kind, contact, payload FROM inbox WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [.text(InboxStatus.pending.rawValue), .integer(Int64(after())), .integer(Int64(limit))]
             ) { row in
                 Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8))
             }
@@ -161,11 +161,11 @@ final class AdaptersStore: Sendable {
 
     /// Records the router's answer for an event; `completion` runs on the store's thread once it
     /// is committed (or failed).
-    func finish(_ seq: Int, status: String, reason: String?, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+    func finish(_ seq: Int, status: InboxStatus, reason: String?, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         store.enqueueWrite({ database in
             try database.run(
                 "UPDATE inbox SET status = ?, reason = ?, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
-                [.text(status), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
+                [.text(status.rawValue), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
         }, completion: completion)
     }
 
@@ -179,32 +179,32 @@ final class AdaptersStore: Sendable {
     struct Listed: Codable, Sendable {
         var seq: Int
         var kind: String
-        var platform: String
+        var platform: Platform
         var messageId: String
         var contact: String
-        var status: String
+        var status: InboxStatus
         var reason: String?
         var attempts: Int
         var receivedAt: Date
         enum CodingKeys: String, CodingKey { case seq, kind, platform, messageId, contact, status, reason, attempts, receivedAt }
     }
 
-    func list(status: String?, limit: Int) async throws -> [Listed] {
+    func list(status: InboxStatus?, limit: Int) async throws -> [Listed] {
         try await store.read { database in
             try database.rows(
                 "SELECT seq, kind, platform, message_id, contact, status, reason, attempts, received_at FROM inbox WHERE (?1 IS NULL OR status = ?1) ORDER BY seq DESC LIMIT ?2",
-                [SQLValue(status), .integer(limit)]
+                [SQLValue(status?.rawValue), .integer(limit)]
             ) { row in
                 Listed(
-                    seq: row.int(0), kind: row.string(1), platform: row.string(2), messageId: row.string(3), contact: row.string(4),
-                    status: row.string(5), reason: row.optionalString(6), attempts: row.int(7), receivedAt: Date(timeIntervalSince1970: row.double(8)))
+                    seq: row.int(0), kind: row.string(1), platform: try row.word(2, as: Platform.self), messageId: row.string(3), contact: row.string(4),
+                    status: try row.word(5, as: InboxStatus.self), reason: row.optionalString(6), attempts: row.int(7), receivedAt: Date(timeIntervalSince1970: row.double(8)))
             }
         }
     }
 
     func counts() async throws -> [String: Int] {
         try await store.read { database in
-            var counts = ["pending": 0, "done": 0, "rejected": 0]
+            var counts = Dictionary(uniqueKeysWithValues: InboxStatus.allCases.map { ($0.rawValue, 0) })
             try database.query("SELECT status, COUNT(*) FROM inbox GROUP BY status") { counts[$0.string(0)] = $0.int(1) }
             return counts
         }

@@ -159,7 +159,7 @@ final class Forwarder: Sendable {
         router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload) { [self] answer in
             switch answer {
             case .success:
-                store.finish(item.seq, status: "done", reason: nil, now: Date()) { [self] recorded in
+                store.finish(item.seq, status: .done, reason: nil, now: Date()) { [self] recorded in
                     guard case .failure(let error) = recorded else {
                         metrics.increment("switchboard_forwarded_total", labels: ["outcome": "done"])
                         metrics.observe("switchboard_forward_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
@@ -168,7 +168,7 @@ final class Forwarder: Sendable {
                     retryLater(item, reason: String(describing: error))
                 }
             case .failure(let error as WireError) where !error.retryable:
-                store.finish(item.seq, status: "rejected", reason: "\(error.code.rawValue): \(error.message)", now: Date()) { [self] recorded in
+                store.finish(item.seq, status: .rejected, reason: "\(error.code.rawValue): \(error.message)", now: Date()) { [self] recorded in
                     metrics.increment("switchboard_forwarded_total", labels: ["outcome": "rejected"])
                     logger.info("event rejected by the router", ["seq": item.seq, "code": error.code.rawValue])
                     // Not recorded: it goes again, and the router answers the same.

@@ -24,7 +24,7 @@ enum TwilioParser {
             source = MessageSource(type: type, id: value(parameters, "ReferralSourceId"), campaign: value(parameters, "ReferralHeadline"))
         }
         return InboundMessage(
-            provider: "twilio", messageId: sid, platform: "twilio", account: ContactAddress.normalize(to),
+            provider: "twilio", messageId: sid, platform: .twilio, account: ContactAddress.normalize(to),
             contact: ContactAddress.normalize(from), contactName: value(parameters, "ProfileName"), text: value(parameters, "Body") ?? "",
             mediaCount: Int(value(parameters, "NumMedia") ?? "0") ?? 0, source: source, at: at)
     }
@@ -36,7 +36,7 @@ enum TwilioParser {
               let from = value(parameters, "From"), let to = value(parameters, "To")
         else { throw MalformedWebhook("Twilio status callback without MessageSid, MessageStatus, From or To") }
         guard status == "sent" else { return nil }
-        return ReplyEvent(provider: "twilio", messageId: sid, platform: "twilio", account: ContactAddress.normalize(from), contact: ContactAddress.normalize(to), at: at)
+        return ReplyEvent(provider: "twilio", messageId: sid, platform: .twilio, account: ContactAddress.normalize(from), contact: ContactAddress.normalize(to), at: at)
     }
 }
 
@@ -129,7 +129,7 @@ enum WhatsAppParser {
                 let profile = value.contacts?.first { $0.waId == message.from || ($0.userId != nil && $0.userId == message.fromUserId) } ?? value.contacts?.first
                 let source = message.referral.map { MessageSource(type: $0.sourceType ?? "unknown", id: $0.sourceId, campaign: $0.headline) }
                 events.append(.inbound(InboundMessage(
-                    provider: "whatsapp", messageId: message.id, platform: "whatsapp", account: accountNumber,
+                    provider: "whatsapp", messageId: message.id, platform: .whatsapp, account: accountNumber,
                     contact: ContactAddress.normalize(rawContact), contactName: profile?.profile?.name,
                     text: message.text?.body ?? message.caption ?? "", mediaCount: ["image", "video", "audio", "document", "sticker"].contains(message.type ?? "") ? 1 : 0,
                     source: source, at: time(message.timestamp) ?? receivedAt)))
@@ -137,7 +137,7 @@ enum WhatsAppParser {
             for status in value.statuses ?? [] where status.status == "sent" {
                 guard let recipient = status.recipientId else { continue }
                 events.append(.reply(ReplyEvent(
-                    provider: "whatsapp", messageId: status.id, platform: "whatsapp", account: accountNumber,
+                    provider: "whatsapp", messageId: status.id, platform: .whatsapp, account: accountNumber,
                     contact: ContactAddress.normalize(recipient), at: time(status.timestamp) ?? receivedAt)))
             }
         }
@@ -180,11 +180,11 @@ enum BridgeParser {
         let sent = preferReceivedAt ? receivedAt : (payload.dateSent.flatMap(RFC3339.parse) ?? receivedAt)
         if payload.isOutbound == true {
             return .reply(ReplyEvent(
-                provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
+                provider: "bridge", messageId: payload.messageHandle, platform: .imessage, account: ContactAddress.normalize(business),
                 contact: ContactAddress.normalize(contact), at: sent))
         }
         return .inbound(InboundMessage(
-            provider: "bridge", messageId: payload.messageHandle, platform: "imessage", account: ContactAddress.normalize(business),
+            provider: "bridge", messageId: payload.messageHandle, platform: .imessage, account: ContactAddress.normalize(business),
             contact: ContactAddress.normalize(contact), text: payload.content ?? "", mediaCount: (payload.mediaURL ?? "").isEmpty ? 0 : 1, at: sent))
     }
 }

@@ -110,9 +110,6 @@ public struct ConfigLinter {
         var addresses = [String: Int]()
         var producedTags = Set(config.tags.map(\.tag))
         for (index, account) in config.accounts.enumerated() {
-            if !["whatsapp", "imessage", "twilio"].contains(account.platform) {
-                error("accounts[\(index)].platform: unknown platform \"\(account.platform)\" (whatsapp, imessage or twilio)")
-            }
             if let other = addresses["\(account.platform):\(account.address)"] {
                 error("accounts[\(index)].address: accounts[\(other)] has the same platform and address \(account.address)")
             }
@@ -148,10 +145,9 @@ public struct ConfigLinter {
     /// Whether every condition of `earlier` is also required by `later` (so `earlier` holds
     /// whenever `later` does).
     static func subsumes(_ earlier: Conditions, _ later: Conditions) -> Bool {
-        func set(_ values: [String]?) -> Set<String>? { values.map(Set.init) }
-        func within(_ a: [String]?, _ b: [String]?) -> Bool {
-            guard let a = set(a) else { return true }
-            guard let b = set(b) else { return false }
+        func within<T: Hashable>(_ a: [T]?, _ b: [T]?) -> Bool {
+            guard let a = a.map({ Set($0) }) else { return true }
+            guard let b = b.map({ Set($0) }) else { return false }
             return b.isSubset(of: a)
         }
         func same<T: Equatable>(_ a: T?, _ b: T?) -> Bool { a == nil || a == b }

@@ -95,7 +95,7 @@ public enum LoadGenerator {
                 try? FileManager.default.removeItem(atPath: state)
             }
         }
-        var configured: [(platform: String, address: String)] = []
+        var configured: [(platform: Platform, address: String)] = []
         for location in 0..<options.locations {
             let bytes = Array(config(location: location, notifications: state + "/notifications.jsonl").utf8)
             let (config, raw) = try ConfigApplier.load(bytes)
@@ -165,7 +165,7 @@ public enum LoadGenerator {
             guard let last = batch.last else { break }
             cursor = last.seq
             for entry in batch {
-                guard let notification = entry.item.notification, notification.kind == "assigned", let at = sent[notification.contact] else { continue }
+                guard let notification = entry.item.notification, notification.kind == .assigned, let at = sent[notification.contact] else { continue }
                 if notified.insert(notification.contact).inserted { latencies.append(entry.createdAt.timeIntervalSince(at) * 1000) }
             }
         }
@@ -199,7 +199,7 @@ public enum LoadGenerator {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let database = try Database(path: path)
         try database.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
-        let message = InboundMessage(provider: "twilio", messageId: "SM1", platform: "twilio", account: "+15550000001", contact: "+15551230001", text: "hello", at: Date())
+        let message = InboundMessage(provider: "twilio", messageId: "SM1", platform: .twilio, account: "+15550000001", contact: "+15551230001", text: "hello", at: Date())
         let encoded = try WireJSON.encode(message)
         var count = 0
         let started = Date()

@@ -65,8 +65,9 @@ struct Playback {
         let at = step["at"]?.stringValue.flatMap(RFC3339.parse) ?? Date()
         if let inbound = step["inbound"] {
             generated += 1
-            let platform = inbound["platform"]?.stringValue ?? ""
-            let id = inbound["id"]?.stringValue ?? (platform == "twilio" ? "SM" : "wamid.") + "scenario\(generated)"
+            let named = inbound["platform"]?.stringValue ?? ""
+            guard let platform = Platform(rawValue: named) else { return "unknown platform \"\(named)\"" }
+            let id = inbound["id"]?.stringValue ?? (platform == .twilio ? "SM" : "wamid.") + "scenario\(generated)"
             let source = inbound["source"].map { MessageSource(type: $0["type"]?.stringValue ?? "", id: $0["id"]?.stringValue, campaign: $0["campaign"]?.stringValue) }
             let request = factory.inbound(
                 platform: platform, from: inbound["from"]?.stringValue ?? "", to: inbound["to"]?.stringValue ?? "",
@@ -77,7 +78,9 @@ struct Playback {
         }
         if let reply = step["reply"] {
             generated += 1
-            let request = factory.reply(platform: reply["platform"]?.stringValue ?? "", from: reply["from"]?.stringValue ?? "",
+            let named = reply["platform"]?.stringValue ?? ""
+            guard let platform = Platform(rawValue: named) else { return "unknown platform \"\(named)\"" }
+            let request = factory.reply(platform: platform, from: reply["from"]?.stringValue ?? "",
                                         to: reply["to"]?.stringValue ?? "", id: "reply\(generated)", at: at)
             let status = try await WebhookPoster.post(port: mesh.webhookPort, request)
             guard status == 200 else { return "the reply webhook was answered \(status)" }
@@ -172,7 +175,7 @@ struct Playback {
         let items = try await mesh.notifierClient.call("notifier.items", ["after": notificationCursor], as: Items.self).items
         if let last = items.last { notificationCursor = last.seq }
         func key(_ to: String, _ kind: String, _ contact: String) -> String { "\(kind)→\(to) (\(contact))" }
-        let actual = items.compactMap { $0.item.notification.map { key($0.recipient, $0.kind, $0.contact) } }.sorted()
+        let actual = items.compactMap { $0.item.notification.map { key($0.recipient, $0.kind.rawValue, $0.contact) } }.sorted()
         let wanted = expected.map { key($0["to"]?.stringValue ?? "", $0["kind"]?.stringValue ?? "", ContactAddress.normalize($0["contact"]?.stringValue ?? "")) }.sorted()
         return actual == wanted ? nil : "notifications: expected \(wanted), got \(actual)"
     }

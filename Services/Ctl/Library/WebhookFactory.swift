@@ -25,9 +25,9 @@ public struct WebhookFactory: Sendable {
     /// Account → invented WhatsApp phone number id (registered as the channel's).
     public static func phoneNumberID(_ account: String) -> String { "pn" + account.filter(\.isNumber) }
 
-    public func inbound(platform: String, from: String, to: String, text: String, name: String?, id: String, source: MessageSource?, at: Date) -> Request {
+    public func inbound(platform: Platform, from: String, to: String, text: String, name: String?, id: String, source: MessageSource?, at: Date) -> Request {
         switch platform {
-        case "whatsapp":
+        case .whatsapp:
             var message: [String: JSONValue] = [
                 "from": .string(from.filter(\.isNumber)), "id": .string(id), "timestamp": .string(String(Int(at.timeIntervalSince1970))),
                 "type": .string("text"), "text": .object(["body": .string(text)]),
@@ -41,26 +41,26 @@ public struct WebhookFactory: Sendable {
                 "contacts": .array([.object(["profile": .object(["name": .string(name ?? "")]), "wa_id": .string(from.filter(\.isNumber))])]),
                 "messages": .array([.object(message)]),
             ])
-        case "imessage":
+        case .imessage:
             return bridge(["content": .string(text), "is_outbound": .bool(false), "message_handle": .string(id), "date_sent": .string(RFC3339.format(at)),
                            "number": .string(from), "from_number": .string(from), "to_number": .string(to), "sendblue_number": .string(to)], at: at)
-        default:
+        case .twilio:
             return twilio("/webhooks/twilio", [("MessageSid", id), ("From", from), ("To", to), ("Body", text), ("NumMedia", "0")]
                           + (name.map { [("ProfileName", $0)] } ?? []), at: at)
         }
     }
 
     /// The business answered `to` from account `from`: the platform's outbound status webhook.
-    public func reply(platform: String, from: String, to: String, id: String, at: Date) -> Request {
+    public func reply(platform: Platform, from: String, to: String, id: String, at: Date) -> Request {
         switch platform {
-        case "whatsapp":
+        case .whatsapp:
             return whatsApp(to: from, value: ["statuses": .array([.object([
                 "id": .string(id), "status": .string("sent"), "timestamp": .string(String(Int(at.timeIntervalSince1970))), "recipient_id": .string(to.filter(\.isNumber)),
             ])])])
-        case "imessage":
+        case .imessage:
             return bridge(["content": .string("reply"), "is_outbound": .bool(true), "message_handle": .string(id), "date_sent": .string(RFC3339.format(at)),
                            "number": .string(to), "from_number": .string(from), "to_number": .string(to), "sendblue_number": .string(from)], at: at)
-        default:
+        case .twilio:
             return twilio("/webhooks/twilio/status", [("MessageSid", id), ("MessageStatus", "sent"), ("From", from), ("To", to)], at: at)
         }
     }
@@ -98,6 +98,6 @@ public struct WebhookFactory: Sendable {
 enum AdapterChannelFactory {
     static func channel(for account: Account) -> AdapterChannel {
         AdapterChannel(id: account.id, platform: account.platform, account: account.address,
-                       phoneNumberId: account.platform == "whatsapp" ? WebhookFactory.phoneNumberID(account.address) : nil)
+                       phoneNumberId: account.platform == .whatsapp ? WebhookFactory.phoneNumberID(account.address) : nil)
     }
 }

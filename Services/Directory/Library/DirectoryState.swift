@@ -247,14 +247,12 @@ public struct DirectoryState: Sendable {
         for (index, channel) in user.notify.enumerated() {
             let place = "\(field).notify[\(index)]"
             switch channel.channel {
-            case "webhook", "slack":
+            case .webhook, .slack:
                 guard let url = channel.url, let parsed = URL(string: url), parsed.scheme == "https" || parsed.scheme == "http" else {
-                    throw WireError.badRequest("\(place).url: a \(channel.channel) channel needs an http(s) url")
+                    throw WireError.badRequest("\(place).url: a \(channel.channel.rawValue) channel needs an http(s) url")
                 }
-            case "file":
+            case .file:
                 guard let path = channel.path, !path.isEmpty else { throw WireError.badRequest("\(place).path: a file channel needs a path") }
-            default:
-                throw WireError.badRequest("\(place).channel: unknown channel \"\(channel.channel)\" (webhook, slack or file)")
             }
         }
     }

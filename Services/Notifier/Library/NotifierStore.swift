@@ -94,7 +94,7 @@ final class NotifierStore: Sendable {
         if let notification = item.notification {
             try database.run(
                 "INSERT OR IGNORE INTO items (id, type, location, recipient, kind, contact, payload, created_at) VALUES (?, 'notification', ?, ?, ?, ?, ?, ?)",
-                [.text(item.id), .text(notification.location), .text(notification.recipient), .text(notification.kind),
+                [.text(item.id), .text(notification.location), .text(notification.recipient), .text(notification.kind.rawValue),
                  .text(notification.contact), .text(payload), .real(now)])
             guard database.changes == 1 else { return false }
             if notification.channels.isEmpty {
@@ -105,7 +105,7 @@ final class NotifierStore: Sendable {
             for (index, channel) in notification.channels.enumerated() {
                 try database.run(
                     "INSERT INTO deliveries (id, item_id, channel, target, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)",
-                    [.text("\(item.id)/\(index)"), .text(item.id), .text(channel.channel), SQLValue(channel.url ?? channel.path), .real(now), .real(now)])
+                    [.text("\(item.id)/\(index)"), .text(item.id), .text(channel.channel.rawValue), SQLValue(channel.url ?? channel.path), .real(now), .real(now)])
             }
         } else if let crm = item.crm {
             try database.run(

@@ -42,7 +42,7 @@ final class AppliedConfigurations: Sendable {
 
     /// The entry of the location that owns `platform`:`address`, with that account as the same
     /// version configures it.
-    func entry(platform: String, address: String) -> (Entry, Account)? {
+    func entry(platform: Platform, address: String) -> (Entry, Account)? {
         entries.withLock { entries in
             for entry in entries.values {
                 if let account = entry.config.account(platform: platform, address: address) { return (entry, account) }

@@ -38,11 +38,11 @@ struct DecisionEffects: Sendable {
         let who = contact.name.map { "\($0) (\(contact.address))" } ?? contact.address
         let via = account?.name ?? "an account"
         switch effect.kind {
-        case "assigned": return "\(who) was assigned to \(effect.name ?? effect.user) via \(via)"
-        case "message": return "New message from \(who) on \(via)"
-        case "coverage": return "Cover for \(who) on \(via)"
-        case "queued": return "\(who) is waiting in the queue (\(via))"
-        default: return "\(who) on \(via) needs a manual assignment"
+        case .assigned: return "\(who) was assigned to \(effect.name ?? effect.user) via \(via)"
+        case .message: return "New message from \(who) on \(via)"
+        case .coverage: return "Cover for \(who) on \(via)"
+        case .queued: return "\(who) is waiting in the queue (\(via))"
+        case .manualRequired: return "\(who) on \(via) needs a manual assignment"
         }
     }
 }

@@ -45,7 +45,7 @@ final class LocationPipeline: Sendable {
     }
 
     /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows.
-    private typealias Decided = (answer: [UInt8], reason: String?, outbox: [RouterStore.OutboxRow])
+    private typealias Decided = (answer: [UInt8], reason: DecisionReason?, outbox: [RouterStore.OutboxRow])
 
     let location: String
     /// Held while a batch is queued, and by the location's other events.
@@ -175,7 +175,7 @@ final class LocationPipeline: Sendable {
         case .success(let outcomes):
             committed(outcomes.flatMap { (try? $0.get().outbox) ?? [] })
             for (ticket, outcome) in zip(batch, outcomes) {
-                if case .success((_, let reason?, _)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason]) }
+                if case .success((_, let reason?, _)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason.rawValue]) }
                 ticket.answer(outcome.map(\.answer))
             }
         case .failure(let error):

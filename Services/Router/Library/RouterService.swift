@@ -115,9 +115,6 @@ public final class RouterService: Sendable {
         }
         var seen = Set<String>()
         for (index, account) in config.accounts.enumerated() {
-            guard ["whatsapp", "imessage", "twilio"].contains(account.platform) else {
-                throw WireError.badRequest("config.accounts[\(index)].platform: unknown platform \"\(account.platform)\"")
-            }
             guard seen.insert(account.id).inserted else { throw WireError.badRequest("config.accounts[\(index)].id: duplicate id \(account.id)") }
         }
         let document = String(decoding: try WireJSON.prettyEncoder.encode(config), as: UTF8.self)
@@ -217,7 +214,7 @@ public final class RouterService: Sendable {
     }
 
     private func count(_ decision: Decision) {
-        if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason]) }
+        if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason.rawValue]) }
     }
 
     // MARK: Explaining
@@ -226,9 +223,9 @@ public final class RouterService: Sendable {
         var lines = [row.trace.event + "."]
         lines += row.trace.sentences
         if let user = row.user {
-            lines.append("Decision: \(user), because \(row.reason.replacingOccurrences(of: "_", with: " "))\(row.rule.map { " (rule \($0))" } ?? "")\(row.tag.map { " (tag \($0))" } ?? "").")
+            lines.append("Decision: \(user), because \(row.reason.rawValue.replacingOccurrences(of: "_", with: " "))\(row.rule.map { " (rule \($0))" } ?? "")\(row.tag.map { " (tag \($0))" } ?? "").")
         } else {
-            lines.append("Decision: no one, because \(row.reason.replacingOccurrences(of: "_", with: " ")).")
+            lines.append("Decision: no one, because \(row.reason.rawValue.replacingOccurrences(of: "_", with: " ")).")
         }
         return lines
     }

@@ -72,7 +72,7 @@ extension RouterStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [.text(commit.location), .text(contact.address), SQLValue(decision.account), .text(commit.event), SQLValue(decision.user),
-                 .text(decision.reason), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.message?.messageId),
+                 .text(decision.reason.rawValue), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.message?.messageId),
                  .real(commit.at.timeIntervalSince1970), .text(decision.trace.jsonString), .bool(!decision.assigned.isEmpty),
                  SQLValue(commit.message?.jsonString)])
             sequence = Int(database.lastInsertRowID)
@@ -102,7 +102,7 @@ extension RouterStore {
         }
         if let message = commit.message {
             try database.run("INSERT INTO processed (platform, message_id, answer) VALUES (?, ?, ?)",
-                             [.text(message.platform), .text(message.messageId), .text(commit.answer)])
+                             [.text(message.platform.rawValue), .text(message.messageId), .text(commit.answer)])
         }
         return added
     }

@@ -55,8 +55,8 @@ extension RouterStore {
     }
 
     /// The answer stored for a message already decided.
-    static func processedAnswer(_ database: Database, platform: String, messageID: String) throws -> String? {
-        try database.first("SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform), .text(messageID)]) { $0.string(0) }
+    static func processedAnswer(_ database: Database, platform: Platform, messageID: String) throws -> String? {
+        try database.first("SELECT answer FROM processed WHERE platform = ? AND message_id = ?", [.text(platform.rawValue), .text(messageID)]) { $0.string(0) }
     }
 
     static func contact(_ database: Database, location: String, address: String) throws -> ContactState? {

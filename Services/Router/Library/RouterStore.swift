@@ -120,7 +120,7 @@ final class RouterStore: Sendable {
             let current = try database.first("SELECT version, document FROM configs WHERE location = ?", [.text(config.location.id)]) { ($0.int(0), $0.string(1)) }
             if let current, current.1 == document { return (current.0, false) }
             for account in config.accounts {
-                let owner = try database.first("SELECT location FROM accounts WHERE platform = ? AND address = ?", [.text(account.platform), .text(account.address)]) { $0.string(0) }
+                let owner = try database.first("SELECT location FROM accounts WHERE platform = ? AND address = ?", [.text(account.platform.rawValue), .text(account.address)]) { $0.string(0) }
                 if let owner, owner != config.location.id {
                     throw WireError.conflict("account \(account.platform):\(account.address) already belongs to location \(owner)")
                 }
@@ -132,7 +132,7 @@ final class RouterStore: Sendable {
             try database.run("DELETE FROM accounts WHERE location = ?", [.text(config.location.id)])
             for account in config.accounts {
                 try database.run("INSERT INTO accounts (platform, address, location, account_id) VALUES (?, ?, ?, ?)",
-                                 [.text(account.platform), .text(account.address), .text(config.location.id), .text(account.id)])
+                                 [.text(account.platform.rawValue), .text(account.address), .text(config.location.id), .text(account.id)])
             }
             return (version, true)
         }
@@ -190,7 +190,7 @@ final class RouterStore: Sendable {
                 [.text(location), .text(contact)]
             ) { row in
                 DecisionRecord(
-                    seq: row.int(0), event: row.string(1), account: row.optionalString(2), user: row.optionalString(3), reason: row.string(4),
+                    seq: row.int(0), event: row.string(1), account: row.optionalString(2), user: row.optionalString(3), reason: try row.word(4, as: DecisionReason.self),
                     rule: row.optionalString(5), tag: row.optionalString(6), strategy: row.optionalString(7), messageId: row.optionalString(8),
                     at: Date(timeIntervalSince1970: row.double(9)), firstResponseAt: row.optionalDouble(10).map { Date(timeIntervalSince1970: $0) },
                     trace: try WireJSON.decode(DecisionTrace.self, from: Array(row.string(11).utf8)))

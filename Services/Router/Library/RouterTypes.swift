@@ -6,7 +6,7 @@ public struct Decision: Sendable, Equatable {
     public var contact: ContactState
     /// The user set by this decision (owner or thread assignee), or the kept owner; nil: none.
     public var user: String?
-    public var reason: String
+    public var reason: DecisionReason
     public var account: String?
     public var rule: String?
     public var tag: String?

@@ -59,18 +59,18 @@ extension RoutingEngine {
         case .released:
             var released = contact
             released.manual = false
-            return unrecorded(event, contact: released, at: at, crmChanged: false)
+            return unrecorded(event, reason: .release, contact: released, at: at, crmChanged: false)
         case .unassigned:
             var unassigned = contact
             unassigned.owner = nil
             unassigned.ownerAccount = nil
             unassigned.threads = [:]
             unassigned.manual = false
-            return unrecorded(event, contact: unassigned, at: at, crmChanged: true)
+            return unrecorded(event, reason: .unassign, contact: unassigned, at: at, crmChanged: true)
         case .resolved:
             var resolved = contact
             resolved.open = false
-            return unrecorded(event, contact: resolved, at: at, crmChanged: false)
+            return unrecorded(event, reason: .resolve, contact: resolved, at: at, crmChanged: false)
         case .drained(let user): return try drain(contact, user: user, at: at)
         }
     }
@@ -83,9 +83,9 @@ extension RoutingEngine {
     }
 
     /// A change made by a person that decides no one.
-    private func unrecorded(_ event: ContactEvent, contact: ContactState, at: Date, crmChanged: Bool) -> Decision {
+    private func unrecorded(_ event: ContactEvent, reason: DecisionReason, contact: ContactState, at: Date, crmChanged: Bool) -> Decision {
         var decision = Decision(
-            contact: contact, user: nil, reason: event.name, account: nil,
+            contact: contact, user: nil, reason: reason, account: nil,
             trace: DecisionTrace(event: "\(event.name) of \(contact.address) at \(RFC3339.format(at))"))
         decision.recorded = false
         decision.crmChanged = crmChanged
@@ -102,7 +102,7 @@ extension RoutingEngine {
         let unowned = separate ? threadAccount.map { contact.threads[$0] == nil } ?? false : contact.owner == nil
         let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
         guard unowned, let entry = config.tags.first(where: { added.contains($0.tag) }), let account else {
-            return unrecorded(.tagged(added), contact: contact, at: at, crmChanged: contact.tags != existing.tags)
+            return unrecorded(.tagged(added), reason: .tag, contact: contact, at: at, crmChanged: contact.tags != existing.tags)
         }
         var trace = DecisionTrace(event: "tags \(added.joined(separator: ", ")) were added to \(contact.address) at \(RFC3339.format(at))")
         trace.steps.append("Tag \(entry.tag) has an assignment and the contact is unowned: it decides.")
@@ -115,13 +115,13 @@ extension RoutingEngine {
     func drain(_ contact: ContactState, user: String, at: Date) throws -> Decision {
         let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
         guard let account else {
-            return Decision(contact: contact, user: contact.owner, reason: "no_config", trace: DecisionTrace(event: "drain of \(user)"))
+            return Decision(contact: contact, user: contact.owner, reason: .noConfig, trace: DecisionTrace(event: "drain of \(user)"))
         }
         let separate = config.location.multiTouch == .separate
         var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(RFC3339.format(at))")
         trace.steps.append("Replaying the latest message to \(account.name), without \(user).")
         let facts = Facts(at: at, text: contact.lastText ?? "", source: contact.lastSource, account: account, isNew: false)
-        return try decide(facts, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: separate, excluding: user, tagsChanged: false)
+        return try decide(facts, contact: contact, trace: trace, freshReason: .ownerUnavailable, thread: separate, excluding: user, tagsChanged: false)
     }
 
     /// Manual assignment: a person sets the owner.
@@ -132,8 +132,8 @@ extension RoutingEngine {
         if contact.ownerHistory.last != user { contact.ownerHistory.append(user) }
         var trace = DecisionTrace(event: "\(user) was assigned \(contact.address) by a person at \(RFC3339.format(at))")
         trace.steps.append("Manual assignments are kept until released.")
-        var decision = Decision(contact: contact, user: user, reason: "manual", account: contact.ownerAccount, trace: trace)
-        decision.notifications = try notify([user], kind: "assigned", at: at)
+        var decision = Decision(contact: contact, user: user, reason: .manual, account: contact.ownerAccount, trace: trace)
+        decision.notifications = try notify([user], kind: .assigned, at: at)
         decision.assigned = [user]
         decision.crmChanged = true
         return decision

@@ -68,7 +68,7 @@ extension RoutingEngine {
         var traced: [TraceCandidate] = []
         var eligible: [Candidate] = []
         for candidate in candidates {
-            var reasons = candidate.reasons.filter { requireOnShift || $0.code != "off_shift" }.map(\.detail)
+            var reasons = candidate.reasons.filter { requireOnShift || $0.code != .offShift }.map(\.detail)
             var load = loads[candidate.id] ?? 0
             if fresh, contact.open, !threads, contact.owner == candidate.id { load = max(0, load - 1) }
             if let maxOpen = candidate.maxOpen, load >= maxOpen { reasons.append("at capacity \(load)/\(maxOpen)") }

@@ -76,8 +76,8 @@ public struct RoutingEngine: Sendable {
 
         if contact.manual, let owner = contact.owner {
             trace.steps.append("\(owner) was assigned by a person: kept.")
-            var decision = Decision(contact: contact, user: owner, reason: "manual", account: account.id, trace: trace)
-            decision.notifications = try notify([owner], kind: "message", at: message.at)
+            var decision = Decision(contact: contact, user: owner, reason: .manual, account: account.id, trace: trace)
+            decision.notifications = try notify([owner], kind: .message, at: message.at)
             decision.crmChanged = tagsChanged
             return decision
         }
@@ -87,8 +87,8 @@ public struct RoutingEngine: Sendable {
         case .separate:
             if let assignee = contact.threads[account.id] {
                 trace.steps.append("The \(account.name) thread belongs to \(assignee): kept.")
-                var decision = Decision(contact: contact, user: assignee, reason: "kept", account: account.id, trace: trace)
-                decision.notifications = try notify([assignee], kind: "message", at: message.at)
+                var decision = Decision(contact: contact, user: assignee, reason: .kept, account: account.id, trace: trace)
+                decision.notifications = try notify([assignee], kind: .message, at: message.at)
                 decision.crmChanged = tagsChanged
                 return decision
             }
@@ -97,27 +97,27 @@ public struct RoutingEngine: Sendable {
             if let owner = contact.owner {
                 if contact.ownerAccount == account.id {
                     trace.steps.append("\(owner) owns the contact for \(account.name): kept.")
-                    var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
-                    decision.notifications = try notify([owner], kind: "message", at: message.at)
+                    var decision = Decision(contact: contact, user: owner, reason: .kept, account: account.id, trace: trace)
+                    decision.notifications = try notify([owner], kind: .message, at: message.at)
                     decision.crmChanged = tagsChanged
                     return decision
                 }
                 trace.steps.append("\(owner) owns the contact for another account: decided afresh for \(account.name).")
-                return try decide(event, contact: contact, trace: trace, freshReason: "context_switch", thread: false, excluding: nil, tagsChanged: tagsChanged)
+                return try decide(event, contact: contact, trace: trace, freshReason: .contextSwitch, thread: false, excluding: nil, tagsChanged: tagsChanged)
             }
         case .primary, .unified:
             if let owner = contact.owner {
                 let availability = try ownerAvailability(owner, account: account, at: message.at)
                 if availability == .available {
                     trace.steps.append("\(owner) owns the contact and is available: kept.")
-                    var decision = Decision(contact: contact, user: owner, reason: "kept", account: account.id, trace: trace)
-                    decision.notifications = try notify([owner], kind: "message", at: message.at)
+                    var decision = Decision(contact: contact, user: owner, reason: .kept, account: account.id, trace: trace)
+                    decision.notifications = try notify([owner], kind: .message, at: message.at)
                     decision.crmChanged = tagsChanged
                     return decision
                 }
                 if config.location.multiTouch == .unified, availability == .gone {
                     trace.steps.append("\(owner) owns the contact but can no longer take it: decided afresh.")
-                    return try decide(event, contact: contact, trace: trace, freshReason: "owner_unavailable", thread: false, excluding: nil, tagsChanged: tagsChanged)
+                    return try decide(event, contact: contact, trace: trace, freshReason: .ownerUnavailable, thread: false, excluding: nil, tagsChanged: tagsChanged)
                 }
                 trace.steps.append("\(owner) owns the contact but is not available now: looking for a cover.")
                 return try cover(event, contact: contact, owner: owner, trace: trace, tagsChanged: tagsChanged)
@@ -143,8 +143,8 @@ public struct RoutingEngine: Sendable {
     func ownerAvailability(_ owner: String, account: Account, at: Date) throws -> Availability {
         guard let candidate = try world.candidates(location: location, target: .user(owner), at: at).first else { return .gone }
         let codes = Set(candidate.reasons.map(\.code))
-        if !codes.isDisjoint(with: ["inactive", "not_assignable", "away"]) { return .gone }
-        if codes.contains("off_shift"), account.assignment?.requireOnShift ?? false { return .offShift }
+        if !codes.isDisjoint(with: [.inactive, .notAssignable, .away]) { return .gone }
+        if codes.contains(.offShift), account.assignment?.requireOnShift ?? false { return .offShift }
         return .available
     }
 
@@ -152,12 +152,12 @@ public struct RoutingEngine: Sendable {
 
     private func cover(_ event: Facts, contact: ContactState, owner: String, trace: DecisionTrace, tagsChanged: Bool) throws -> Decision {
         var trace = trace
-        var decision = Decision(contact: contact, user: owner, reason: "kept", account: event.account.id, trace: trace)
+        var decision = Decision(contact: contact, user: owner, reason: .kept, account: event.account.id, trace: trace)
         decision.crmChanged = tagsChanged
         guard let assignment = event.account.assignment else {
             trace.steps.append("\(event.account.name) has no assignment to find a cover with: the owner is told.")
             decision.trace = trace
-            decision.notifications = try notify([owner], kind: "message", at: event.at)
+            decision.notifications = try notify([owner], kind: .message, at: event.at)
             return decision
         }
         var rotations: [String: RotationState] = [:]
@@ -165,10 +165,10 @@ public struct RoutingEngine: Sendable {
         decision.rotations = rotations
         if case .user(let cover, _) = result {
             trace.steps.append("\(cover.id) covers for \(owner).")
-            decision.notifications = [NotificationEffect(user: cover.id, kind: "coverage", channels: cover.notify, name: cover.name)]
+            decision.notifications = [NotificationEffect(user: cover.id, kind: .coverage, channels: cover.notify, name: cover.name)]
         } else {
             trace.steps.append("No one can cover: the owner is told.")
-            decision.notifications = try notify([owner], kind: "message", at: event.at)
+            decision.notifications = try notify([owner], kind: .message, at: event.at)
         }
         decision.trace = trace
         return decision
@@ -178,7 +178,7 @@ public struct RoutingEngine: Sendable {
 
     /// Chooses the assignment (rules, then tags, then the account) and picks.
     func decide(
-        _ event: Facts, contact: ContactState, trace: DecisionTrace, freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
+        _ event: Facts, contact: ContactState, trace: DecisionTrace, freshReason: DecisionReason?, thread: Bool, excluding: String?, tagsChanged: Bool
     ) throws -> Decision {
         var trace = trace
         let chosen = chooseAssignment(event, contact: contact, trace: &trace)
@@ -223,7 +223,7 @@ public struct RoutingEngine: Sendable {
     func firstFailingCondition(_ rule: Rule, _ event: Facts, contact: ContactState) -> String? {
         let when = rule.when
         if let accounts = when.accounts, !accounts.contains(event.account.id) { return "account \(event.account.id) is not one of \(accounts.joined(separator: ", "))" }
-        if let platforms = when.platforms, !platforms.contains(event.account.platform) { return "platform \(event.account.platform) is not one of \(platforms.joined(separator: ", "))" }
+        if let platforms = when.platforms, !platforms.contains(event.account.platform) { return "platform \(event.account.platform) is not one of \(platforms.map(\.rawValue).joined(separator: ", "))" }
         if let sources = when.source {
             let source = event.source
             let values = [source?.type, source?.campaign].compactMap { $0?.lowercased() }
@@ -251,13 +251,13 @@ public struct RoutingEngine: Sendable {
     /// Steps 5–8 for a chosen assignment (or none).
     func apply(
         _ chosen: (Assignment, Source)?, contact: ContactState, account: Account, at: Date, trace: DecisionTrace,
-        freshReason: String?, thread: Bool, excluding: String?, tagsChanged: Bool
+        freshReason: DecisionReason?, thread: Bool, excluding: String?, tagsChanged: Bool
     ) throws -> Decision {
         var trace = trace
         var contact = contact
         let previousOwner = contact.owner
         guard let (assignment, source) = chosen else {
-            return try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_config",
+            return try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: .noConfig,
                                         notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         }
         var rotations: [String: RotationState] = [:]
@@ -265,14 +265,14 @@ public struct RoutingEngine: Sendable {
         var decision: Decision
         switch result {
         case .user(let user, let via):
-            var reason: String
+            var reason: DecisionReason
             switch source {
-            case .rule: reason = "rule"
-            case .tag: reason = "tag"
-            case .account: reason = "account"
+            case .rule: reason = .rule
+            case .tag: reason = .tag
+            case .account: reason = .account
             }
-            if via == .afterHours { reason = "after_hours" }
-            if via == .backup { reason = "backup" }
+            if via == .afterHours { reason = .afterHours }
+            if via == .backup { reason = .backup }
             if let freshReason { reason = freshReason }
             if thread {
                 contact.threads[account.id] = user.id
@@ -282,9 +282,9 @@ public struct RoutingEngine: Sendable {
                 }
             } else if contact.owner == user.id {
                 trace.steps.append("The fresh decision picks the current owner \(user.id): kept.")
-                decision = Decision(contact: contact, user: user.id, reason: "kept", account: account.id, trace: trace)
+                decision = Decision(contact: contact, user: user.id, reason: .kept, account: account.id, trace: trace)
                 decision.rotations = rotations
-                decision.notifications = [NotificationEffect(user: user.id, kind: "message", channels: user.notify, name: user.name)]
+                decision.notifications = [NotificationEffect(user: user.id, kind: .message, channels: user.notify, name: user.name)]
                 decision.crmChanged = tagsChanged
                 return decision
             } else {
@@ -294,21 +294,21 @@ public struct RoutingEngine: Sendable {
             }
             if contact.ownerHistory.last != user.id { contact.ownerHistory.append(user.id) }
             decision = Decision(contact: contact, user: user.id, reason: reason, account: account.id, trace: trace)
-            decision.notifications = [NotificationEffect(user: user.id, kind: "assigned", channels: user.notify, name: user.name)]
+            decision.notifications = [NotificationEffect(user: user.id, kind: .assigned, channels: user.notify, name: user.name)]
             decision.assigned = [user.id]
             decision.crmChanged = true
         case .queued(let team):
             let members = try world.candidates(location: location, target: .queue(team), at: at)
-            let reachable = members.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
+            let reachable = members.filter { $0.reasons.allSatisfy { !$0.code.unreachable } }
             decision = try unassigned(
-                contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "queued",
-                notifications: reachable.map { NotificationEffect(user: $0.id, kind: "queued", channels: $0.notify, name: $0.name) },
+                contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: .queued,
+                notifications: reachable.map { NotificationEffect(user: $0.id, kind: .queued, channels: $0.notify, name: $0.name) },
                 trace: trace, tagsChanged: tagsChanged)
         case .noneTarget:
-            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "none_target",
+            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: .noneTarget,
                                             notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         case .nobody:
-            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: "no_eligible_user",
+            decision = try unassigned(contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: .noEligibleUser,
                                             notifications: try notifyAdmins(at: at), trace: trace, tagsChanged: tagsChanged)
         }
         decision.rotations = rotations
@@ -319,7 +319,7 @@ public struct RoutingEngine: Sendable {
     }
 
     private func unassigned(
-        contact: ContactState, previousOwner: String?, thread: Bool, account: Account, reason: String, notifications: [NotificationEffect],
+        contact: ContactState, previousOwner: String?, thread: Bool, account: Account, reason: DecisionReason, notifications: [NotificationEffect],
         trace: DecisionTrace, tagsChanged: Bool
     ) throws -> Decision {
         var contact = contact
@@ -340,7 +340,7 @@ public struct RoutingEngine: Sendable {
 
     // MARK: Notifications
 
-    func notify(_ users: [String], kind: String, at: Date) throws -> [NotificationEffect] {
+    func notify(_ users: [String], kind: NotificationKind, at: Date) throws -> [NotificationEffect] {
         var effects: [NotificationEffect] = []
         for user in users {
             let candidate = try world.candidates(location: location, target: .user(user), at: at).first
@@ -353,7 +353,7 @@ public struct RoutingEngine: Sendable {
     func notifyAdmins(at: Date) throws -> [NotificationEffect] {
         guard !config.location.admins.isEmpty else { return [] }
         let admins = try world.candidates(location: location, target: .pool(config.location.admins, .roundRobin, weights: [:]), at: at)
-        return admins.filter { $0.reasons.allSatisfy { $0.code != "inactive" && $0.code != "away" } }
-            .map { NotificationEffect(user: $0.id, kind: "manual_required", channels: $0.notify, name: $0.name) }
+        return admins.filter { $0.reasons.allSatisfy { !$0.code.unreachable } }
+            .map { NotificationEffect(user: $0.id, kind: .manualRequired, channels: $0.notify, name: $0.name) }
     }
 }

@@ -4,8 +4,6 @@ import SwitchboardDomain
 import SwitchboardStore
 
 extension RoutingReport {
-    static let unassignedReasons: Set<String> = ["queued", "none_target", "no_eligible_user", "no_config"]
-
     /// Nearest-rank percentile of sorted values.
     static func percentile(_ sorted: [Double], _ q: Double) -> Double? {
         guard !sorted.isEmpty else { return nil }
@@ -18,11 +16,11 @@ extension RoutingReport {
         let zone = TimeZone(identifier: config.location.timezone) ?? TimeZone(identifier: "UTC")!
         let location = config.location.id
         let window: [SQLValue] = [.text(location), .real(since.timeIntervalSince1970), .real(until.timeIntervalSince1970)]
-        struct Row { var contact: String; var account: String?; var event: String; var user: String?; var reason: String; var at: Date; var response: Date?; var assigned: Bool }
+        struct Row { var contact: String; var account: String?; var event: String; var user: String?; var reason: DecisionReason; var at: Date; var response: Date?; var assigned: Bool }
         let rows = try database.rows(
             "SELECT contact, account, event, user, reason, at, first_response_at, assigned FROM decisions WHERE location = ? AND at >= ? AND at < ? ORDER BY seq", window
         ) { row in
-            Row(contact: row.string(0), account: row.optionalString(1), event: row.string(2), user: row.optionalString(3), reason: row.string(4),
+            Row(contact: row.string(0), account: row.optionalString(1), event: row.string(2), user: row.optionalString(3), reason: try row.word(4, as: DecisionReason.self),
                 at: Date(timeIntervalSince1970: row.double(5)), response: row.optionalDouble(6).map { Date(timeIntervalSince1970: $0) }, assigned: row.bool(7))
         }
         let inbound = try database.rows("SELECT message, at FROM inbound_messages WHERE location = ? AND at >= ? AND at < ?", window) {
@@ -62,7 +60,7 @@ extension RoutingReport {
             let messages = inbound.filter { $0.0.platform == account.platform && $0.0.account == account.address }
             let decided = rows.filter { $0.account == account.id && $0.event == "inbound" }
             var unassigned: [String: Int] = [:]
-            for row in decided where unassignedReasons.contains(row.reason) { unassigned[row.reason, default: 0] += 1 }
+            for row in decided where row.reason.leavesUnassigned { unassigned[row.reason.rawValue, default: 0] += 1 }
             return AccountFigures(
                 account: account.id, inbound: messages.count, newContacts: Set(messages.map(\.0.contact)).intersection(newContacts).count,
                 assigned: decided.filter(\.assigned).count, unassigned: unassigned)
@@ -94,7 +92,7 @@ extension RoutingReport {
             let key = day(row.at)
             if row.assigned, let user = row.user {
                 days[key, default: Day(day: key, inbound: 0, assigned: [:], unassigned: 0)].assigned[user, default: 0] += 1
-            } else if unassignedReasons.contains(row.reason) {
+            } else if row.reason.leavesUnassigned {
                 days[key, default: Day(day: key, inbound: 0, assigned: [:], unassigned: 0)].unassigned += 1
             }
         }
