@@ -90,6 +90,14 @@ public struct JSONWriter: ~Copyable {
         if let value { integer(value) } else { null() }
     }
 
+    /// A value that is already JSON (a row stored as it was received), written as it is: the
+    /// caller vouches that it is one well-formed JSON value.
+    public mutating func encoded(_ json: String) {
+        separate()
+        var json = json
+        json.withUTF8 { buffer.append(contentsOf: $0) }
+    }
+
     public mutating func date(_ value: Date) {
         string(RFC3339.format(value))
     }

@@ -274,10 +274,7 @@ public final class LineClient: @unchecked Sendable {
             state.nextId += 1
             return "w\(state.nextId)"
         }
-        var line = Array(#"{"v":1,"id":"\#(id)","op":"#.utf8)
-        line += (try? WireJSON.encode(op)) ?? []
-        line += Array(#","body":"#.utf8) + body + Array("}\n".utf8)
-        link.connection.send(line)
+        link.connection.send(Envelope.request(id: id, op: op, encodedBody: body))
     }
 
     // MARK: Called by the link, on its queue

@@ -5,6 +5,18 @@ import Testing
 /// The hand writer must produce exactly the document its calls describe: commas at every depth,
 /// integers at their extremes, escapes in values and run-time keys.
 @Suite struct JSONWriterTests {
+    @Test func encodedValuesAreWrittenAsTheyAreBetweenCommas() throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("items")
+        writer.beginArray()
+        writer.encoded(#"{"id":"a","n":1}"#)
+        writer.encoded(#"[true,null]"#)
+        writer.endArray()
+        writer.endObject()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"items":[{"id":"a","n":1},[true,null]]}"#)
+    }
+
     @Test func nestedContainersIntegersAndEscapesParseBackToTheDocumentWritten() throws {
         var writer = JSONWriter()
         writer.beginObject()

@@ -13,10 +13,10 @@ import SwitchboardRuntime
 /// event `rejected` with its reason, visible in `adapters.inbox`.
 ///
 /// Pending events are held in memory, per contact, up to ``memoryLimit``. They come from two
-/// places that never miss or double one: while the inbox may hold events memory has not seen
-/// (at start, after a burst past the limit) they are read from the file in sequence order;
-/// otherwise each intake commit hands its new events over. Both happen on the store's thread in
-/// commit order, so the switch between them is exact (``AdaptersStore/store(_:receivedAt:committed:)``).
+/// places that never miss or double one, as a ``HandOffFeed`` says: while the inbox may hold
+/// events memory has not seen (at start, after a burst past the limit, a gap) they are read from
+/// the file in sequence order; otherwise each intake commit hands its new events over. Both
+/// happen on the store's thread in commit order (``AdaptersStore/store(_:receivedAt:committed:)``).
 /// The file is read once per event rather than once per forwarding round. Forwards start where
 /// their events become free to go (an intake commit's delivery, the router's answer to a
 /// contact's previous event); the loop is for reading the file and for back-offs.
@@ -30,17 +30,14 @@ final class Forwarder: Sendable {
         /// Contact → when its head event may be tried again, and how many tries failed in a row.
         var backingOff: [String: (until: Date, failures: Int)] = [:]
         var held = 0
-        /// Whether the inbox may hold pending events memory has not taken; they are then read
-        /// from the file, above `cursor`.
-        var readingFile = true
-        /// The highest sequence taken into memory.
-        var cursor = 0
+        /// Which events memory has taken, and whether intake commits hand theirs over (otherwise
+        /// the inbox may hold events memory has not seen, and they are read from the file).
+        var feed = HandOffFeed()
 
         mutating func take(_ rows: [AdaptersStore.Pending]) {
             for row in rows {
                 if queues[row.contact] == nil, !busyContacts.contains(row.contact) { waiting.append(row.contact) }
                 queues[row.contact, default: []].append(row)
-                cursor = max(cursor, row.seq)
             }
             held += rows.count
         }
@@ -77,12 +74,9 @@ final class Forwarder: Sendable {
 
     /// New events just committed (called on the store's thread, in commit order).
     func committed(_ rows: [AdaptersStore.Pending]) {
+        guard let first = rows.first, let last = rows.last else { return }
         state.withLock { state in
-            guard !state.readingFile else { return }
-            guard state.held + rows.count <= memoryLimit else {
-                state.readingFile = true
-                return
-            }
+            guard state.feed.offer(first: first.seq, last: last.seq, count: rows.count, room: state.held + rows.count <= memoryLimit) else { return }
             state.take(rows)
         }
         startForwardsHere()
@@ -95,7 +89,7 @@ final class Forwarder: Sendable {
     /// for them: at 1,000 webhooks/s that wake-up was a hop on every message's way to the router.
     private func startForwardsHere() {
         let (_, earliestRetry) = startForwards()
-        if earliestRetry != nil || state.withLock({ $0.readingFile }) { loop.wake() }
+        if earliestRetry != nil || !state.withLock({ $0.feed.takesOffers }) { loop.wake() }
     }
 
     private func run(_ wakeup: Wakeup) async {
@@ -112,13 +106,15 @@ final class Forwarder: Sendable {
 
     /// Tops memory up from the file while it may hold events memory has not taken.
     private func readFileIfNeeded() async throws {
-        let room = state.withLock { $0.readingFile ? memoryLimit - $0.held : 0 }
+        let room = state.withLock { $0.feed.takesOffers ? 0 : memoryLimit - $0.held }
         guard room >= memoryLimit / 4 else { return }
-        try await store.readPending(limit: room, after: { [self] in state.withLock { $0.cursor } }) { [self] rows in
+        // Both closures run on the store's thread, in one job: no intake commit comes between.
+        try await store.readPending(limit: room, after: { [self] in state.withLock { $0.feed.nextRead.after } }) { [self] rows in
             state.withLock { state in
+                let read = state.feed.nextRead
                 state.take(rows)
                 // A short read reached the end of the inbox: from now on intake hands events over.
-                if rows.count < room { state.readingFile = false }
+                state.feed.finish(read, returned: rows.count, upTo: rows.last?.seq, limit: room)
             }
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
 import SwitchboardPOSIX
@@ -8,28 +9,21 @@ import SwitchboardRuntime
 /// Hands outbox rows to `notifier.enqueue`, deleting them only once the notifier has committed
 /// them; retries with backoff while it is unreachable (DESIGN.md, the hand-off pattern).
 ///
-/// Rows reach the notifier two ways. A decision's rows go from the store's thread the moment its
-/// transaction commits (``offer(_:)``), when they follow the last row handed over without a gap:
-/// at 1,000 msgs/s the loop's way (wake a task, read the rows back through the store's queue,
-/// resume the task) was the slowest part of a message's way from the router's commit to the
-/// notifier. Everything else (a restart, a failure, rows written by other events, a gap) goes the
-/// loop's way: it reads the outbox after the last row handed over, oldest first, and hands
-/// direct sending back once it has caught up. A row may reach the notifier twice (a read racing
-/// an offer, a retry after a failed delete); the notifier deduplicates by item id. A row is
-/// never skipped: an offer goes direct only if its first row is the next one after the last
-/// handed over, and offers come in commit order.
+/// Rows reach the notifier two ways, as a ``HandOffFeed`` says: a decision's rows from the store's
+/// thread the moment its transaction commits (``offer(_:)``), when they follow the last row
+/// handed over without a gap (at 1,000 msgs/s the loop's way was the slowest part of a message's
+/// way from the router's commit to the notifier, `docs/performance.md`); everything else (a
+/// restart, a failure, rows written by other events, a gap) by the loop, which reads the outbox
+/// after the last row handed over, oldest first, until it has caught up. A row may reach the
+/// notifier twice (a retry after a failed delete); the notifier deduplicates by item id. A row
+/// is never skipped.
 ///
 /// The delete of a delivered batch is not awaited. Should a delete or a direct send fail, the
 /// loop starts again from the oldest row. A restart also starts from the oldest row.
 final class OutboxForwarder: Sendable {
     private struct Handover {
-        /// The highest row handed to the notifier by this process (delivered or on its way).
-        var sent = 0
-        /// The loop found nothing past `sent`: rows that follow it may go direct.
-        var direct = false
-        /// Counts starts from the oldest row, so a round begun before one does not move `sent`
-        /// past rows that must go again.
-        var generation = 0
+        /// Which rows have been handed over, and whether offers go direct.
+        var feed = HandOffFeed()
         /// Rows offered direct and not yet sent: a group commit's offers leave together.
         var pending: [RouterStore.OutboxRow] = []
     }
@@ -55,7 +49,7 @@ final class OutboxForwarder: Sendable {
 
     /// Whether rows that follow the last one handed over go straight from the store's thread
     /// (for tests: the loop has caught up).
-    var sendsDirect: Bool { handover.withLock { $0.direct } }
+    var sendsDirect: Bool { handover.withLock { $0.feed.takesOffers } }
 
     /// Outbox rows may have been written: the loop looks.
     func wake() {
@@ -72,13 +66,8 @@ final class OutboxForwarder: Sendable {
     /// otherwise the loop is woken to read them.
     func offer(_ rows: [RouterStore.OutboxRow]) {
         guard let first = rows.first, let last = rows.last else { return }
-        let contiguous = last.seq - first.seq == rows.count - 1
         let direct = handover.withLock { handover -> Bool in
-            guard handover.direct, contiguous, first.seq == handover.sent + 1 else {
-                handover.direct = false
-                return false
-            }
-            handover.sent = last.seq
+            guard handover.feed.offer(first: first.seq, last: last.seq, count: rows.count) else { return false }
             handover.pending += rows
             return true
         }
@@ -106,22 +95,17 @@ final class OutboxForwarder: Sendable {
     private func run(_ wakeup: Wakeup) async {
         var failures = 0
         while !wakeup.isStopping {
-            let (after, generation) = handover.withLock { ($0.sent, $0.generation) }
+            let read = handover.withLock { $0.feed.nextRead }
             do {
-                let rows = try await store.outbox(after: after, limit: Self.batchSize)
+                let rows = try await store.outbox(after: read.after, limit: Self.batchSize)
                 if !rows.isEmpty {
                     _ = try await notifier.send("notifier.enqueue", encodedBody: Self.body(rows))
                     acknowledge(rows)
                 }
                 failures = 0
-                // A short batch was everything committed when the read began: what commits next
-                // is offered, or wakes the loop.
-                let caughtUp = handover.withLock { handover -> Bool in
-                    guard handover.generation == generation else { return false }
-                    handover.sent = max(handover.sent, rows.last?.seq ?? after)
-                    guard rows.count < Self.batchSize else { return false }
-                    handover.direct = true
-                    return true
+                // Caught up: what commits next is offered, or wakes the loop.
+                let caughtUp = handover.withLock {
+                    $0.feed.finish(read, returned: rows.count, upTo: rows.last?.seq, limit: Self.batchSize)
                 }
                 if caughtUp { await wakeup.sleep(seconds: 1) }
             } catch {
@@ -142,11 +126,22 @@ final class OutboxForwarder: Sendable {
     /// Sends everything from the oldest row again, by the loop's way.
     private func startOver(because reason: String, _ error: any Error) {
         logger.warning(reason, ["error": String(describing: error)])
-        handover.withLock { handover in handover = Handover(generation: handover.generation + 1) }
+        handover.withLock { handover in
+            handover.feed.startOver()
+            handover.pending = []
+        }
         wake()
     }
 
+    /// `{"items": [...]}` with each row's item as stored.
     private static func body(_ rows: [RouterStore.OutboxRow]) -> [UInt8] {
-        Array(#"{"items":["#.utf8) + Array(rows.map(\.json).joined(separator: ",").utf8) + Array("]}".utf8)
+        var writer = JSONWriter(capacity: rows.reduce(16) { $0 + $1.json.utf8.count + 1 })
+        writer.beginObject()
+        writer.key("items")
+        writer.beginArray()
+        for row in rows { writer.encoded(row.json) }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
     }
 }
