@@ -110,7 +110,7 @@ let package = Package(
             path: "Tests/DirectoryTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardNotifierTests",
-            dependencies: ["SwitchboardNotifier", "SwitchboardDomain", "SwitchboardNet", "SwitchboardCrypto", "SwitchboardStore", "SwitchboardTestSupport", "switchboard-notifier"],
+            dependencies: ["SwitchboardNotifier", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardCrypto", "SwitchboardStore", "SwitchboardTestSupport", "switchboard-notifier"],
             path: "Tests/NotifierTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardAdaptersTests",

@@ -6,6 +6,7 @@ import SwitchboardDomain
 import SwitchboardHTTP
 import SwitchboardNet
 import SwitchboardNotifier
+import SwitchboardRuntime
 import SwitchboardTestSupport
 
 /// The real `switchboard-notifier` binary against local HTTP receivers the tests start.
@@ -80,6 +81,35 @@ import SwitchboardTestSupport
         let again = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [Self.notification("n1", channels: channels)]), as: EnqueueResponse.self)
         #expect(again == EnqueueResponse(accepted: 0, duplicates: 1))
         await receiver.stop()
+    }
+
+    /// Enqueues on many connections race the delivery loop: deliveries start straight from the
+    /// enqueue's commit when there is room, the rest by the loop, and none is attempted twice.
+    @Test func deliveriesStartedFromTheCommitOrByTheLoopAreEachAttemptedOnce() async throws {
+        let directory = TemporaryDirectory()
+        let running = try Self.start(directory, extra: ["--concurrency", "4"])
+        let path = directory.file("notifications.jsonl")
+        let port = running.client.options.port
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in 0..<10 {
+                let client = LineClient(host: "127.0.0.1", port: port)
+                group.addTask {
+                    for index in 0..<30 {
+                        let item = Self.notification("burst-\(connection)-\(index)", channels: [NotifyChannel(channel: .file, path: path)])
+                        _ = try await client.call("notifier.enqueue", EnqueueRequest(items: [item]), as: EnqueueResponse.self)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await Self.waitUntil(running.client) { $0["delivered"] == 300 }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 300, "one line per delivery, none twice")
+        #expect(Set(lines).count == 300)
+        let started = try await running.client.call("metrics", EmptyBody(), as: MetricsSnapshot.self).counters
+        #expect(started["switchboard_deliveries_started_total{by=\"commit\"}", default: 0] > 0, "\(started)")
+        #expect(started["switchboard_deliveries_started_total{by=\"commit\"}", default: 0]
+            + started["switchboard_deliveries_started_total{by=\"loop\"}", default: 0] == 300)
     }
 
     @Test func aReceiverAnswering500Then200GetsTheItemOnceMore() async throws {

@@ -33,8 +33,13 @@ final class DeliveryEngine: Sendable {
         var busy: Set<String> = []
         var busyContacts: Set<String> = []
         /// The last look filled every free slot (or found none free): more may be due, so each
-        /// finished attempt wakes the loop to refill its slot.
-        var backlog = false
+        /// finished attempt wakes the loop to refill its slot, and new deliveries wait their turn.
+        /// True until the first look: deliveries left from before a restart go first.
+        var backlog = true
+        /// A look is under way: deliveries settled meanwhile may still be in what it finds.
+        var looking = false
+        /// Deliveries whose outcome was recorded while the loop looked: never claimed by that look.
+        var settledWhileLooking: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -59,6 +64,26 @@ final class DeliveryEngine: Sendable {
         loop.wake()
     }
 
+    /// Deliveries an enqueue has just committed, due now; called on the store's thread. Started
+    /// here when there is room for all of them and nothing is waiting ahead of them (the last
+    /// look left no backlog), like the router's outbox rows and the adapters' inbox events
+    /// (``HandOffFeed``): no task woken, no query. Otherwise, or when the enqueue also brought
+    /// work that only the loop starts (`withOthers`: CRM updates, ordered per contact), the loop
+    /// looks. A delivery is never started twice at once: a look that began before one settled
+    /// does not claim it.
+    func offer(_ fresh: [NotifierStore.DueDelivery], withOthers: Bool) {
+        let direct = state.withLock { state -> Bool in
+            guard !state.backlog, !state.looking, state.busy.count + fresh.count <= concurrency else { return false }
+            for delivery in fresh { state.busy.insert(delivery.id) }
+            return true
+        }
+        if direct {
+            metrics.increment("switchboard_deliveries_started_total", labels: ["by": "commit"], by: fresh.count)
+            for delivery in fresh { Task { await attempt(delivery) } }
+        }
+        if !direct || withOthers { wake() }
+    }
+
     /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
     /// their outcomes are recorded before the database closes.
     func stop() async {
@@ -77,6 +102,7 @@ final class DeliveryEngine: Sendable {
             var backlog = true
             // Refill in batches: one query per quarter of the slots, not one per finished attempt.
             if free > 0, busy.isEmpty || free >= max(1, concurrency / 4) {
+                state.withLock { $0.looking = true }
                 do {
                     let due = try await store.due(now: Date(), limit: free, excluding: busy, busyContacts: busyContacts)
                     backlog = due.count == free
@@ -84,9 +110,14 @@ final class DeliveryEngine: Sendable {
                         started += 1
                         Task { await attempt(delivery) }
                     }
+                    if started > 0 { metrics.increment("switchboard_deliveries_started_total", labels: ["by": "loop"], by: started) }
                 } catch {
                     logger.error("delivery query failed", ["error": String(describing: error)])
                     backlog = false
+                }
+                state.withLock { state in
+                    state.looking = false
+                    state.settledWhileLooking = []
                 }
             }
             state.withLock { $0.backlog = backlog }
@@ -96,7 +127,7 @@ final class DeliveryEngine: Sendable {
 
     private func claim(_ delivery: NotifierStore.DueDelivery) -> Bool {
         state.withLock { state in
-            guard !state.busy.contains(delivery.id) else { return false }
+            guard !state.busy.contains(delivery.id), !state.settledWhileLooking.contains(delivery.id) else { return false }
             if let key = delivery.contactKey {
                 guard !state.busyContacts.contains(key) else { return false }
                 state.busyContacts.insert(key)
@@ -135,6 +166,7 @@ final class DeliveryEngine: Sendable {
             count(outcome, channel: delivery.channel, seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
             let backlog = state.withLock { state -> Bool in
                 state.busy.remove(delivery.id)
+                if state.looking { state.settledWhileLooking.insert(delivery.id) }
                 if let key = delivery.contactKey { state.busyContacts.remove(key) }
                 return state.backlog
             }

@@ -51,10 +51,10 @@ public final class NotifierService: Sendable {
         server.registerDeferred("notifier.enqueue") { [self] request, _, reply in
             let items = try Self.items(of: request)
             store.enqueue(items, now: Date()) { [self] committed in
-                reply(committed.flatMap { accepted in
-                    metrics.increment("switchboard_notifier_items_total", by: accepted)
-                    engine.wake()
-                    return .success(EnqueueResponse(accepted: accepted, duplicates: items.count - accepted).jsonBytes)
+                reply(committed.flatMap { enqueued in
+                    metrics.increment("switchboard_notifier_items_total", by: enqueued.accepted)
+                    if enqueued.accepted > 0 { engine.offer(enqueued.fresh, withOthers: enqueued.fresh.count < enqueued.accepted) }
+                    return .success(EnqueueResponse(accepted: enqueued.accepted, duplicates: items.count - enqueued.accepted).jsonBytes)
                 })
             }
         }

@@ -77,15 +77,27 @@ final class NotifierStore: Sendable {
         store = try Store(path: path, durability: .normal, migrations: Self.migrations)
     }
 
-    /// Commits the items not seen before; `committed` gets how many were new, on the store's
-    /// thread once they are durable.
-    func enqueue(_ items: [(OutboxItem, String)], now: Date, committed: @escaping @Sendable (Result<Int, any Error>) -> Void) {
+    /// What an enqueue committed: how many items were new, and the notification deliveries it
+    /// created, due now (CRM updates are left to the delivery loop, which orders each contact's).
+    struct Enqueued: Sendable {
+        var accepted = 0
+        var fresh: [DueDelivery] = []
+    }
+
+    /// Commits the items not seen before; `committed` gets what was new, on the store's thread
+    /// once it is durable.
+    func enqueue(_ items: [(OutboxItem, String)], now: Date, committed: @escaping @Sendable (Result<Enqueued, any Error>) -> Void) {
         store.enqueueWrite({ database in
-            var accepted = 0
+            var enqueued = Enqueued()
             for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, into: database) {
-                accepted += 1
+                enqueued.accepted += 1
+                for (index, channel) in (item.notification?.channels ?? []).enumerated() {
+                    enqueued.fresh.append(DueDelivery(
+                        id: "\(item.id)/\(index)", channel: channel.channel.rawValue, target: channel.url ?? channel.path, attempts: 0,
+                        createdAt: now, item: item, contactKey: nil))
+                }
             }
-            return accepted
+            return enqueued
         }, completion: committed)
     }
 
