@@ -40,11 +40,12 @@ public final class HTTPServer: Sendable {
         var routes: [String: [String: DeferredHandler]] = [:]
         var listener: TCPListener?
         var connections: [ObjectIdentifier: StreamConnection] = [:]
-        var inFlight = 0
-        var draining = false
     }
 
     private let state = Mutex(State())
+    /// Requests being handled. One already read on a kept-alive connection is served even
+    /// while draining; new connections are refused.
+    private let requests = InFlight()
 
     public init(options: Options, logger: Logger, metrics: MetricsRegistry) {
         self.options = options
@@ -85,24 +86,20 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting, waits for in-flight requests (until `deadline`), then closes connections.
     public func shutdown(deadline: Duration = .seconds(10)) async {
+        requests.refuseNew()
         let listener = state.withLock { state -> TCPListener? in
-            state.draining = true
             defer { state.listener = nil }
             return state.listener
         }
         listener?.stop()
-        let clock = ContinuousClock()
-        let giveUp = clock.now + deadline
-        while state.withLock({ $0.inFlight }) > 0, clock.now < giveUp {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await requests.drain(within: deadline)
         for connection in state.withLock({ Array($0.connections.values) }) { connection.close() }
         logger.info("stopped", ["protocol": "http"])
     }
 
     private func accept(_ socket: Socket) {
         let admitted = state.withLock { state -> StreamConnection? in
-            guard !state.draining, state.connections.count < options.maximumConnections else { return nil }
+            guard !requests.isDraining, state.connections.count < options.maximumConnections else { return nil }
             let connection = StreamConnection(socket: socket, name: "http")
             state.connections[ObjectIdentifier(connection)] = connection
             return connection
@@ -136,6 +133,6 @@ public final class HTTPServer: Sendable {
         case answer(HTTPResponse)
     }
 
-    func requestStarted() { state.withLock { $0.inFlight += 1 } }
-    func requestFinished() { state.withLock { $0.inFlight -= 1 } }
+    func requestStarted() { requests.enterWhileDraining() }
+    func requestFinished() { requests.leave() }
 }

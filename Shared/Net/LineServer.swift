@@ -54,12 +54,11 @@ public final class LineServer: Sendable {
         var handlers: [String: Registration] = [:]
         var listener: TCPListener?
         var sessions: [ObjectIdentifier: StreamConnection] = [:]
-        var inFlight = 0
-        var draining = false
-        var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     private let state = Mutex(State())
+    /// Requests being handled; draining refuses new ones.
+    private let requests = InFlight()
 
     public init(service: String, options: LineServerOptions, logger: Logger, metrics: MetricsRegistry) {
         self.service = service
@@ -109,42 +108,20 @@ public final class LineServer: Sendable {
     ///
     /// Requests that arrive meanwhile are answered `unavailable` (retryable).
     public func shutdown(deadline: Duration = .seconds(10)) async {
+        requests.refuseNew()
         let listener = state.withLock { state -> TCPListener? in
-            state.draining = true
             defer { state.listener = nil }
             return state.listener
         }
         listener?.stop()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForDrain() }
-            group.addTask { try? await Task.sleep(for: deadline) }
-            await group.next()
-            group.cancelAll()
-        }
-        let sessions = state.withLock { state -> [StreamConnection] in
-            let drained = state.drainWaiters
-            state.drainWaiters = []
-            for waiter in drained { waiter.resume() }
-            return Array(state.sessions.values)
-        }
-        for connection in sessions { connection.close() }
+        await requests.drain(within: deadline)
+        for connection in state.withLock({ Array($0.sessions.values) }) { connection.close() }
         logger.info("stopped", ["protocol": "lines"])
-    }
-
-    private func waitForDrain() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let done = state.withLock { state -> Bool in
-                if state.inFlight == 0 { return true }
-                state.drainWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
-        }
     }
 
     private func accept(_ socket: Socket) {
         let admitted = state.withLock { state -> StreamConnection? in
-            guard !state.draining, state.sessions.count < options.maximumConnections else { return nil }
+            guard !requests.isDraining, state.sessions.count < options.maximumConnections else { return nil }
             let connection = StreamConnection(socket: socket, name: "line")
             state.sessions[ObjectIdentifier(connection)] = connection
             return connection
@@ -166,26 +143,21 @@ public final class LineServer: Sendable {
 
     /// Reserves an in-flight slot, or nil while draining.
     func beginRequest(op: String) -> Registration?? {
-        state.withLock { state -> Registration?? in
-            if state.draining { return .none }
-            guard let handler = state.handlers[op] else { return .some(nil) }
-            state.inFlight += 1
-            return .some(handler)
+        guard requests.enter() else { return .none }
+        guard let handler = state.withLock({ $0.handlers[op] }) else {
+            requests.leave()
+            return .some(nil)
         }
+        return .some(handler)
     }
 
     func endRequest() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.inFlight -= 1
-            guard state.inFlight == 0 else { return [] }
-            defer { state.drainWaiters = [] }
-            return state.drainWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        requests.leave()
     }
 
     func healthBody() -> [UInt8] {
-        let (connections, inFlight) = state.withLock { ($0.sessions.count, $0.inFlight) }
+        let connections = state.withLock { $0.sessions.count }
+        let inFlight = requests.count
         let body = HealthBody(
             status: "ok", service: service, uptimeSeconds: Date().timeIntervalSince(startedAt),
             connections: connections, inFlight: inFlight)

@@ -114,15 +114,13 @@ public final class BackgroundLoop: Sendable {
         wakeup.wake()
     }
 
-    /// Asks the loop to stop, waits for its current round, then (up to `deadline` seconds) for
-    /// work it started to finish, as `finished` reports, so outcomes are recorded before the
-    /// caller closes its database.
-    public func stop(deadline: Double = 10, finished: @Sendable () -> Bool = { true }) async {
+    /// Asks the loop to stop, waits for its current round, then (up to `deadline`) for the work
+    /// it started, counted in `work`, so outcomes are recorded before the caller closes its
+    /// database.
+    public func stop(deadline: Duration = .seconds(10), draining work: InFlight? = nil) async {
+        work?.refuseNew()
         wakeup.stop()
         await task.withLock { $0 }?.value
-        let giveUp = Date().addingTimeInterval(deadline)
-        while !finished(), Date() < giveUp {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        await work?.drain(within: deadline)
     }
 }

@@ -53,6 +53,8 @@ final class Forwarder: Sendable {
     private let concurrency: Int
     private let state = Mutex(State())
     private let loop = BackgroundLoop()
+    /// Forwards awaiting the router's answer and its record; stopping waits for them.
+    private let forwards = InFlight()
 
     init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64, memoryLimit: Int = 4096) {
         self.store = store
@@ -69,7 +71,7 @@ final class Forwarder: Sendable {
     }
 
     func stop() async {
-        await loop.stop { [self] in state.withLock { $0.busyContacts.isEmpty } }
+        await loop.stop(draining: forwards)
     }
 
     /// New events just committed (called on the store's thread, in commit order).
@@ -137,6 +139,11 @@ final class Forwarder: Sendable {
                     continue
                 }
                 guard let head = state.queues[contact]?.first else { continue }
+                guard forwards.enter() else {
+                    // Stopping: the event stays in the inbox for the next start.
+                    looked -= 1
+                    break
+                }
                 state.busyContacts.insert(contact)
                 starting.append(head)
             }
@@ -200,6 +207,7 @@ final class Forwarder: Sendable {
             state.busyContacts.remove(contact)
             if state.queues[contact] != nil { state.waiting.append(contact) }
         }
+        forwards.leave()
         startForwardsHere()
     }
 }

@@ -44,6 +44,8 @@ final class DeliveryEngine: Sendable {
 
     private let state = Mutex(State())
     private let loop = BackgroundLoop()
+    /// Attempts under way; stopping waits for their outcomes to be recorded.
+    private let attempts = InFlight()
 
     init(store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry) {
         self.store = store
@@ -74,6 +76,13 @@ final class DeliveryEngine: Sendable {
     func offer(_ fresh: [NotifierStore.DueDelivery], withOthers: Bool) {
         let direct = state.withLock { state -> Bool in
             guard !state.backlog, !state.looking, state.busy.count + fresh.count <= concurrency else { return false }
+            var admitted = 0
+            for _ in fresh where attempts.enter() { admitted += 1 }
+            guard admitted == fresh.count else {
+                // Stopping: they stay pending for the next start.
+                for _ in 0..<admitted { attempts.leave() }
+                return false
+            }
             for delivery in fresh { state.busy.insert(delivery.id) }
             return true
         }
@@ -87,7 +96,7 @@ final class DeliveryEngine: Sendable {
     /// Stops picking new work and waits (up to `deadline` seconds) for attempts under way, so
     /// their outcomes are recorded before the database closes.
     func stop() async {
-        await loop.stop { [self] in state.withLock { $0.busy.isEmpty } }
+        await loop.stop(draining: attempts)
     }
 
     /// Each round looks once, then sleeps until woken: by new items (``wake()``), by a finished
@@ -127,11 +136,9 @@ final class DeliveryEngine: Sendable {
 
     private func claim(_ delivery: NotifierStore.DueDelivery) -> Bool {
         state.withLock { state in
-            guard !state.busy.contains(delivery.id), !state.settledWhileLooking.contains(delivery.id) else { return false }
-            if let key = delivery.contactKey {
-                guard !state.busyContacts.contains(key) else { return false }
-                state.busyContacts.insert(key)
-            }
+            guard !state.busy.contains(delivery.id), !state.settledWhileLooking.contains(delivery.id),
+                  delivery.contactKey.map({ !state.busyContacts.contains($0) }) ?? true, attempts.enter() else { return false }
+            if let key = delivery.contactKey { state.busyContacts.insert(key) }
             state.busy.insert(delivery.id)
             return true
         }
@@ -173,6 +180,7 @@ final class DeliveryEngine: Sendable {
             // The loop looks again only if this may let more start: a slot freed while the last
             // look filled them all, a delivery still due (its outcome not recorded), a CRM
             // contact's next update, a retry's new due time.
+            attempts.leave()
             if backlog || unrecorded || delivery.contactKey != nil || outcome.isRetry { wake() }
         }
     }
