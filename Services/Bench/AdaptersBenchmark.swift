@@ -27,7 +27,7 @@ struct AdaptersBenchmark {
         let service = try await AdaptersService(configuration: configuration, router: LineClient(host: "127.0.0.1", port: 9), logger: logger, metrics: metrics)
         let http = HTTPServer(options: HTTPServer.Options(), logger: logger, metrics: metrics)
         service.register(on: http)
-        let port = try http.start()
+        let port = try http.listen()
 
         let connections = 32
         // Enough for 48,000 webhooks/s over the run, and no more: preparing them takes a while.
@@ -85,7 +85,7 @@ struct AdaptersBenchmark {
         let p50 = latencies[latencies.count / 2]
         let p99 = latencies[Int(Double(latencies.count) * 0.99)]
         print(String(format: "adapters: answer latency at 1,000/s: p50 %.2f ms, p99 %.2f ms (target p99 ≤ 3 ms: %@)", p50, p99, p99 <= 3 ? "met" : "NOT met"))
-        await http.shutdown()
+        await http.stop()
         await service.stop()
     }
 

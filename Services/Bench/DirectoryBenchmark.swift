@@ -16,7 +16,7 @@ struct DirectoryBenchmark {
         let service = try await DirectoryService(databasePath: folder.appendingPathComponent("directory.sqlite").path, logger: logger, metrics: MetricsRegistry())
         let server = LineServer(service: "directory", options: LineServerOptions(), logger: logger, metrics: MetricsRegistry())
         service.register(on: server)
-        let port = try server.start()
+        let port = try server.listen()
         let client = LineClient(host: "127.0.0.1", port: port)
 
         let users = (0..<50).map { index in
@@ -53,7 +53,7 @@ struct DirectoryBenchmark {
         }
         report("directory.resolve, 50-member team, 64 in flight, LineClient", Double(total) / Date().timeIntervalSince(started), "calls/s")
         client.close()
-        await server.shutdown()
+        await server.stop()
         service.close()
     }
 }

@@ -69,7 +69,7 @@ struct FoundationBenchmarks {
         let server = LineServer(service: "bench", options: LineServerOptions(), logger: Logger(service: "bench", minimumLevel: .error), metrics: MetricsRegistry())
         server.register("bench.echo") { (body: InboundMessage, _) in body }
         server.register("bench.echo_codable") { (body: CodableSample, _) in body }
-        let port = try server.start()
+        let port = try server.listen()
         let request = try Envelope.request(id: "b1", op: "bench.echo", body: Self.sample)
         let codableRequest = try Envelope.request(id: "b1", op: "bench.echo_codable", body: CodableSample(Self.sample))
         for window in [1, 64] {
@@ -104,7 +104,7 @@ struct FoundationBenchmarks {
             report("lines: round trips, \(inFlight) in flight, LineClient (async)", rate, "req/s")
             client.close()
         }
-        await server.shutdown()
+        await server.stop()
     }
 
     private func store() async throws {

@@ -19,7 +19,7 @@ struct NotifierBenchmark {
 
         let receiver = HTTPServer(options: HTTPServer.Options(), logger: logger, metrics: MetricsRegistry())
         receiver.route("POST", "/hook") { _ in HTTPResponse(status: 200) }
-        let receiverPort = try receiver.start()
+        let receiverPort = try receiver.listen()
 
         var configuration = NotifierService.Configuration(databasePath: folder.appendingPathComponent("notifier.sqlite").path)
         configuration.webhookSecret = "bench-secret"
@@ -28,7 +28,7 @@ struct NotifierBenchmark {
         let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
         let server = LineServer(service: "notifier", options: LineServerOptions(), logger: logger, metrics: metrics)
         service.register(on: server)
-        let port = try server.start()
+        let port = try server.listen()
         let client = LineClient(host: "127.0.0.1", port: port)
 
         let channel = [NotifyChannel(channel: .webhook, url: "http://127.0.0.1:\(receiverPort)/hook")]
@@ -68,11 +68,11 @@ struct NotifierBenchmark {
         }
         report("deliveries to a local webhook receiver", Double(delivered) / Date().timeIntervalSince(deliveryStart), "deliveries/s", target: 2000)
         client.close()
-        await server.shutdown()
+        await server.stop()
         await service.stop()
         let baseline = try await urlSessionAlone(port: receiverPort, concurrency: 64)
         report("  baseline: its HTTPPoster alone, 64 POSTs at once", baseline, "requests/s")
-        await receiver.shutdown()
+        await receiver.stop()
     }
 
     /// POSTs per second through the notifier's own `HTTPPoster` (one `URLSession`, configured as

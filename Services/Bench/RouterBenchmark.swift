@@ -21,16 +21,16 @@ struct RouterBenchmark {
         let directory = try await DirectoryService(databasePath: folder.appendingPathComponent("directory.sqlite").path, logger: logger, metrics: MetricsRegistry())
         let directoryServer = server("directory")
         directory.register(on: directoryServer)
-        let directoryPort = try directoryServer.start()
+        let directoryPort = try directoryServer.listen()
         let notifierServer = server("notifier")
         notifierServer.register("notifier.enqueue") { (_: EmptyBody, _) in ["accepted": 1] }
-        let notifierPort = try notifierServer.start()
+        let notifierPort = try notifierServer.listen()
         let router = try await RouterService(
             databasePath: folder.appendingPathComponent("router.sqlite").path, directory: LineClient(host: "127.0.0.1", port: directoryPort),
             notifier: LineClient(host: "127.0.0.1", port: notifierPort), logger: logger, metrics: MetricsRegistry())
         let routerServer = server("router")
         router.register(on: routerServer)
-        let routerPort = try routerServer.start()
+        let routerPort = try routerServer.listen()
         router.start()
 
         let locations = 8
@@ -85,10 +85,10 @@ struct RouterBenchmark {
         latencies.sort()
         print(String(format: "router: decision latency at up to 1,000/s (one at a time): p50 %.2f ms, p99 %.2f ms (target p99 ≤ 3 ms)",
                      latencies[latencies.count / 2], latencies[Int(Double(latencies.count) * 0.99)]))
-        await routerServer.shutdown()
+        await routerServer.stop()
         await router.stop()
-        await directoryServer.shutdown()
+        await directoryServer.stop()
         directory.close()
-        await notifierServer.shutdown()
+        await notifierServer.stop()
     }
 }

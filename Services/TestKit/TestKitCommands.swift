@@ -48,8 +48,8 @@ enum TestKitCommands {
                 try await Task.sleep(for: .milliseconds(body.milliseconds))
                 return body
             }
-            let port = try server.start()
-            return ServiceMain.Running(status: "lines=\(options.host):\(port)") { await server.shutdown() }
+            let port = try server.listen()
+            return ServiceMain.Running(status: "lines=\(options.host):\(port)") { await server.stop() }
         }
     }
 

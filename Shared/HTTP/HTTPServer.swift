@@ -74,7 +74,7 @@ public final class HTTPServer: Sendable {
     }
 
     /// Binds and starts accepting; returns the bound port.
-    public func start() throws(SystemError) -> UInt16 {
+    public func listen() throws(SystemError) -> UInt16 {
         let listener = try TCPListener(host: options.host, port: options.port)
         state.withLock { $0.listener = listener }
         listener.start { [weak self] socket in self?.accept(socket) }
@@ -85,7 +85,7 @@ public final class HTTPServer: Sendable {
     public var port: UInt16 { state.withLock { $0.listener?.port ?? 0 } }
 
     /// Stops accepting, waits for in-flight requests (until `deadline`), then closes connections.
-    public func shutdown(deadline: Duration = .seconds(10)) async {
+    public func stop(deadline: Duration) async {
         requests.refuseNew()
         let listener = state.withLock { state -> TCPListener? in
             defer { state.listener = nil }
@@ -135,4 +135,16 @@ public final class HTTPServer: Sendable {
 
     func requestStarted() { requests.enterWhileDraining() }
     func requestFinished() { requests.leave() }
+}
+
+extension HTTPServer: Service {
+    /// Listens (``listen()``); the port is ``port``.
+    public func start() async throws {
+        _ = try listen()
+    }
+
+    /// Stops with ten seconds for in-flight requests.
+    public func stop() async {
+        await stop(deadline: .seconds(10))
+    }
 }

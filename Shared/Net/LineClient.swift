@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import SwitchboardCodec
 import SwitchboardPOSIX
+import SwitchboardRuntime
 
 /// A line-protocol client: one TCP connection, many pipelined requests matched by id.
 ///
@@ -320,5 +321,15 @@ public final class LineClient: @unchecked Sendable {
         for pending in expired {
             pending.deliver(.failure(WireError.unavailable("\(pending.op) to \(endpoint) timed out")))
         }
+    }
+}
+
+extension LineClient: Service {
+    /// Nothing to begin: a client connects on its first call.
+    public func start() async throws {}
+
+    /// Closes the connection; calls still waiting fail.
+    public func stop() async {
+        close()
     }
 }

@@ -15,7 +15,7 @@ import SwitchboardRuntime
 /// ```swift
 /// let server = LineServer(service: "directory", options: options, logger: log, metrics: metrics)
 /// server.register("directory.get_user") { (body: GetUser, _) in try await store.user(body.id) }
-/// let port = try server.start()
+/// let port = try server.listen()
 /// ```
 public final class LineServer: Sendable {
     /// Takes the request (head read, body located) and returns the encoded answer body.
@@ -93,7 +93,7 @@ public final class LineServer: Sendable {
     }
 
     /// Binds and starts accepting; returns the bound port.
-    public func start() throws(SystemError) -> UInt16 {
+    public func listen() throws(SystemError) -> UInt16 {
         let listener = try TCPListener(host: options.host, port: options.port)
         state.withLock { $0.listener = listener }
         listener.start { [weak self] socket in self?.accept(socket) }
@@ -107,7 +107,7 @@ public final class LineServer: Sendable {
     /// Stops accepting, lets in-flight requests finish (until `deadline`), then closes every connection.
     ///
     /// Requests that arrive meanwhile are answered `unavailable` (retryable).
-    public func shutdown(deadline: Duration = .seconds(10)) async {
+    public func stop(deadline: Duration) async {
         requests.refuseNew()
         let listener = state.withLock { state -> TCPListener? in
             defer { state.listener = nil }
@@ -191,4 +191,19 @@ public struct HelloBody: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey { case token, client }
+}
+
+extension LineServer: Service {
+    /// Listens (``listen()``); the port is ``port``.
+    public func start() async throws {
+        _ = try listen()
+    }
+
+    /// Stops with ten seconds for in-flight requests.
+    public func stop() async {
+        await stop(deadline: .seconds(10))
+    }
+
+    /// The status line systemd shows: `lines=HOST:PORT`.
+    public var status: String { "lines=\(options.host):\(port)" }
 }

@@ -24,15 +24,12 @@ extension LineClientOptions {
 }
 
 extension LineServer {
-    /// A service's line port as its command starts it: options from its settings, `register`
-    /// adds the service's ops, then the port is bound. Returns the server and its `lines=` status.
-    public static func start(
+    /// A service's line port as its command makes it: options from its settings, and `register`
+    /// adds the service's ops. It listens when started (``Service``).
+    public convenience init(
         service: String, settings: Settings, secrets: Secrets, logger: Logger, metrics: MetricsRegistry, register: (LineServer) -> Void
-    ) throws -> (server: LineServer, status: String) {
-        let options = try LineServerOptions(settings: settings, secrets: secrets)
-        let server = LineServer(service: service, options: options, logger: logger, metrics: metrics)
-        register(server)
-        let port = try server.start()
-        return (server, "lines=\(options.host):\(port)")
+    ) throws {
+        self.init(service: service, options: try LineServerOptions(settings: settings, secrets: secrets), logger: logger, metrics: metrics)
+        register(self)
     }
 }

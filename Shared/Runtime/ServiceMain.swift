@@ -20,6 +20,11 @@ public enum ServiceMain {
             self.status = status
             self.stop = stop
         }
+
+        /// A process whose `parts` have started: stopping stops them in reverse.
+        public init(status: String, parts: ServiceGroup) {
+            self.init(status: status, stop: parts.stop)
+        }
     }
 
     /// Runs a service until a termination signal; returns the process exit code.

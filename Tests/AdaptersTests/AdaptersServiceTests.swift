@@ -29,7 +29,7 @@ final class FakeRouter: Sendable {
             replies.append(reply)
             return ["ok": true]
         }
-        _ = try server.start()
+        _ = try server.listen()
     }
 
     var messages: [InboundMessage] { received.values }
@@ -55,8 +55,8 @@ final class FakeRouter: Sendable {
 
     static func freePort() async throws -> UInt16 {
         let probe = LineServer(service: "probe", options: LineServerOptions(), logger: Logger(service: "probe", minimumLevel: .error), metrics: MetricsRegistry())
-        let port = try probe.start()
-        await probe.shutdown()
+        let port = try probe.listen()
+        await probe.stop()
         return port
     }
 

@@ -16,7 +16,7 @@ import SwitchboardTestSupport
             HTTPResponse(status: 200, headers: [("Content-Type", "application/octet-stream")], body: request.body)
         }
         server.addOperationalRoutes()
-        _ = try server.start()
+        _ = try server.listen()
         return server
     }
 
@@ -36,7 +36,7 @@ import SwitchboardTestSupport
             #expect(response.status == 200)
             #expect(response.body == body)
         }
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aDeferredResponseLeavesFromAnotherThreadOnceAndTheConnectionGoesOn() async throws {
@@ -61,7 +61,7 @@ import SwitchboardTestSupport
             #expect(response.body == body)
         }
         #expect(try await healthy(server))
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func answersExpectContinueAndChunkedUploads() async throws {
@@ -73,7 +73,7 @@ import SwitchboardTestSupport
         try await connection.send("3\r\nabc\r\n0\r\n\r\n")
         let response = try #require(try await connection.readHTTPResponse())
         #expect(response.status == 200 && response.body == "abc")
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test(arguments: [
@@ -92,7 +92,7 @@ import SwitchboardTestSupport
         #expect(response.status == status)
         if status == 405 { #expect(response.head.contains("Allow: POST")) }
         #expect(try await healthy(server))
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func cutsOffASlowSenderWith408WithoutBlockingOthers() async throws {
@@ -103,7 +103,7 @@ import SwitchboardTestSupport
         let response = try #require(try await slow.readHTTPResponse())
         #expect(response.status == 408)
         #expect(await slow.isClosedByPeer())
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func survivesTruncatedRequestsAndRandomBytes() async throws {
@@ -117,7 +117,7 @@ import SwitchboardTestSupport
         try await truncated.send("POST /echo HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
         truncated.socket.shutdownWrite()
         #expect(try await healthy(server))
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func exposesPrometheusMetrics() async throws {
@@ -127,6 +127,6 @@ import SwitchboardTestSupport
         try await connection.send("GET /metrics HTTP/1.1\r\n\r\n")
         let response = try #require(try await connection.readHTTPResponse())
         #expect(response.body.contains("# TYPE switchboard_http_requests_total counter"))
-        await server.shutdown()
+        await server.stop()
     }
 }

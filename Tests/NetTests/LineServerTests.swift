@@ -32,7 +32,7 @@ import SwitchboardTestSupport
             context.events.push("test.changed", ["version": 7])
             return EmptyBody()
         }
-        _ = try server.start()
+        _ = try server.listen()
         return server
     }
 
@@ -63,7 +63,7 @@ import SwitchboardTestSupport
         }
         #expect(answered.value == 200_000)
         #expect(mismatches.value == 0)
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aClientStalledMidLineDoesNotDelayOthers() async throws {
@@ -79,7 +79,7 @@ import SwitchboardTestSupport
         let line = try #require(try await stalled.readLine())
         #expect(line.contains(#""id":"slow""#) && line.contains(#""ok":true"#))
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aTwoMebibyteLineGetsLineTooLongAndTheConnectionCloses() async throws {
@@ -95,7 +95,7 @@ import SwitchboardTestSupport
         }
         #expect(error.code == .lineTooLong)
         #expect(await connection.isClosedByPeer())
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func garbageGetsBadRequestAndTheConnectionStaysUsable() async throws {
@@ -114,7 +114,7 @@ import SwitchboardTestSupport
         #expect(errors == [.badRequest, .badRequest, .unknownOp, .unsupportedVersion])
         let answer = try #require(try await connection.readLine())
         #expect(answer.contains(#""id":"ok""#) && answer.contains(#""ok":true"#))
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aWrongTokenIsRefusedAndTheConnectionClosed() async throws {
@@ -134,7 +134,7 @@ import SwitchboardTestSupport
         let accepted = LineClient(options: right)
         #expect(try await accepted.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) == Echo(client: 1, sequence: 1))
         accepted.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func connectionsBeyondTheLimitGetOverloaded() async throws {
@@ -148,7 +148,7 @@ import SwitchboardTestSupport
         let third = try await RawConnection(port: server.port)
         let line = try #require(try await third.readLine())
         #expect(line.contains("overloaded"))
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aHandlerOnThePoolRunsOffTheEventLoopsAndTheDefaultStartsOnOne() async throws {
@@ -165,7 +165,7 @@ import SwitchboardTestSupport
             #expect(try await client.call("test.where_on_loop", EmptyBody(), as: Bool.self) == true)
         }
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aSendWithACompletionIsAnsweredOnTheClientsLoopAndAFailureReachesItToo() async throws {
@@ -187,7 +187,7 @@ import SwitchboardTestSupport
         }
         #expect(failure)
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func aDeferredReplyLeavesFromAnotherThreadAfterTheHandlerReturnedOnceOnly() async throws {
@@ -215,7 +215,7 @@ import SwitchboardTestSupport
         // Every slot was released: the server still answers, and nothing is left in flight.
         #expect(try await client.call("health", EmptyBody(), as: HealthBody.self).inFlight == 0)
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func healthAndMetricsAreAnsweredByTheServerItself() async throws {
@@ -227,14 +227,14 @@ import SwitchboardTestSupport
         let metrics = try await client.call("metrics", EmptyBody(), as: MetricsSnapshot.self)
         #expect(metrics.counters["switchboard_requests_total{op=\"test.echo\",outcome=\"ok\"}"] == 1)
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func idleConnectionsAreClosed() async throws {
         let server = try Self.makeServer { $0.idleTimeout = 0.2 }
         let connection = try await RawConnection(port: server.port, receiveTimeout: 5)
         #expect(await connection.isClosedByPeer())
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func eventsReachSubscribers() async throws {
@@ -245,23 +245,23 @@ import SwitchboardTestSupport
         var iterator = received.stream.makeAsyncIterator()
         #expect(await iterator.next() == "test.changed")
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
     @Test func retryingCallsSucceedOnceTheServerComesUp() async throws {
         let probe = try Self.makeServer()
         let port = probe.port
-        await probe.shutdown()
+        await probe.stop()
         let client = LineClient(host: "127.0.0.1", port: port)
         await #expect(throws: WireError.self) { _ = try await client.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) }
         async let reply = client.callRetrying("test.echo", Echo(client: 1, sequence: 1), as: Echo.self, deadline: 20)
         let server = try Self.makeServer { $0.port = port }
         #expect(try await reply == Echo(client: 1, sequence: 1))
         client.close()
-        await server.shutdown()
+        await server.stop()
     }
 
-    @Test func shutdownLetsInFlightRequestsFinish() async throws {
+    @Test func stopLetsInFlightRequestsFinish() async throws {
         let server = try Self.makeServer()
         let client = LineClient(host: "127.0.0.1", port: server.port)
         async let slow = client.call("test.sleep", Pause(milliseconds: 300), as: Pause.self)
@@ -270,7 +270,7 @@ import SwitchboardTestSupport
             if try await observer.call("health", EmptyBody(), as: HealthBody.self).inFlight == 1 { break }
             await Task.yield()
         }
-        await server.shutdown()
+        await server.stop()
         #expect(try await slow.milliseconds == 300)
     }
 }

@@ -43,7 +43,7 @@ import SwitchboardTestSupport
                 for item in request.items { items.append(item) }
                 return ["accepted": request.items.count]
             }
-            _ = try server.start()
+            _ = try server.listen()
         }
 
         var notifications: [UserNotification] { items.values.compactMap(\.notification) }

@@ -20,7 +20,7 @@ public final class RecordingReceiver: Sendable {
 
     public init() throws {
         server = HTTPServer(options: HTTPServer.Options(), logger: Logger(service: "receiver", minimumLevel: .error), metrics: MetricsRegistry())
-        _ = try server.start()
+        _ = try server.listen()
     }
 
     public var port: UInt16 { server.port }
@@ -70,5 +70,5 @@ public final class RecordingReceiver: Sendable {
         }
     }
 
-    public func stop() async { await server.shutdown() }
+    public func stop() async { await server.stop() }
 }

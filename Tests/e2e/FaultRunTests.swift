@@ -64,11 +64,11 @@ import SwitchboardTestSupport
         var servers: [LineServer] = []
         for _ in 0..<count {
             let server = LineServer(service: "probe", options: LineServerOptions(), logger: Logger(service: "probe", minimumLevel: .error), metrics: MetricsRegistry())
-            _ = try server.start()
+            _ = try server.listen()
             servers.append(server)
         }
         let ports = servers.map(\.port)
-        for server in servers { await server.shutdown() }
+        for server in servers { await server.stop() }
         return ports
     }
 

@@ -46,16 +46,11 @@ public enum AdaptersCommand {
             let http = HTTPServer(options: httpOptions, logger: logger, metrics: metrics)
             service.register(on: http)
 
-            let (lines, lineStatus) = try LineServer.start(
+            let lines = try LineServer(
                 service: "adapters", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let httpPort = try http.start()
-            service.start()
-            return ServiceMain.Running(status: "http=\(httpOptions.host):\(httpPort) \(lineStatus)") {
-                await http.shutdown()
-                await lines.shutdown()
-                await service.stop()
-                router.close()
-            }
+            let parts = ServiceGroup([router, service, lines, http])
+            try await parts.start()
+            return ServiceMain.Running(status: "http=\(httpOptions.host):\(http.port) \(lines.status)", parts: parts)
         }
     }
 }

@@ -9,7 +9,7 @@ import SwitchboardRuntime
 /// `switchboard-adapters`: the mesh's front door (DESIGN.md). Provider webhooks are verified
 /// before anything is read, normalized, committed to the inbox, answered, then forwarded to the
 /// router until it acknowledges.
-public final class AdaptersService: Sendable {
+public final class AdaptersService: Service {
     public struct Configuration: Sendable {
         public var databasePath: String
         public var defaults = DefaultSecrets()

@@ -18,12 +18,11 @@ public enum DirectoryCommand {
         ) { settings, secrets, logger in
             let metrics = MetricsRegistry()
             let service = try await DirectoryService(databasePath: try settings.databasePath(default: "state/directory.sqlite"), logger: logger, metrics: metrics)
-            let (server, status) = try LineServer.start(
+            let server = try LineServer(
                 service: "directory", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            return ServiceMain.Running(status: "\(status) version=\(service.version)") {
-                await server.shutdown()
-                service.close()
-            }
+            let parts = ServiceGroup([service, server])
+            try await parts.start()
+            return ServiceMain.Running(status: "\(server.status) version=\(service.version)", parts: parts)
         }
     }
 }

@@ -9,7 +9,7 @@ import SwitchboardRuntime
 ///
 /// Registers the `directory.*` ops on a ``LineServer``. Writes are validated, committed, then
 /// announced to `directory.watch` subscribers as `directory.changed {version}`.
-public final class DirectoryService: Sendable {
+public final class DirectoryService: Service {
     private let store: DirectoryStore
     private let watchers = Mutex<[EventSink]>([])
     private let metrics: MetricsRegistry
@@ -75,6 +75,13 @@ public final class DirectoryService: Sendable {
     }
 
     /// Closes the database.
+    /// Nothing to begin: the store is open once `init` returns.
+    public func start() async throws {}
+
+    public func stop() async {
+        close()
+    }
+
     public func close() {
         store.close()
     }

@@ -46,13 +46,11 @@ public enum NotifierCommand {
                 logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
             }
             let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
-            let (server, status) = try LineServer.start(
+            let server = try LineServer(
                 service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            service.start()
-            return ServiceMain.Running(status: status) {
-                await server.shutdown()
-                await service.stop()
-            }
+            let parts = ServiceGroup([service, server])
+            try await parts.start()
+            return ServiceMain.Running(status: server.status, parts: parts)
         }
     }
 }

@@ -5,7 +5,7 @@ import SwitchboardNet
 import SwitchboardRuntime
 
 /// `switchboard-notifier`: reliable delivery to team members and to GoHighLevel (DESIGN.md).
-public final class NotifierService: Sendable {
+public final class NotifierService: Service {
     /// What the notifier needs besides its database.
     public struct Configuration: Sendable {
         public var databasePath: String

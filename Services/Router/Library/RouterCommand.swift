@@ -28,15 +28,11 @@ public enum RouterCommand {
             let directory = try client("directory", token: "directory-token")
             let notifier = try client("notifier", token: "notifier-token")
             let service = try await RouterService(databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics)
-            let (server, status) = try LineServer.start(
+            let server = try LineServer(
                 service: "router", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            service.start()
-            return ServiceMain.Running(status: status) {
-                await server.shutdown()
-                await service.stop()
-                directory.close()
-                notifier.close()
-            }
+            let parts = ServiceGroup([directory, notifier, service, server])
+            try await parts.start()
+            return ServiceMain.Running(status: server.status, parts: parts)
         }
     }
 }

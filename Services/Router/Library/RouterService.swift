@@ -10,7 +10,7 @@ import SwitchboardRuntime
 /// Events of one location are decided one at a time, inbound messages by its
 /// ``LocationPipeline`` (in batches, ahead of their commits), other events with the location to
 /// themselves. `router.route` is idempotent on platform + provider message id.
-public final class RouterService: Sendable {
+public final class RouterService: Service {
     private let store: RouterStore
     private let directory: DirectoryCache
     private let outbox: OutboxForwarder
