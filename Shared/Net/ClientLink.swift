@@ -10,8 +10,8 @@ final class ClientLink: @unchecked Sendable {
     private weak var client: LineClient?
     private var framer: LineFramer
 
-    init(socket: Socket, client: LineClient, maximumLineLength: Int) {
-        connection = StreamConnection(socket: socket, name: "client")
+    init(socket: Socket, client: LineClient, maximumLineLength: Int, loop: EventLoop) {
+        connection = StreamConnection(socket: socket, name: "client", loop: loop)
         self.client = client
         framer = LineFramer(maximumLineLength: maximumLineLength)
     }
@@ -27,28 +27,5 @@ final class ClientLink: @unchecked Sendable {
             },
             endOfStream: { [self] in connection.close() },
             closed: { [self] in client?.linkClosed(self) }))
-    }
-
-    /// The `hello` exchange on a still-blocking socket, before the link starts.
-    static func hello(on socket: Socket, token: String, client: String, timeout: Double, endpoint: String) throws {
-        try socket.setReceiveTimeout(milliseconds: Int(timeout * 1000))
-        try socket.sendAll(try Envelope.request(id: "hello", op: "hello", body: HelloBody(token: token, client: client)))
-        var framer = LineFramer()
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            if case .line(let line) = framer.next() {
-                switch try IncomingMessage.parse(line) {
-                case .success: return
-                case .failure(_, let error): throw error
-                case .event: continue
-                }
-            }
-            let result = try chunk.withUnsafeMutableBytes { try socket.read(into: $0) }
-            switch result {
-            case .bytes(let count): framer.append(chunk[0..<count])
-            case .wouldBlock: throw WireError.unavailable("hello to \(endpoint) timed out")
-            case .endOfStream: throw WireError.unavailable("\(endpoint) closed the connection during hello")
-            }
-        }
     }
 }

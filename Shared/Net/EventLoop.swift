@@ -72,6 +72,12 @@ public final class EventLoop: @unchecked Sendable {
         UInt(pthread_self()) == loopThreadID.load(ordering: .acquiring)
     }
 
+    /// Checks, in debug builds (every test run), that the caller is on this loop's thread: the
+    /// loop-only calls touch state no lock guards.
+    public func assertInLoop(_ operation: StaticString, file: StaticString = #fileID, line: UInt = #line) {
+        assert(inLoop, "EventLoop.\(operation) off the loop thread", file: file, line: line)
+    }
+
     /// Runs `work` on the loop thread, soon; callable from any thread.
     public func execute(_ work: @escaping @Sendable () -> Void) {
         let wake = inbox.withLock { inbox -> Bool in
@@ -98,6 +104,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Changes what `descriptor` is watched for. Loop thread only.
     public func modify(_ descriptor: Int32, interest: Interest) {
+        assertInLoop("modify")
         var event = epoll_event()
         event.events = interest.rawValue
         event.data.u64 = UInt64(UInt32(bitPattern: descriptor))
@@ -106,6 +113,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Stops watching `descriptor`; call before closing it. Loop thread only.
     public func deregister(_ descriptor: Int32) {
+        assertInLoop("deregister")
         watchers.removeValue(forKey: descriptor)
         _ = epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, descriptor, nil)
     }
@@ -114,6 +122,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Loop thread only.
     @discardableResult
     public func schedule(after delay: Double, repeating interval: Double? = nil, _ work: @escaping () -> Void) -> TimerID {
+        assertInLoop("schedule")
         nextTimerID += 1
         insert(Timer(
             id: nextTimerID, deadline: DispatchTime.now().uptimeNanoseconds + UInt64(max(0, delay) * 1e9),
@@ -123,6 +132,7 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Cancels a timer. Loop thread only.
     public func cancel(_ timer: TimerID) {
+        assertInLoop("cancel")
         timers.removeAll { $0.id == timer.value }
     }
 

@@ -12,14 +12,16 @@ import SwitchboardRuntime
 /// (retryable), so ``callRetrying(_:_:as:deadline:backoff:)`` treats them like a server's
 /// retryable answer. Event subscriptions are renewed on every new connection.
 ///
-/// Thread-safe: state lives behind one mutex; connecting (a blocking `connect` and `hello`) runs
-/// on the client's private queue, never on the caller's.
-// @unchecked: the deadline timer is a thread-safe Dispatch object set up once in `init`.
-public final class LineClient: @unchecked Sendable {
+/// Thread-safe: state lives behind one mutex. Connecting, the `hello` and the request deadlines
+/// run on the client's ``EventLoop``, with no thread of their own: the connect is dialled without
+/// blocking and watched for writability, and `hello` is the new connection's first request,
+/// answered like any other; the connection is handed to waiting requests once it is answered.
+public final class LineClient: Sendable {
     public typealias EventHandler = @Sendable (_ event: String, _ line: [UInt8]) -> Void
 
     public let options: LineClientOptions
-    private let connectQueue = DispatchQueue(label: "switchboard.client.connect")
+    /// Where the client dials, says hello, sweeps deadlines, and where its connections read.
+    private let loop: EventLoop
 
     private struct Pending {
         var deliver: @Sendable (Result<[UInt8], any Error>) -> Void
@@ -51,20 +53,25 @@ public final class LineClient: @unchecked Sendable {
     }
 
     private let state = Mutex(State())
-    /// Fails requests past their deadline; one timer per client instead of one per request.
-    private let deadlineSweeper: any DispatchSourceTimer
+    /// Fails requests past their deadline: one loop timer per client instead of one per request.
+    private let deadlineSweeper = Mutex<EventLoop.TimerID?>(nil)
 
-    public init(options: LineClientOptions) {
+    public init(options: LineClientOptions, loop: EventLoop = EventLoopGroup.shared.next()) {
         self.options = options
-        deadlineSweeper = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "switchboard.client.deadlines"))
+        self.loop = loop
         let interval = min(0.1, max(0.01, options.requestTimeout / 10))
-        deadlineSweeper.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(10))
-        deadlineSweeper.setEventHandler { [weak self] in self?.failExpired() }
-        deadlineSweeper.resume()
+        loop.execute { [weak self] in
+            guard let self else { return }
+            let timer = loop.schedule(after: interval, repeating: interval) { [weak self] in self?.failExpired() }
+            deadlineSweeper.withLock { $0 = timer }
+        }
     }
 
     deinit {
-        deadlineSweeper.cancel()
+        if let timer = deadlineSweeper.withLock({ $0 }) {
+            let loop = self.loop
+            loop.execute { loop.cancel(timer) }
+        }
     }
 
     public convenience init(host: String, port: UInt16) {
@@ -219,31 +226,91 @@ public final class LineClient: @unchecked Sendable {
             case .wait: break
             case .closed: continuation.resume(throwing: WireError.unavailable("client for \(endpoint) is closed"))
             case .connect(let delay):
-                connectQueue.asyncAfter(deadline: .now() + delay) { [self] in connect() }
+                loop.execute { [self] in
+                    if delay > 0 {
+                        loop.schedule(after: delay) { [self] in connect() }
+                    } else {
+                        connect()
+                    }
+                }
             }
         }
     }
 
-    /// Runs on ``connectQueue``: dials, says hello, and hands the link to every waiter.
+    /// On ``loop``: dials without blocking and, once connected, says hello.
     private func connect() {
-        let result: Result<ClientLink, WireError>
+        let dialed: (socket: Socket, connected: Bool)
         do {
-            let socket = try Socket.connect(host: options.host, port: options.port, timeoutMilliseconds: Int32(options.connectTimeout * 1000))
-            do {
-                if let token = options.token {
-                    try ClientLink.hello(on: socket, token: token, client: options.clientName, timeout: options.connectTimeout, endpoint: endpoint)
-                }
-                try socket.setNonBlocking()
-            } catch {
-                socket.close()
-                throw error
-            }
-            result = .success(ClientLink(socket: socket, client: self, maximumLineLength: options.maximumLineLength))
-        } catch let error as WireError {
-            result = .failure(error)
+            dialed = try Socket.dial(host: options.host, port: options.port)
         } catch {
-            result = .failure(.unavailable("cannot connect to \(endpoint): \(error)"))
+            return finishConnecting(.failure(.unavailable("cannot connect to \(endpoint): \(error)")))
         }
+        let socket = dialed.socket
+        if dialed.connected { return connected(socket) }
+        // Writable means connected or failed; the timer bounds the wait. Whichever comes first
+        // ends the other (both run on this loop).
+        var finished = false
+        var timeout: EventLoop.TimerID?
+        func finish(_ outcome: Result<Void, WireError>) {
+            guard !finished else { return }
+            finished = true
+            loop.deregister(socket.descriptor)
+            if let timeout { loop.cancel(timeout) }
+            switch outcome {
+            case .success: connected(socket)
+            case .failure(let error):
+                socket.close()
+                finishConnecting(.failure(error))
+            }
+        }
+        do {
+            try loop.register(socket.descriptor, interest: .writable) { [self] _ in
+                do {
+                    try socket.finishConnect()
+                    finish(.success(()))
+                } catch {
+                    finish(.failure(.unavailable("cannot connect to \(endpoint): \(error)")))
+                }
+            }
+        } catch {
+            socket.close()
+            return finishConnecting(.failure(.unavailable("cannot connect to \(endpoint): \(error)")))
+        }
+        timeout = loop.schedule(after: options.connectTimeout) { [self] in
+            finish(.failure(.unavailable("cannot connect to \(endpoint): timed out")))
+        }
+    }
+
+    /// On ``loop``: starts the link and, when the server wants a token, sends `hello` as its
+    /// first request; the link goes to the waiters once `hello` is answered.
+    private func connected(_ socket: Socket) {
+        let link = ClientLink(socket: socket, client: self, maximumLineLength: options.maximumLineLength, loop: loop)
+        link.start()
+        guard let token = options.token else { return finishConnecting(.success(link)) }
+        let id = state.withLock { state -> String in
+            state.nextId += 1
+            return "hello\(state.nextId)"
+        }
+        let hello: [UInt8]
+        do {
+            hello = try Envelope.request(id: id, op: "hello", body: HelloBody(token: token, client: options.clientName))
+        } catch {
+            link.connection.close()
+            return finishConnecting(.failure(error))
+        }
+        dispatch(hello, id: id, op: "hello", timeout: options.connectTimeout, on: link) { [self] answer in
+            switch answer {
+            case .success:
+                finishConnecting(.success(link))
+            case .failure(let error):
+                link.connection.close()
+                finishConnecting(.failure(error as? WireError ?? .unavailable("hello to \(endpoint) failed: \(error)")))
+            }
+        }
+    }
+
+    /// Hands the connection (or why there is none) to every request waiting for it.
+    private func finishConnecting(_ result: Result<ClientLink, WireError>) {
         let (waiters, subscriptions) = state.withLock { state -> ([CheckedContinuation<ClientLink, any Error>], [Subscription]) in
             defer { state.waiters = [] }
             if case .closed = state.connection {
@@ -262,7 +329,6 @@ public final class LineClient: @unchecked Sendable {
         }
         switch result {
         case .success(let link):
-            link.start()
             for subscription in subscriptions { sendSubscription(op: subscription.op, body: subscription.body, on: link) }
             for waiter in waiters { waiter.resume(returning: link) }
         case .failure(let error):

@@ -189,6 +189,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Stops reading (back-pressure) until ``resumeReading()``; on ``loop`` only.
     public func pauseReading() {
+        loop.assertInLoop("StreamConnection.pauseReading")
         guard reading, !closing else { return }
         reading = false
         updateInterest()
@@ -196,6 +197,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Resumes reading after ``pauseReading()``; on ``loop`` only.
     public func resumeReading() {
+        loop.assertInLoop("StreamConnection.resumeReading")
         guard !reading, !closing else { return }
         reading = true
         updateInterest()
@@ -203,6 +205,7 @@ public final class StreamConnection: @unchecked Sendable {
 
     /// Closes once everything sent so far has been written; on ``loop`` only.
     public func closeWhenFlushed() {
+        loop.assertInLoop("StreamConnection.closeWhenFlushed")
         let flushed = output.withLock { output -> Bool in
             if output.isEmpty { return true }
             output.closeAfterFlush = true

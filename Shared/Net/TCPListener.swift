@@ -1,49 +1,57 @@
-import Dispatch
 import SwitchboardPOSIX
 
 /// A listening TCP socket that hands each accepted connection to a callback.
 ///
-/// Threading: accepting runs on the listener's private queue; `accept` callbacks run there and
-/// must not block. The descriptor is closed in the source's cancel handler.
-public final class TCPListener: @unchecked Sendable {
+/// Threading: accepting runs on the listener's ``EventLoop`` (the listening socket is watched
+/// like any connection), so there is no thread or Dispatch queue beside the loops; `accept`
+/// callbacks run there and must not block. The descriptor is deregistered and closed on the loop.
+public final class TCPListener: Sendable {
     public let port: UInt16
     private let socket: Socket
-    private let source: any DispatchSourceRead
-    private let queue = DispatchQueue(label: "switchboard.listener")
+    private let loop: EventLoop
 
     /// Binds `host:port` (port 0 picks a free one, reported by ``port``); not yet accepting.
-    public init(host: String, port: UInt16) throws(SystemError) {
+    public init(host: String, port: UInt16, loop: EventLoop = EventLoopGroup.shared.next()) throws(SystemError) {
         socket = try Socket.listen(host: host, port: port)
         do {
             self.port = try socket.localPort()
+            try socket.setNonBlocking()
         } catch {
             socket.close()
             throw error
         }
-        source = DispatchSource.makeReadSource(fileDescriptor: socket.descriptor, queue: queue)
+        self.loop = loop
     }
 
     /// Starts accepting; `accept` receives each new non-blocking socket.
     public func start(accept: @escaping @Sendable (Socket) -> Void) {
         let socket = self.socket
-        source.setEventHandler {
-            for _ in 0..<64 {
-                guard let accepted = try? socket.accept() else { return }
-                do {
-                    try accepted.setNonBlocking()
-                } catch {
-                    accepted.close()
-                    continue
+        loop.execute { [loop] in
+            do {
+                try loop.register(socket.descriptor, interest: .readable) { _ in
+                    for _ in 0..<64 {
+                        guard let accepted = try? socket.accept() else { return }
+                        do {
+                            try accepted.setNonBlocking()
+                        } catch {
+                            accepted.close()
+                            continue
+                        }
+                        accept(accepted)
+                    }
                 }
-                accept(accepted)
+            } catch {
+                socket.close()
             }
         }
-        source.setCancelHandler { socket.close() }
-        source.resume()
     }
 
     /// Stops accepting and releases the port.
     public func stop() {
-        source.cancel()
+        let socket = self.socket
+        loop.execute { [loop] in
+            loop.deregister(socket.descriptor)
+            socket.close()
+        }
     }
 }

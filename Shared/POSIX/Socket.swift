@@ -70,6 +70,35 @@ public struct Socket: Sendable, Hashable {
         return socket
     }
 
+    /// Starts a connect without blocking: the socket, and whether it is connected already. When
+    /// not, wait until it is writable, then ask ``finishConnect()``.
+    public static func dial(host: String, port: UInt16) throws(SystemError) -> (socket: Socket, connected: Bool) {
+        let address = try SocketAddress(host: host, port: port)
+        let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let socket = Socket(descriptor: fd)
+        do throws(SystemError) {
+            try socket.setNonBlocking()
+            let started = address.withSockAddr { pointer, length in Glibc.connect(fd, pointer, length) }
+            if started != 0 {
+                guard errno == EINPROGRESS || errno == EINTR else { throw SystemError(operation: "connect", code: errno) }
+                return (socket, false)
+            }
+            try socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        } catch {
+            socket.close()
+            throw error
+        }
+        return (socket, true)
+    }
+
+    /// The outcome of a ``dial(host:port:)`` whose socket became writable: throws the connect's
+    /// error, if any.
+    public func finishConnect() throws(SystemError) {
+        let pending = try getOption(SOL_SOCKET, SO_ERROR)
+        if pending != 0 { throw SystemError(operation: "connect", code: pending) }
+        try setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+    }
+
     /// Accepts one pending connection, or returns nil when none is waiting.
     public func accept() throws(SystemError) -> Socket? {
         do throws(SystemError) {

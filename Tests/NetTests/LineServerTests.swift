@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import SwitchboardCodec
 import SwitchboardNet
+import SwitchboardPOSIX
 import SwitchboardRuntime
 import SwitchboardTestSupport
 
@@ -134,6 +135,34 @@ import SwitchboardTestSupport
         let accepted = LineClient(options: right)
         #expect(try await accepted.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) == Echo(client: 1, sequence: 1))
         accepted.close()
+        await server.stop()
+    }
+
+    /// `hello` is the new connection's first request, answered on the client's loop: a server
+    /// that never answers it times out as `unavailable` within the connect timeout, and a client
+    /// on the same loop is served meanwhile.
+    @Test func aHelloNeverAnsweredTimesOutWhileAnotherClientOnTheSameLoopIsServed() async throws {
+        let silent = try Socket.listen(host: "127.0.0.1", port: 0)
+        defer { silent.close() }
+        let loop = EventLoop(name: "test.client")
+        var options = LineClientOptions(host: "127.0.0.1", port: try silent.localPort())
+        options.token = "any"
+        options.connectTimeout = 0.3
+        let stuck = LineClient(options: options, loop: loop)
+        let server = try Self.makeServer()
+        let served = LineClient(options: LineClientOptions(host: "127.0.0.1", port: server.port), loop: loop)
+        let started = ContinuousClock.now
+        async let waited: Void = { _ = try await stuck.call("test.echo", Echo(client: 1, sequence: 1), as: Echo.self) }()
+        #expect(try await served.call("test.echo", Echo(client: 2, sequence: 1), as: Echo.self) == Echo(client: 2, sequence: 1))
+        do {
+            try await waited
+            Issue.record("expected a timeout")
+        } catch let error as WireError {
+            #expect(error.code == .unavailable && error.message.contains("hello"), "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        stuck.close()
+        served.close()
         await server.stop()
     }
 
