@@ -4,7 +4,11 @@ import PackageDescription
 // Switchboard: four services and their tools, built on Foundation, Dispatch, Glibc and two Debian
 // C libraries only (see ../shared/DESIGN.md, "Dependencies"). Every target compiles in Swift 6
 // language mode with warnings as errors, so the CI build and a developer's build are the same.
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-warnings-as-errors"])]
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6), .unsafeFlags(["-warnings-as-errors"]),
+    .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
 
 let package = Package(
     name: "Switchboard",
@@ -96,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "SwitchboardTestKit",
             dependencies: ["SwitchboardCodec", "SwitchboardNet", "SwitchboardStore", "SwitchboardRuntime", "SwitchboardHTTP"],
-            path: "Services/TestKit", swiftSettings: strict),
+            path: "Tests/TestKit", swiftSettings: strict),
 
         // Tests.
         .target(

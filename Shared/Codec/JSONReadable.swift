@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A type that reads itself from JSON without `JSONDecoder`, for a value decoded on every
 /// request of a hot path (`router.route`'s inbound message), where the decoder's generic

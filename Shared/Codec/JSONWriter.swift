@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Writes JSON straight into bytes, for large answers on hot paths where `JSONEncoder`'s
 /// generic machinery costs more than the work itself (e.g. `directory.resolve`, 50 candidates).

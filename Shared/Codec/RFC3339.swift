@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 3339 timestamps, the only time format on the wire (`PROTOCOL.md`).
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The JSON encoder and decoder every Switchboard component uses, configured once.
 ///

@@ -1,5 +1,5 @@
-import Foundation
-import SwitchboardCodec
+public import Foundation
+public import SwitchboardCodec
 
 /// Expands a target into candidates with their eligibility (`ROUTING.md`, "Eligibility"): the
 /// rule `directory.resolve` applies, shared with every in-memory view of a directory (the

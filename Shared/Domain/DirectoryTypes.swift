@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SwitchboardCodec
 
 /// A delivery channel for a user's notifications (`CONFIG.md`, `users[].notify`).

@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardCodec
+public import SwitchboardCodec
 
 // `router.route` reads an inbound message per request; the plain case is read here and anything
 // else falls back to `Decodable` (``JSONReadable``).

@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardCodec
+public import SwitchboardCodec
 
 // The router writes these for every decision (outbox items, the inbound message kept for
 // `simulate`); each writes the members its `CodingKeys` name, as `JSONEncoder` would.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a contact came from: a click-to-WhatsApp ad referral (`source_type`, `source_id`,
 /// `headline` as the campaign), matched by rules' `source` condition.

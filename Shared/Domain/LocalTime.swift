@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SwitchboardCodec
 
 /// Monday-first weekdays, as configuration spells them.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One effect handed to `notifier.enqueue`: a user notification or a CRM update, with the unique
 /// id that makes the hand-off idempotent (DESIGN.md, "the hand-off pattern").

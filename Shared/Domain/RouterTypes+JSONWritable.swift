@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardCodec
+public import SwitchboardCodec
 
 // Written for every decision (contact state, rotation, trace, answer); each writes the members
 // its `CodingKeys` name, as `JSONEncoder` would.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the router remembers of a contact (`ROUTING.md`, "Contact state").
 public struct ContactState: Codable, Sendable, Equatable {

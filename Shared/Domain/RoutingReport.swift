@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `router.report`: how routing performed for a location over a window — per user, per account,
 /// per rotation target and per local day (`ROUTING.md` concepts; issue #9).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A weekly schedule: per weekday, `HH:MM-HH:MM` ranges in one IANA time zone, plus closed dates.
 ///

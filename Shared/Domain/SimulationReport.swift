@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What `router.simulate` found: messages handled per user, actual against simulated, and the
 /// first contacts that would change hands.

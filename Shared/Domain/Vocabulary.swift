@@ -1,4 +1,4 @@
-import SwitchboardCodec
+public import SwitchboardCodec
 
 /// A word the services say to each other, as a type: each is the `String` it is on the wire
 /// (`PROTOCOL.md`, `ROUTING.md`), so the format is unchanged, a misspelt value in the code is a

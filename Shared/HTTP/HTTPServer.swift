@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 import Synchronization
 import SwitchboardNet
-import SwitchboardPOSIX
-import SwitchboardRuntime
+public import SwitchboardPOSIX
+public import SwitchboardRuntime
 
 /// A small HTTP/1.1 server for provider webhooks, `/healthz` and `/metrics`.
 ///

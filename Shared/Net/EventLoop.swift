@@ -1,7 +1,7 @@
 import CLinux
 import Foundation
 import Synchronization
-import SwitchboardPOSIX
+public import SwitchboardPOSIX
 #if canImport(Glibc)
 import Glibc
 #endif

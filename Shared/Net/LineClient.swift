@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import SwitchboardCodec
 import SwitchboardPOSIX
-import SwitchboardRuntime
+public import SwitchboardRuntime
 
 /// A line-protocol client: one TCP connection, many pipelined requests matched by id.
 ///

@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
 import Synchronization
-import SwitchboardCodec
-import SwitchboardPOSIX
-import SwitchboardRuntime
+public import SwitchboardCodec
+public import SwitchboardPOSIX
+public import SwitchboardRuntime
 
 /// The TCP line-protocol server every Switchboard service runs (`PROTOCOL.md`).
 ///

@@ -1,4 +1,5 @@
 import Dispatch
+import SwitchboardRuntime
 import Foundation
 import Synchronization
 import SwitchboardCodec

@@ -1,4 +1,4 @@
-import SwitchboardRuntime
+public import SwitchboardRuntime
 
 extension LineServerOptions {
     /// A service's line port from its settings: `listen` (host:port) and the `token` secret.

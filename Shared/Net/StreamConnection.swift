@@ -1,7 +1,7 @@
 import CLinux
 import Foundation
 import Synchronization
-import SwitchboardPOSIX
+public import SwitchboardPOSIX
 
 /// A non-blocking TCP connection: read on its ``EventLoop``, written directly from whichever
 /// thread produces the bytes.

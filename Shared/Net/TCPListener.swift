@@ -1,4 +1,4 @@
-import SwitchboardPOSIX
+public import SwitchboardPOSIX
 
 /// A listening TCP socket that hands each accepted connection to a callback.
 ///

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
+public import Foundation
 
 /// The life of a service process: settings, start, readiness, wait for SIGTERM/SIGINT, stop.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardNet
 import Testing
 import SwitchboardCtl
 import SwitchboardTestSupport

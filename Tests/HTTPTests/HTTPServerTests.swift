@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardPOSIX
 import Testing
 import SwitchboardHTTP
 import SwitchboardRuntime

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import Testing
 import SwitchboardDomain
 import SwitchboardStore

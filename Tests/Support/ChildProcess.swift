@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A real child process for integration tests: started from a built binary, its stdout and stderr

@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardRuntime
 import SwitchboardCodec
-import SwitchboardPOSIX
+public import SwitchboardPOSIX
 
 /// A test client that writes arbitrary bytes and reads lines with a bounded wait: for feeding
 /// servers garbage, half lines, oversized lines and raw HTTP.

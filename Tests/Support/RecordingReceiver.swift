@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import Synchronization
-import SwitchboardHTTP
+public import SwitchboardHTTP
 import SwitchboardRuntime
 
 /// A local HTTP receiver for tests: records every request and answers from a script

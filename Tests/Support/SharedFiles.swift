@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Files of `../shared` (the specification, payload samples, scenarios) beside the repository.
 public enum SharedFiles {

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardPOSIX
 import Testing
 import SwitchboardCodec
 import SwitchboardCtl

@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardHTTP
 import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardRuntime
 
 /// The `switchboard-adapters` process: webhook HTTP port, line port, inbox, forwarder.
 public enum AdaptersCommand {

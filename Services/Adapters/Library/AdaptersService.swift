@@ -2,9 +2,9 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardCrypto
 import SwitchboardDomain
-import SwitchboardHTTP
-import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardHTTP
+public import SwitchboardNet
+public import SwitchboardRuntime
 
 /// `switchboard-adapters`: the mesh's front door (DESIGN.md). Provider webhooks are verified
 /// before anything is read, normalized, committed to the inbox, answered, then forwarded to the

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import SwitchboardCodec
-import SwitchboardDomain
+public import SwitchboardDomain
 import SwitchboardStore
 
 /// One event of the inbox: an inbound message or a reply, as the forwarder hands it on.

@@ -1,7 +1,7 @@
 import Foundation
-import SwitchboardCodec
-import SwitchboardDomain
-import SwitchboardNet
+public import SwitchboardCodec
+public import SwitchboardDomain
+public import SwitchboardNet
 
 /// `switchboardctl apply`: writes a configuration file's directory part to the directory, then
 /// its routing part to the router. The file is checked first (strict keys, types, references),

@@ -1,6 +1,6 @@
 import Foundation
 import SwitchboardCodec
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// Every check of `CONFIG.md`, "Validation (lint and apply)": errors refuse the file, warnings
 /// are printed. Each message starts with the offending place (`accounts[2].assignment.target.team`).

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardNet
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardRuntime

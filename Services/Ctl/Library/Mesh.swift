@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SwitchboardCrypto
-import SwitchboardNet
+public import SwitchboardNet
 
 /// All four services started as child processes on free loopback ports, with generated
 /// secrets, in one state folder: the scenario runner's fresh mesh and the local launcher.

@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// `switchboardctl report --html FILE`: one self-contained page (no network, no scripts) with
 /// four SVG charts: assignments per user per day (stacked bars), first-response time per user

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A Switchboard service run as a supervised child process: its stderr is relayed (optionally

@@ -1,7 +1,7 @@
-import Foundation
+public import Foundation
 import SwitchboardCrypto
 import SwitchboardCodec
-import SwitchboardDomain
+public import SwitchboardDomain
 import SwitchboardHTTP
 
 /// Builds each provider's real, correctly signed webhook for a scenario step or a demo message.

@@ -1,6 +1,6 @@
 import Foundation
 import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardRuntime
 
 /// The `switchboard-directory` process: settings, database, line server, optional HTTP health.
 public enum DirectoryCommand {

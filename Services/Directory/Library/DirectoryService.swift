@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
-import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardNet
+public import SwitchboardRuntime
 
 /// `switchboard-directory`: the source of truth on who can be assigned when (DESIGN.md).
 ///

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import SwitchboardDomain
-import SwitchboardNet
+public import SwitchboardNet
 import SwitchboardRuntime
 
 /// When to give up on a delivery, and how to space its retries.

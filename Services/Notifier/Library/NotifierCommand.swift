@@ -1,6 +1,6 @@
 import Foundation
 import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardRuntime
 
 /// The `switchboard-notifier` process.
 public enum NotifierCommand {

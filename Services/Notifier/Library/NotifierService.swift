@@ -1,8 +1,8 @@
 import Foundation
-import SwitchboardCodec
-import SwitchboardDomain
-import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardCodec
+public import SwitchboardDomain
+public import SwitchboardNet
+public import SwitchboardRuntime
 
 /// `switchboard-notifier`: reliable delivery to team members and to GoHighLevel (DESIGN.md).
 public final class NotifierService: Service {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SwitchboardDomain
 
 /// A contact event other than a message, as the router logs it (`contact_events`) for

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import Synchronization
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// A whole routing world in memory: the directory as a ``CandidateExpansion``, contacts, loads,
 /// recency and rotation. Used to replay decisions without touching real state (`simulate`) and

@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
-import SwitchboardNet
-import SwitchboardRuntime
+public import SwitchboardNet
+public import SwitchboardRuntime
 
 /// `switchboard-router`: the assignment engine with its storage and hand-offs (DESIGN.md).
 ///

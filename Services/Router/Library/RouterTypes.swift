@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// What an event decided, before it is committed.
 public struct Decision: Sendable, Equatable {

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SwitchboardCodec
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// Something that happens to one contact. Every one of them is decided by the routing core
 /// (``RoutingEngine/handle(_:contact:at:)``), so the router, `simulate` and the scenario

@@ -1,6 +1,6 @@
 import Foundation
 import SwitchboardCodec
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// A configuration with its business hours, time zone and rule expressions parsed: the part of
 /// an engine that is the same for every decision of a configuration version.

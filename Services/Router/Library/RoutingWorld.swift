@@ -1,5 +1,5 @@
-import Foundation
-import SwitchboardDomain
+public import Foundation
+public import SwitchboardDomain
 
 /// What the routing core reads besides the event and the contact: the directory's candidates,
 /// and the router's own loads, recency and rotation state.

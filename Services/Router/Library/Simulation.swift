@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardDomain
+public import SwitchboardDomain
 
 /// `router.simulate`: replays a window of the location's events, in time order, through the
 /// pure routing core with a proposed configuration, against a scratch in-memory world (nothing
