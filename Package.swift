@@ -107,7 +107,7 @@ let package = Package(
             name: "SwitchboardTestSupport",
             dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet", "SwitchboardHTTP", "SwitchboardRuntime"],
             path: "Tests/Support", swiftSettings: strict),
-        .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec"], path: "Tests/CodecTests", swiftSettings: strict),
+        .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/CodecTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardDirectoryTests",
             dependencies: ["SwitchboardDirectory", "SwitchboardDomain", "SwitchboardNet", "SwitchboardTestSupport", "switchboard-directory"],

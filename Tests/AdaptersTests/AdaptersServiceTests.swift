@@ -35,10 +35,8 @@ final class FakeRouter: Sendable {
     var messages: [InboundMessage] { received.values }
 
     func waitFor(count: Int, timeout: Double = 30) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while messages.count < count {
-            guard Date() < deadline else { throw TestFailure("router received \(messages.count) of \(count)") }
-            try await Task.sleep(for: .milliseconds(10))
+        guard try await eventually(timeout: timeout, { messages.count >= count }) else {
+            throw TestFailure("router received \(messages.count) of \(count)")
         }
     }
 }
@@ -138,9 +136,7 @@ final class FakeRouter: Sendable {
             #expect(order.count == 20)
             #expect(Array(order.prefix(12)) == (0..<60).filter { $0 % 5 == contacts.firstIndex(of: contact)! })
         }
-        let deadline = Date().addingTimeInterval(10)
-        while try await Self.counts(adapters.client)["pending"] != 0, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(try await Self.counts(adapters.client)["pending"] == 0)
+        #expect(try await eventually { try await Self.counts(adapters.client)["pending"] == 0 })
     }
 
     @Test func aNonRetryableAnswerLeavesTheEventRejectedAndVisible() async throws {
@@ -153,9 +149,9 @@ final class FakeRouter: Sendable {
         struct Inbox: Decodable { var events: [Event] }
         struct Event: Decodable { var messageId: String; var status: String; var reason: String? }
         var rejected: [Event] = []
-        for _ in 0..<500 where rejected.isEmpty {
+        try await eventually {
             rejected = try await adapters.client.call("adapters.inbox", ["status": "rejected"], as: Inbox.self).events
-            if rejected.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            return !rejected.isEmpty
         }
         #expect(rejected.map(\.messageId) == ["SMunknown"])
         #expect(rejected.first?.reason?.hasPrefix("not_found: no account for twilio:+15559999999") == true)
@@ -169,12 +165,7 @@ final class FakeRouter: Sendable {
         #expect(try await Self.postSMS(adapters.httpPort, id: "SMdup", from: "+15550000004", text: "once") == 200)
         try await router.waitFor(count: 1)
         // The router has it; the adapters mark it done once its answer is back (bounded wait).
-        var done = 0
-        for _ in 0..<1000 where done != 1 {
-            done = try await Self.counts(adapters.client)["done"] ?? 0
-            if done != 1 { try await Task.sleep(for: .milliseconds(5)) }
-        }
-        #expect(done == 1)
+        #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
         #expect(router.messages.count == 1)
         #expect(try await Self.counts(adapters.client)["pending"] == 0)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SwitchboardTestSupport
 @testable import SwitchboardCodec
 
 @Suite struct RFC3339Tests {
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func agreesWithFoundationOnRandomInstants() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest(seed: 2026_12_06)
         let formatter = ISO8601DateFormatter()
         for _ in 0..<2000 {
             let seconds = Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &generator))

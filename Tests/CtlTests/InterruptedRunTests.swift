@@ -21,19 +21,16 @@ import SwitchboardTestSupport
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func anInterruptedLoadRunStopsItsServices() throws {
+    func anInterruptedLoadRunStopsItsServices() async throws {
         let run = try ChildProcess("switchboard-loadgen", ["--seconds", "120", "--rate", "5", "--connections", "1", "--locations", "1"])
         var services: [Int32] = []
-        let deadline = Date().addingTimeInterval(60)
-        while services.count < 4 {
-            guard Date() < deadline else { throw TestFailure("the load run started \(services.count) of 4 services") }
-            Thread.sleep(forTimeInterval: 0.05)
+        let started = try await eventually(timeout: 60, every: .milliseconds(50)) {
             services = children(of: run.pid)
+            return services.count >= 4
         }
+        guard started else { throw TestFailure("the load run started \(services.count) of 4 services") }
         run.signal(SIGINT)
         #expect(try run.waitForExit(timeout: 30) == 128 + SIGINT)
-        let gone = Date().addingTimeInterval(20)
-        while services.contains(where: isRunning), Date() < gone { Thread.sleep(forTimeInterval: 0.05) }
-        #expect(!services.contains(where: isRunning))
+        #expect(try await eventually(timeout: 20, every: .milliseconds(50)) { !services.contains(where: isRunning) })
     }
 }

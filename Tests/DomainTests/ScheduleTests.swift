@@ -120,7 +120,7 @@ import SwitchboardTestSupport
     }
 
     @Test func agreesWithACalendarReferenceAtRandomInstants() throws {
-        var generator = SeededGenerator(seed: 20261128)
+        var generator = SeededGenerator.forTest(seed: 20261128)
         let zones = ["America/New_York", "Europe/London", "America/Los_Angeles", "Asia/Kolkata", "Australia/Lord_Howe"].map { TimeZone(identifier: $0)! }
         let schedules = [
             try Schedule(days: ["mon": ["09:00-17:00"], "fri": ["09:00-13:00", "14:00-17:00"], "sat": ["22:00-06:00"]], closedDates: ["2026-12-25", "2027-07-04"]),

@@ -109,9 +109,10 @@ import SwitchboardTestSupport
 
     @Test func survivesTruncatedRequestsAndRandomBytes() async throws {
         let server = try Self.makeServer(readTimeout: 0.5)
+        var generator = SeededGenerator.forTest(seed: 2026_12_06)
         for _ in 0..<50 {
             let connection = try await RawConnection(port: server.port)
-            let bytes = (0..<Int.random(in: 1..<300)).map { _ in UInt8.random(in: 0...255) }
+            let bytes = (0..<Int.random(in: 1..<300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             try? await connection.send(bytes)
         }
         let truncated = try await RawConnection(port: server.port)

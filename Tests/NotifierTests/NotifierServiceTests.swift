@@ -40,13 +40,12 @@ import SwitchboardTestSupport
     }
 
     static func waitUntil(_ client: LineClient, timeout: Double = 20, _ predicate: ([String: Int]) -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let counts = try await pending(client)
-            if predicate(counts) { return }
-            guard Date() < deadline else { throw TestFailure("queue never reached the expected state: \(counts)") }
-            try await Task.sleep(for: .milliseconds(20))
+        var counts: [String: Int] = [:]
+        let reached = try await eventually(timeout: timeout, every: .milliseconds(20)) {
+            counts = try await pending(client)
+            return predicate(counts)
         }
+        guard reached else { throw TestFailure("queue never reached the expected state: \(counts)") }
     }
 
     @Test func webhookSlackAndFileDeliveriesCarryTheirSignatureHeadersAndText() async throws {

@@ -252,7 +252,7 @@ import SwitchboardTestSupport
         let router = CurrentRouter(mesh)
         let total = 2_000
         let clients = 16
-        var generator = SeededGenerator(seed: 2026_11_28)
+        var generator = SeededGenerator.forTest(seed: 2026_11_28)
         let killPoints = (0..<3).map { _ in Int.random(in: 100..<(total - 100), using: &generator) }.sorted()
         final class Answered: Sendable { let count = Atomic<Int>(0) }
         let answered = Answered()

@@ -139,9 +139,7 @@ import SwitchboardTestSupport
                 try await group.waitForAll()
             }
         }
-        let deadline = Date().addingTimeInterval(10)
-        while store.checkpoints == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(store.checkpoints > 0)
+        #expect(try await eventually { store.checkpoints > 0 })
         // 20 MB were written; without checkpoints the WAL would hold all of it.
         let walBytes = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int ?? 0
         #expect(walBytes < 4 << 20, "WAL is \(walBytes) bytes")

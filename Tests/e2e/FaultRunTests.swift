@@ -82,16 +82,12 @@ import SwitchboardTestSupport
 
     /// Posts until the adapters answer 200 (a provider keeps retrying what was not accepted).
     static func deliver(_ index: Int, port: UInt16) async throws {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let connection = try? await RawConnection(port: port, receiveTimeout: 5),
-               (try? await connection.send(webhook(index))) != nil,
-               let response = try? await connection.readHTTPResponse(), response.status == 200 {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let accepted = try await eventually(timeout: 60, every: .milliseconds(20)) {
+            guard let connection = try? await RawConnection(port: port, receiveTimeout: 5),
+                  (try? await connection.send(webhook(index))) != nil else { return false }
+            return (try? await connection.readHTTPResponse())?.status == 200
         }
-        throw TestFailure("webhook \(index) was never accepted")
+        guard accepted else { throw TestFailure("webhook \(index) was never accepted") }
     }
 
     @Test(.timeLimit(.minutes(4)))
@@ -129,7 +125,7 @@ import SwitchboardTestSupport
             }
         }
         // Each service is killed once, at a random moment of the 8 s of sending, in random order.
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededGenerator.forTest(seed: 2026_12_06)
         let moments = ["router", "notifier", "adapters", "directory"].map { ($0, Double.random(in: 0.5..<7.5, using: &generator)) }.sorted { $0.1 < $1.1 }
         let begin = Date()
         for (name, at) in moments {
@@ -144,15 +140,16 @@ import SwitchboardTestSupport
         let router = LineClient(host: "127.0.0.1", port: free[2])
         let adapters = LineClient(host: "127.0.0.1", port: free[3])
         let notifier = LineClient(host: "127.0.0.1", port: free[1])
-        let deadline = Date().addingTimeInterval(90)
-        while true {
-            let inbox = try await adapters.callRetrying("adapters.pending", EmptyBody(), as: [String: Int].self)
-            let outbox = try await router.callRetrying("router.pending", EmptyBody(), as: [String: Int].self)
-            let deliveries = try await notifier.callRetrying("notifier.pending", EmptyBody(), as: [String: Int].self)
-            if inbox["pending"] == 0, outbox["outbox"] == 0, deliveries["pending"] == 0 { break }
-            guard Date() < deadline else { throw TestFailure("never drained: inbox \(inbox), outbox \(outbox), deliveries \(deliveries)") }
-            try await Task.sleep(for: .milliseconds(50))
+        var queues: [[String: Int]] = []
+        let drained = try await eventually(timeout: 90, every: .milliseconds(50)) {
+            queues = [
+                try await adapters.callRetrying("adapters.pending", EmptyBody(), as: [String: Int].self),
+                try await router.callRetrying("router.pending", EmptyBody(), as: [String: Int].self),
+                try await notifier.callRetrying("notifier.pending", EmptyBody(), as: [String: Int].self),
+            ]
+            return queues[0]["pending"] == 0 && queues[1]["outbox"] == 0 && queues[2]["pending"] == 0
         }
+        guard drained else { throw TestFailure("never drained: inbox, outbox, deliveries \(queues)") }
         struct Loads: Decodable { var loads: [String: Int] }
         let loads = try await router.call("router.loads", ["location": "loc_fault"], as: Loads.self).loads
         let decided = loads.values.reduce(0, +)

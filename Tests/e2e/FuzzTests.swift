@@ -50,7 +50,7 @@ import SwitchboardTestSupport
         let binaries = try BuildProducts.executable("switchboardctl").deletingLastPathComponent()
         let mesh = try Mesh(binaries: binaries, stateFolder: folder.file("state"), testClock: false)
         defer { mesh.stop() }
-        var generator = SeededGenerator(seed: 20261128)
+        var generator = SeededGenerator.forTest(seed: 20261128)
         let services: [(ServiceProcess, LineClient)] = [
             (mesh.directory, mesh.directoryClient), (mesh.notifier, mesh.notifierClient), (mesh.router, mesh.routerClient), (mesh.adapters, mesh.adaptersClient),
         ]
