@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardRuntime
 import SwitchboardCodec
 import SwitchboardDomain
 
@@ -12,6 +13,8 @@ struct CRMSync: Sendable {
     let token: @Sendable (String) -> String?
     let limiter: RateLimiter
     let store: NotifierStore
+    /// The time of day rate windows and retry times are read from.
+    let clock: any WallClock
 
     func apply(_ update: CRMUpdate, now: Date) async -> AttemptResult {
         guard let token = token(update.location) else { return .skip("CRM sync is not configured for \(update.location)") }
@@ -26,7 +29,7 @@ struct CRMSync: Sendable {
 
         var ghlID = state.ghlID
         let requests = (ghlID == nil ? 1 : 0) + 1 + (update.tags.isEmpty ? 0 : 1)
-        if let wait = limiter.acquire(update.location, count: requests, now: Date()) { return .throttled(until: wait) }
+        if let wait = limiter.acquire(update.location, count: requests, now: now) { return .throttled(until: wait) }
         if ghlID == nil {
             var body: [String: String] = ["locationId": update.location, "source": "switchboard"]
             if update.contact.hasPrefix("+") { body["phone"] = update.contact } else if update.contact.contains("@") { body["email"] = update.contact }
@@ -59,8 +62,8 @@ struct CRMSync: Sendable {
     }
 
     private func throttleAware(_ result: HTTPPoster.Result, _ update: CRMUpdate) -> AttemptResult {
-        let outcome = AttemptResult(result)
-        if case .throttled(let until) = outcome { limiter.block(update.location, until: until, now: Date()) }
+        let outcome = AttemptResult(result, now: clock.now)
+        if case .throttled(let until) = outcome { limiter.block(update.location, until: until, now: clock.now) }
         return outcome
     }
 

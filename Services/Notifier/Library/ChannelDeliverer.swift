@@ -3,6 +3,7 @@ import Synchronization
 import SwitchboardCodec
 import SwitchboardCrypto
 import SwitchboardDomain
+import SwitchboardRuntime
 
 /// Delivers one user notification over one channel: signed webhook, Slack-compatible webhook,
 /// or a JSON-lines file.
@@ -11,6 +12,8 @@ struct ChannelDeliverer: Sendable {
     /// Signs webhooks; nil leaves webhook deliveries dead-lettered with the reason.
     let webhookSecret: String?
     let files: FileAppender
+    /// The time of day a `Retry-After` is counted from.
+    let clock: any WallClock
 
     /// The JSON a receiver gets (webhook body, file line).
     struct Payload: JSONWritable, Sendable {
@@ -39,11 +42,11 @@ struct ChannelDeliverer: Sendable {
                 "X-Switchboard-Signature": "sha256=\(signature)",
                 "X-Switchboard-Delivery-Id": delivery.id,
             ]
-            return AttemptResult(await poster.send("POST", url, headers: headers, body: Data(body)))
+            return AttemptResult(await poster.send("POST", url, headers: headers, body: Data(body)), now: clock.now)
         case "slack":
             guard let url = delivery.target.flatMap(URL.init(string:)) else { return .permanent(status: nil, error: "invalid slack url") }
             let text = (try? WireJSON.encode(["text": NotificationText.slack(notification)])) ?? []
-            return AttemptResult(await poster.send("POST", url, headers: ["Content-Type": "application/json"], body: Data(text)))
+            return AttemptResult(await poster.send("POST", url, headers: ["Content-Type": "application/json"], body: Data(text)), now: clock.now)
         case "file":
             guard let path = delivery.target else { return .permanent(status: nil, error: "file channel without a path") }
             do {
@@ -68,7 +71,7 @@ enum AttemptResult: Sendable {
     case skip(String)
 
     /// Classifies an HTTP answer: 2xx delivered; 408, 429 and 5xx retried; other 4xx dead.
-    init(_ result: HTTPPoster.Result, now: Date = Date()) {
+    init(_ result: HTTPPoster.Result, now: Date) {
         switch result {
         case .failed(let reason):
             self = .transient(status: nil, error: reason, retryAfter: nil)

@@ -28,6 +28,8 @@ final class DeliveryEngine: Sendable {
     private let concurrency: Int
     private let logger: Logger
     private let metrics: MetricsRegistry
+    /// The time of day due times and retries are read from (``ManualWallClock`` under `--test-clock`).
+    private let clock: any WallClock
 
     private struct State {
         var busy: Set<String> = []
@@ -47,7 +49,11 @@ final class DeliveryEngine: Sendable {
     /// Attempts under way; stopping waits for their outcomes to be recorded.
     private let attempts = InFlight()
 
-    init(store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry) {
+    init(
+        store: NotifierStore, channels: ChannelDeliverer, crm: CRMSync, policy: RetryPolicy, concurrency: Int, logger: Logger, metrics: MetricsRegistry,
+        clock: any WallClock
+    ) {
+        self.clock = clock
         self.store = store
         self.channels = channels
         self.crm = crm
@@ -113,7 +119,7 @@ final class DeliveryEngine: Sendable {
             if free > 0, busy.isEmpty || free >= max(1, concurrency / 4) {
                 state.withLock { $0.looking = true }
                 do {
-                    let due = try await store.due(now: Date(), limit: free, excluding: busy, busyContacts: busyContacts)
+                    let due = try await store.due(now: clock.now, limit: free, excluding: busy, busyContacts: busyContacts)
                     backlog = due.count == free
                     for delivery in due where claim(delivery) {
                         started += 1
@@ -148,11 +154,11 @@ final class DeliveryEngine: Sendable {
     /// attempts are under way their completions wake the loop, so the due time is not looked up.
     private func sleep(_ wakeup: Wakeup, idle: Bool) async {
         let next = idle ? ((try? await store.nextDue()) ?? nil) : nil
-        await wakeup.sleep(seconds: min(1, (next ?? Date().addingTimeInterval(1)).timeIntervalSinceNow))
+        await wakeup.sleep(seconds: min(1, next.map { $0.timeIntervalSince(clock.now) } ?? 1))
     }
 
     private func attempt(_ delivery: NotifierStore.DueDelivery) async {
-        let now = Date()
+        let now = clock.now
         let started = DispatchTime.now()
         let result: AttemptResult
         if let notification = delivery.item.notification {
@@ -162,9 +168,9 @@ final class DeliveryEngine: Sendable {
         } else {
             result = .permanent(status: nil, error: "empty item")
         }
-        let outcome = decide(result, delivery, now: Date())
+        let outcome = decide(result, delivery, now: clock.now)
         // Settled on the store's thread once recorded, with no hop back to this task.
-        store.record(delivery.id, outcome, now: Date()) { [self] recorded in
+        store.record(delivery.id, outcome, now: clock.now) { [self] recorded in
             var unrecorded = false
             if case .failure(let error) = recorded {
                 unrecorded = true

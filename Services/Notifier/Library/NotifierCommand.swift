@@ -14,6 +14,7 @@ public enum NotifierCommand {
         Settings.Key("retry-maximum", default: "300", help: "longest wait between retries, seconds"),
         Settings.Key("request-timeout", default: "10", help: "seconds an outbound HTTP request may take"),
         Settings.Key("concurrency", default: "64", help: "deliveries attempted at once"),
+        Settings.Key("test-clock", default: "false", help: "retry times follow a clock moved by notifier.advance_clock (tests only, never production)"),
         Settings.Key("crm-rate-limit", default: "100", help: "GoHighLevel requests per location per interval"),
         Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
     ]
@@ -40,6 +41,10 @@ public enum NotifierCommand {
                 initial: try settings.double("retry-initial") ?? 1, multiplier: 2, maximum: try settings.double("retry-maximum") ?? 300)
             configuration.requestTimeout = try settings.double("request-timeout") ?? 10
             configuration.concurrency = try settings.int("concurrency") ?? 64
+            if try settings.bool("test-clock") {
+                logger.warning("test clock enabled: retry times follow notifier.advance_clock")
+                configuration.clock = ManualWallClock()
+            }
             configuration.crmRateLimit = try settings.int("crm-rate-limit") ?? 100
             configuration.crmRateInterval = try settings.double("crm-rate-interval") ?? 10
             if configuration.webhookSecret == nil {

@@ -18,6 +18,9 @@ public final class NotifierService: Service {
         public var concurrency = 64
         public var crmRateLimit = 100
         public var crmRateInterval: Double = 10
+        /// The time of day retries and rate windows are read from; a ``ManualWallClock`` under
+        /// `--test-clock`, moved with `notifier.advance_clock`.
+        public var clock: any WallClock = SystemWallClock()
 
         public init(databasePath: String) {
             self.databasePath = databasePath
@@ -27,17 +30,19 @@ public final class NotifierService: Service {
     private let store: NotifierStore
     private let engine: DeliveryEngine
     private let metrics: MetricsRegistry
+    private let clock: any WallClock
 
     public init(configuration: Configuration, logger: Logger, metrics: MetricsRegistry) throws {
         store = try NotifierStore(path: configuration.databasePath)
         let poster = HTTPPoster(timeout: configuration.requestTimeout)
-        let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender())
+        let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender(), clock: configuration.clock)
         let crm = CRMSync(
             poster: poster, baseURL: configuration.crmBaseURL, token: configuration.crmToken,
-            limiter: RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval), store: store)
+            limiter: RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval), store: store, clock: configuration.clock)
         engine = DeliveryEngine(
             store: store, channels: channels, crm: crm, policy: configuration.retry, concurrency: configuration.concurrency,
-            logger: logger, metrics: metrics)
+            logger: logger, metrics: metrics, clock: configuration.clock)
+        clock = configuration.clock
         self.metrics = metrics
     }
 
@@ -50,7 +55,7 @@ public final class NotifierService: Service {
         // Answered from the store's thread once the items are committed: no hop back to this task.
         server.registerDeferred("notifier.enqueue") { [self] request, _, reply in
             let items = try Self.items(of: request)
-            store.enqueue(items, now: Date()) { [self] committed in
+            store.enqueue(items, now: clock.now) { [self] committed in
                 reply(committed.flatMap { enqueued in
                     metrics.increment("switchboard_notifier_items_total", by: enqueued.accepted)
                     if enqueued.accepted > 0 { engine.offer(enqueued.fresh, withOthers: enqueued.fresh.count < enqueued.accepted) }
@@ -68,8 +73,16 @@ public final class NotifierService: Service {
         server.register("notifier.pending") { [self] (_: EmptyBody, _) in
             try await store.counts()
         }
+        if let clock = clock as? ManualWallClock {
+            // `--test-clock` only: tests move time instead of waiting for it.
+            server.register("notifier.advance_clock") { [engine] (request: AdvanceClock, _) in
+                let now = clock.advance(by: request.seconds)
+                engine.wake()
+                return ["now": RFC3339.format(now)]
+            }
+        }
         server.register("notifier.retry") { [self] (request: RetryRequest, _) in
-            let count = try await store.retryDead(ids: request.ids, now: Date())
+            let count = try await store.retryDead(ids: request.ids, now: clock.now)
             engine.wake()
             return ["requeued": count]
         }
@@ -107,6 +120,11 @@ public final class NotifierService: Service {
         await engine.stop()
         store.close()
     }
+}
+
+struct AdvanceClock: Codable, Sendable {
+    var seconds: Double
+    enum CodingKeys: String, CodingKey { case seconds }
 }
 
 public struct EnqueueRequest: Codable, Sendable {
