@@ -101,7 +101,7 @@ public final class LineClient: Sendable {
     }
 
     /// The same, answered through `completion` (the raw success line, or a ``WireError``), which
-    /// runs on the connection's loop or the deadline timer and must be short: for a caller that
+    /// runs on the client's loop (the connection's reads, the deadline sweep) and must be short: for a caller that
     /// handles every answer itself and should not pay a thread hop for each (the adapters'
     /// forwarder).
     public func send(

@@ -44,8 +44,8 @@ public struct Socket: Sendable, Hashable {
 
     /// Opens a blocking TCP connection to `host:port`, giving up after `timeoutMilliseconds`.
     ///
-    /// The returned socket is blocking with `TCP_NODELAY` set; callers switch it to
-    /// non-blocking with ``setNonBlocking()`` when they drive it with Dispatch sources.
+    /// The returned socket is blocking with `TCP_NODELAY` set: for tools and tests that talk
+    /// one request at a time. Services dial with ``dial(host:port:)`` on their event loop.
     public static func connect(host: String, port: UInt16, timeoutMilliseconds: Int32) throws(SystemError) -> Socket {
         let address = try SocketAddress(host: host, port: port)
         let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }

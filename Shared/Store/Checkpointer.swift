@@ -6,8 +6,8 @@ import SwitchboardPOSIX
 ///
 /// Why: left to itself, SQLite checkpoints inside the commit that takes the WAL past 1,000
 /// pages, copying them into the database file and syncing it; that one commit, and every request
-/// waiting on its group, took 5–10 ms instead of well under one on this VM, which set every
-/// service's p99. The store's connection therefore never checkpoints (``Database/checkpointElsewhere(_:)``);
+/// waiting on its group, is held for the copy and the sync, which set every service's p99
+/// (`docs/performance.md`). The store's connection therefore never checkpoints (``Database/checkpointElsewhere(_:)``);
 /// its commits report the WAL's size, and once it passes `threshold` pages this thread runs a
 /// `PASSIVE` checkpoint on its own connection, which never blocks the writer.
 ///
@@ -18,14 +18,11 @@ import SwitchboardPOSIX
 /// repeats its checkpoint, each round copying what the writer added during the one before, and
 /// once a round finds at most ``catchUpFrames`` new, the writer copies those itself after its
 /// next commit (`walGrew` answers true); its next transaction then starts the WAL over. The file stays near the
-/// threshold (the adapters' benchmark: 6–9 MB at 1,000 pages instead of ten times that and
-/// growing), so its zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather
+/// threshold, so its zero-filled blocks (``Database/preallocateWAL(bytes:)``) are reused rather
 /// than appended to.
 ///
 /// Under NORMAL the writer's finishing checkpoint costs it two syncs its commits do not
-/// otherwise make, and lengthened the mesh's tail (at the 8,000-page threshold, every ~0.6 s at
-/// 1,000 decisions/s: `switchboard-loadgen --rate 1000` p999 66–81 against 43–63 ms, three
-/// paired runs): NORMAL stores keep the ten-times bound.
+/// otherwise make, which lengthened the mesh's tail: NORMAL stores keep the ten-times bound.
 final class Checkpointer: Sendable {
     private struct State {
         var requested = false

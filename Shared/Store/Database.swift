@@ -211,10 +211,9 @@ public final class Database {
     /// keeps the file when the connection closes (`SQLITE_FCNTL_PERSIST_WAL`).
     ///
     /// Why: a commit under `synchronous=FULL` syncs the WAL, and a WAL that grows as it is
-    /// written makes every such sync write the file's size and block map too. Measured here on
-    /// ext4 (one-row commits, FULL): 2,600 a second into a growing WAL, 4,000 into written
-    /// blocks; space merely reserved (`fallocate`) did not help (2,700), since its first write
-    /// still changes the block map. PostgreSQL zero-fills its WAL segments for the same reason
+    /// written makes every such sync write the file's size and block map too, and space merely
+    /// reserved (`fallocate`) does not help, since its first write still changes the block map
+    /// (measured: `docs/performance.md`). PostgreSQL zero-fills its WAL segments for the same reason
     /// (`wal_init_zero`). Zeros past the last frame are never read as frames: each frame
     /// carries the WAL header's salt and a running checksum. Call before the first write
     /// transaction, from the connection's thread, while no other connection writes.

@@ -12,20 +12,14 @@ import SwitchboardPOSIX
 /// runs join it before it commits, so commits get rarer as load grows (in the router's benchmark,
 /// 35 decisions a commit instead of ~3) without waiting for work that has not arrived.
 ///
-/// Every job runs on the store's thread, even one that finds the store idle. Running that one on
-/// the caller's thread instead (tried) tripled one-at-a-time commits (6,800–8,600 → 23,000–38,700
-/// a second) but every service did as well or better without it (router 5,100–5,400 against
-/// 3,800–4,400 decisions/s; notifier deliveries 1,290–1,520 against 1,160–1,400/s; directory
-/// 12,600–13,900 against 11,200–13,300 resolves/s): their callers are event loops and the two
-/// threads of Swift's cooperative pool, which a commit must not hold.
+/// Every job runs on the store's thread, even one that finds the store idle: callers are event
+/// loops and the two threads of Swift's cooperative pool, which a commit must not hold (running
+/// it on the caller's thread was measured and lost in every service: `docs/performance.md`).
 ///
 /// Checkpoints never run inside a commit: a ``Checkpointer`` does them on its own connection.
 ///
-/// The thread parks as soon as it has no work. Polling for the next job first (up to 150 µs,
-/// fixed or adaptive, both tried) won the single-store benchmark (10,000 against 7,400
-/// one-at-a-time commits/s) but lost the mesh (`switchboard-loadgen --rate 1000`: p50 20–24 ms
-/// against 12–17 ms): on two shared cores a polling thread takes the core from whoever would
-/// produce its next job.
+/// The thread parks as soon as it has no work: on two shared cores a thread polling for its next
+/// job takes the core from whoever would produce that job (`docs/performance.md`).
 ///
 /// Threading: the ``Database`` is confined to the store's thread; closures passed to `read` and
 /// `write` run there and must not block on anything but SQLite.
@@ -58,10 +52,8 @@ public final class Store: Sendable {
     /// - Throws: ``SQLiteError`` for an unreadable file, a refused pragma or a newer schema.
     /// - Parameter checkpointPages: the WAL size (pages) at which the background ``Checkpointer`` runs:
     ///   SQLite's own 1,000 (4 MiB). Each checkpoint writes its pages into the database file and
-    ///   syncs it, a burst of disk writes every commit on the machine then waits behind; at 8,000
-    ///   pages (tried, for fewer copies of hot pages) those bursts were the mesh's tail at 1,000
-    ///   msgs/s: p99 40–48 ms against 16–32 ms at 1,000 pages (four paired `switchboard-loadgen
-    ///   --rate 1000` runs; with no checkpoints at all, 8–32 ms), at the same throughput. Under
+    ///   syncs it, a burst of disk writes every commit on the machine then waits behind, so the
+    ///   bursts are kept small (larger thresholds were the mesh's tail: `docs/performance.md`). Under
     ///   `durability: .full` the WAL file is kept at 1.5 times this, its blocks written
     ///   (``Database/preallocateWAL(bytes:)``).
     public init(

@@ -12,8 +12,8 @@ struct LocationSnapshot: Sendable {
     var recency: [String: Date] = [:]
     var rotations: [String: RotationState] = [:]
 
-    /// Applies what `decision` changes to `old` (nil: a new contact), as the commit's writes and
-    /// the load triggers will in the file.
+    /// Applies what `decision` changes to `old` (nil: a new contact), as the commit writes it
+    /// in the file (``OpenLoad`` for the loads).
     mutating func record(_ decision: Decision, replacing old: ContactState?, at: Date) {
         replace(old, with: decision.contact)
         rotations.merge(decision.rotations) { _, new in new }
