@@ -47,22 +47,15 @@ public struct Socket: Sendable, Hashable {
     /// The returned socket is blocking with `TCP_NODELAY` set: for tools and tests that talk
     /// one request at a time. Services dial with ``dial(host:port:)`` on their event loop.
     public static func connect(host: String, port: UInt16, timeoutMilliseconds: Int32) throws(SystemError) -> Socket {
-        let address = try SocketAddress(host: host, port: port)
-        let fd = try retryingInterrupts("socket") { Glibc.socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        let socket = Socket(descriptor: fd)
+        let (socket, connected) = try dial(host: host, port: port)
         do throws(SystemError) {
-            try socket.setNonBlocking()
-            let started = address.withSockAddr { pointer, length in Glibc.connect(fd, pointer, length) }
-            if started != 0 {
-                guard errno == EINPROGRESS || errno == EINTR else { throw SystemError(operation: "connect", code: errno) }
-                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            if !connected {
+                var poller = pollfd(fd: socket.descriptor, events: Int16(POLLOUT), revents: 0)
                 let ready = try retryingInterrupts("poll") { poll(&poller, 1, timeoutMilliseconds) }
                 if ready == 0 { throw SystemError(operation: "connect", code: ETIMEDOUT) }
-                let pending = try socket.getOption(SOL_SOCKET, SO_ERROR)
-                if pending != 0 { throw SystemError(operation: "connect", code: pending) }
+                try socket.finishConnect()
             }
             try socket.setBlocking()
-            try socket.setOption(Int32(IPPROTO_TCP), TCP_NODELAY, 1)
         } catch {
             socket.close()
             throw error
