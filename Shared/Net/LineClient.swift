@@ -20,8 +20,14 @@ public final class LineClient: Sendable {
     public typealias EventHandler = @Sendable (_ event: String, _ line: [UInt8]) -> Void
 
     public let options: LineClientOptions
-    /// Where the client dials, says hello, sweeps deadlines, and where its connections read.
+    /// Where the client dials, says hello and sweeps deadlines: the group's first loop unless
+    /// given, so clients do not shift the group's round robin of connections.
     private let loop: EventLoop
+    /// Where its connections read: nil spreads them over the group, the next loop for each new
+    /// connection, as the servers' connections are. (Pinning every connection of a client to one
+    /// loop chosen at `init` cost the router's benchmark ~8 % of its decisions/s, eight pairs:
+    /// on two cores where each connection reads matters; `docs/performance.md`.)
+    private let connectionLoop: EventLoop?
 
     private struct Pending {
         var deliver: @Sendable (Result<[UInt8], any Error>) -> Void
@@ -56,9 +62,11 @@ public final class LineClient: Sendable {
     /// Fails requests past their deadline: one loop timer per client instead of one per request.
     private let deadlineSweeper = Mutex<EventLoop.TimerID?>(nil)
 
-    public init(options: LineClientOptions, loop: EventLoop = EventLoopGroup.shared.next()) {
+    public init(options: LineClientOptions, loop: EventLoop? = nil) {
         self.options = options
-        self.loop = loop
+        self.loop = loop ?? EventLoopGroup.shared.loops[0]
+        connectionLoop = loop
+        let loop = self.loop
         let interval = min(0.1, max(0.01, options.requestTimeout / 10))
         loop.execute { [weak self] in
             guard let self else { return }
@@ -284,7 +292,7 @@ public final class LineClient: Sendable {
     /// On ``loop``: starts the link and, when the server wants a token, sends `hello` as its
     /// first request; the link goes to the waiters once `hello` is answered.
     private func connected(_ socket: Socket) {
-        let link = ClientLink(socket: socket, client: self, maximumLineLength: options.maximumLineLength, loop: loop)
+        let link = ClientLink(socket: socket, client: self, maximumLineLength: options.maximumLineLength, loop: connectionLoop ?? EventLoopGroup.shared.next())
         link.start()
         guard let token = options.token else { return finishConnecting(.success(link)) }
         let id = state.withLock { state -> String in
