@@ -55,6 +55,7 @@ Next:
   1. Put your real provider secrets in $credentials (twilio-auth-token, whatsapp-app-secret,
      whatsapp-verify-token, bridge-signing-secret, ghl-token) and set public-base-url in $etc/adapters.json.
   2. systemctl enable --now switchboard.target
-  3. switchboardctl apply -f your-location.json
+  3. switchboardctl apply -f your-location.json --token-file $credentials/token
+     (every switchboardctl command needs the mesh token: --token-file, or SWITCHBOARD_TOKEN)
   4. journalctl -u 'switchboard-*' -f
 MSG

@@ -22,6 +22,7 @@ public enum CtlCommand {
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
         Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
+        A mesh that requires the line token: SWITCHBOARD_TOKEN, or --token-file FILE (never the token itself as a flag).
         """
 
     /// Parsed arguments: positional words and `--flag value` options.
@@ -81,10 +82,31 @@ public enum CtlCommand {
         init(_ description: String) { self.description = description }
     }
 
-    static func client(_ arguments: Arguments, _ service: String, _ port: Int) -> LineClient {
+    static func client(_ arguments: Arguments, _ service: String, _ port: Int) throws -> LineClient {
         let text = arguments.options[service] ?? ProcessInfo.processInfo.environment["SWITCHBOARD_\(service.uppercased())"] ?? "127.0.0.1:\(port)"
         let parts = text.split(separator: ":")
-        return LineClient(host: parts.count == 2 ? String(parts[0]) : "127.0.0.1", port: UInt16(parts.last ?? "") ?? UInt16(port))
+        var options = LineClientOptions(host: parts.count == 2 ? String(parts[0]) : "127.0.0.1", port: UInt16(parts.last ?? "") ?? UInt16(port))
+        options.token = try token(arguments)
+        options.clientName = "switchboardctl"
+        return LineClient(options: options)
+    }
+
+    /// The line token of a mesh that requires one (the installed units do): from `--token-file
+    /// FILE`, else `SWITCHBOARD_TOKEN` (or `$CREDENTIALS_DIRECTORY/token`); nil for an open mesh.
+    /// Never from a flag carrying the token itself, which `ps` and the shell history would show.
+    static func token(_ arguments: Arguments) throws -> String? {
+        if arguments.options["token"] != nil {
+            throw UsageError("--token is refused: a secret on the command line shows in ps and the shell history; use --token-file FILE or SWITCHBOARD_TOKEN")
+        }
+        if let path = arguments.options["token-file"] {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw CtlError("cannot read the token file \(path)")
+            }
+            let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw CtlError("the token file \(path) is empty") }
+            return token
+        }
+        return try Secrets(environment: ProcessInfo.processInfo.environment).value("token")
     }
 
     static func binaries(_ arguments: Arguments) -> URL {
@@ -145,12 +167,12 @@ public enum CtlCommand {
                 print("\(file): valid configuration for \(config.location.id) (\(config.accounts.count) accounts, \(config.rules.count) rules, \(report.warnings.count) warnings)")
                 return 0
             }
-            try await ConfigApplier.apply(config, raw: raw, directory: client(arguments, "directory", 7103), router: client(arguments, "router", 7102))
+            try await ConfigApplier.apply(config, raw: raw, directory: try client(arguments, "directory", 7103), router: try client(arguments, "router", 7102))
             print("applied \(file) to \(config.location.id)")
             return 0
         case "get":
             let what = try word(arguments, 1, "what to get (contact, loads, config)")
-            let router = client(arguments, "router", 7102)
+            let router = try client(arguments, "router", 7102)
             switch what {
             case "contact":
                 try printJSON(try await router.call("router.contact", ["location": try location(arguments), "contact": try word(arguments, 2, "CONTACT")], as: JSONValue.self))
@@ -175,7 +197,7 @@ public enum CtlCommand {
             return 0
         case "explain":
             struct Explained: Decodable { var sentences: [String] }
-            let router = client(arguments, "router", 7102)
+            let router = try client(arguments, "router", 7102)
             let body = ["location": try location(arguments), "contact": try word(arguments, 1, "CONTACT")]
             if arguments.flags.contains("json") {
                 try printJSON(try await router.call("router.explain", body, as: JSONValue.self))
@@ -184,7 +206,7 @@ public enum CtlCommand {
             }
             return 0
         case "assign", "release", "unassign", "resolve", "tag", "drain":
-            let router = client(arguments, "router", 7102)
+            let router = try client(arguments, "router", 7102)
             var body: [String: JSONValue] = ["location": .string(try location(arguments))]
             if command == "drain" {
                 body["user"] = .string(try word(arguments, 1, "USER"))
@@ -201,7 +223,7 @@ public enum CtlCommand {
             try printJSON(try await client(arguments, "adapters", 7101).call("adapters.inbox", JSONValue.object(body), as: JSONValue.self))
             return 0
         case "deliveries":
-            let notifier = client(arguments, "notifier", 7104)
+            let notifier = try client(arguments, "notifier", 7104)
             if arguments.words.count > 1, arguments.words[1] == "retry" {
                 try printJSON(try await notifier.call("notifier.retry", EmptyBody(), as: JSONValue.self))
             } else {

@@ -12,8 +12,13 @@ public final class Mesh: Sendable {
         public var whatsAppVerifyToken = SecureRandom.hex(8)
         public var bridgeSigningSecret = SecureRandom.hex(16)
         public var webhookSecret = SecureRandom.hex(24)
+        /// The line token every service requires and every client presents, as the installed
+        /// units have it; nil: an open mesh (development).
+        public var lineToken: String?
 
-        public init() {}
+        public init(lineToken: String? = nil) {
+            self.lineToken = lineToken
+        }
     }
 
     public let secrets: Secrets
@@ -34,13 +39,16 @@ public final class Mesh: Sendable {
         self.stateFolder = stateFolder
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
         func port(_ fixed: Int) -> String { fixedPorts ? "127.0.0.1:\(fixed)" : "127.0.0.1:0" }
-        let environment = [
+        var environment = [
             "SWITCHBOARD_WEBHOOK_SECRET": secrets.webhookSecret,
             "SWITCHBOARD_TWILIO_AUTH_TOKEN": secrets.twilioAuthToken,
             "SWITCHBOARD_WHATSAPP_APP_SECRET": secrets.whatsAppAppSecret,
             "SWITCHBOARD_WHATSAPP_VERIFY_TOKEN": secrets.whatsAppVerifyToken,
             "SWITCHBOARD_BRIDGE_SIGNING_SECRET": secrets.bridgeSigningSecret,
         ]
+        if let token = secrets.lineToken {
+            for name in ["TOKEN", "DIRECTORY_TOKEN", "NOTIFIER_TOKEN", "ROUTER_TOKEN"] { environment["SWITCHBOARD_\(name)"] = token }
+        }
         func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
             try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: environment, echo: echo)
         }
@@ -59,10 +67,16 @@ public final class Mesh: Sendable {
         ])
         let adaptersPort = try adapters.port("lines")
         webhookPort = try adapters.port("http")
-        directoryClient = LineClient(host: "127.0.0.1", port: directoryPort)
-        notifierClient = LineClient(host: "127.0.0.1", port: notifierPort)
-        routerClient = LineClient(host: "127.0.0.1", port: routerPort)
-        adaptersClient = LineClient(host: "127.0.0.1", port: adaptersPort)
+        func client(_ port: UInt16) -> LineClient {
+            var options = LineClientOptions(host: "127.0.0.1", port: port)
+            options.token = secrets.lineToken
+            options.clientName = "switchboardctl"
+            return LineClient(options: options)
+        }
+        directoryClient = client(directoryPort)
+        notifierClient = client(notifierPort)
+        routerClient = client(routerPort)
+        adaptersClient = client(adaptersPort)
     }
 
     /// Stops every service (adapters first, directory last) and closes the clients.
