@@ -58,11 +58,11 @@ final class FakeRouter: Sendable {
         return port
     }
 
-    static func start(_ directory: TemporaryDirectory, routerPort: UInt16, extra: [String] = []) async throws -> Running {
+    static func start(_ directory: TemporaryDirectory, routerPort: UInt16, extra: [String] = [], environment: [String: String] = [:]) async throws -> Running {
         let process = try ChildProcess("switchboard-adapters", [
             "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--database", directory.file("adapters.sqlite"),
             "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "https://hooks.example.com",
-        ] + extra)
+        ] + extra, environment: environment)
         let linePort = try process.listeningPort(protocol: "lines")
         let httpPort = try process.listeningPort(protocol: "http")
         let client = LineClient(host: "127.0.0.1", port: linePort)
@@ -168,6 +168,26 @@ final class FakeRouter: Sendable {
         #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
         #expect(router.messages.count == 1)
         #expect(try await Self.counts(adapters.client)["pending"] == 0)
+    }
+
+    /// Meta retries for days any POST not answered 200: one whose changes are not messages is
+    /// acknowledged and stores nothing, and one mixing them stores only its messages.
+    @Test func aWhatsAppPostWithChangesOtherThanMessagesIsAnswered200AndStoresOnlyItsMessages() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let secret = "meta-app-secret"
+        let adapters = try await Self.start(directory, routerPort: router.server.port, environment: ["SWITCHBOARD_WHATSAPP_APP_SECRET": secret])
+        func postSigned(_ body: [UInt8]) async throws -> Int {
+            try await Self.post(adapters.httpPort, "/webhooks/whatsapp", headers: [
+                "X-Hub-Signature-256": WebhookSigner.meta(body: body, appSecret: secret), "Content-Type": "application/json",
+            ], body: body)
+        }
+        #expect(try await postSigned(ProviderParsersTests.whatsApp(ProviderParsersTests.templateStatusChange)) == 200)
+        #expect(try await Self.counts(adapters.client).values.reduce(0, +) == 0, "a template status update stores nothing")
+        #expect(try await postSigned(ProviderParsersTests.whatsApp(ProviderParsersTests.templateStatusChange, ProviderParsersTests.imageWithCaption)) == 200)
+        try await router.waitFor(count: 1)
+        #expect(router.messages.map(\.text) == ["Is this one in stock?"])
+        #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
     }
 
     @Test func badSignaturesMalformedBodiesAndOversizedBodiesStoreNothing() async throws {

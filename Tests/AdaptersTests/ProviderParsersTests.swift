@@ -36,6 +36,27 @@ import SwitchboardTestSupport
         #expect(reply.account == "+15125550100" && reply.contact == "+15125550123")
     }
 
+    /// Meta's shapes: changes other than `messages` (here a template status update) ride the same
+    /// callback; media captions live in the media object.
+    static let templateStatusChange = #"{"field":"message_template_status_update","value":{"event":"APPROVED","message_template_id":1234567890,"message_template_name":"order_update","message_template_language":"en_US","reason":"NONE"}}"#
+    static let imageWithCaption = #"{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"16505551234"}],"messages":[{"from":"16505551234","id":"wamid.IMG1","timestamp":"1755800100","type":"image","image":{"caption":"Is this one in stock?","mime_type":"image/jpeg","sha256":"4f2d","id":"1003383421387256"}}]}}"#
+    static func whatsApp(_ changes: String...) -> [UInt8] {
+        Array(#"{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":["#.utf8) + Array(changes.joined(separator: ",").utf8) + Array("]}]}".utf8)
+    }
+
+    @Test func whatsAppChangesOtherThanMessagesAreAcknowledgedAndCaptionsAreTheText() throws {
+        let account: (WhatsAppParser.Metadata) -> String = { ContactAddress.normalize($0.displayPhoneNumber ?? "") }
+        #expect(try WhatsAppParser.events(Self.whatsApp(Self.templateStatusChange), receivedAt: Self.now, account: account).isEmpty)
+        let mixed = try WhatsAppParser.events(Self.whatsApp(Self.templateStatusChange, Self.imageWithCaption), receivedAt: Self.now, account: account)
+        guard case .inbound(let image) = try #require(mixed.first), mixed.count == 1 else { Issue.record("expected one message: \(mixed)"); return }
+        #expect(image.text == "Is this one in stock?" && image.mediaCount == 1 && image.messageId == "wamid.IMG1")
+        for media in ["video", "document"] {
+            let change = Self.imageWithCaption.replacingOccurrences(of: #""type":"image","image""#, with: #""type":"\#(media)","\#(media)""#)
+            guard case .inbound(let message) = try #require(try WhatsAppParser.events(Self.whatsApp(change), receivedAt: Self.now, account: account).first) else { continue }
+            #expect(message.text == "Is this one in stock?", "\(media)")
+        }
+    }
+
     @Test func whatsAppMessagesStatusesAndUsernameOnlyUsers() throws {
         let account: (WhatsAppParser.Metadata) -> String = { ContactAddress.normalize($0.displayPhoneNumber ?? "") }
         let text = try WhatsAppParser.events(Array(try SharedFiles.data("payloads/whatsapp-inbound-text.json")), receivedAt: Self.now, account: account)

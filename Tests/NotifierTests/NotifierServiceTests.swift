@@ -82,6 +82,32 @@ import SwitchboardTestSupport
         await receiver.stop()
     }
 
+    /// A contact's own profile name cannot ping the channel or plant a link in Slack; the signed
+    /// webhook carries it as it is, in JSON.
+    @Test func slackTextEscapesContactSuppliedFieldsAndWebhookBodiesStayRaw() async throws {
+        let directory = TemporaryDirectory()
+        let receiver = try RecordingReceiver()
+        receiver.script("/slack", [HTTPResponse(status: 200)])
+        receiver.script("/hook", [HTTPResponse(status: 200)])
+        let running = try Self.start(directory)
+        let hostile = "<!channel> & <https://evil.example|click me>"
+        var item = Self.notification("n-hostile", channels: [
+            NotifyChannel(channel: .slack, url: receiver.url("/slack")), NotifyChannel(channel: .webhook, url: receiver.url("/hook")),
+        ])
+        item.notification?.contactName = hostile
+        item.notification?.accountName = "Sales <Line>"
+        _ = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [item]), as: EnqueueResponse.self)
+        try await Self.waitUntil(running.client) { $0["delivered"] == 2 }
+        let slack = try #require(receiver.requests.first { $0.path == "/slack" })
+        let text = try #require(try JSONDecoder().decode([String: String].self, from: Data(slack.body))["text"])
+        #expect(text == "New WhatsApp contact &lt;!channel&gt; &amp; &lt;https://evil.example|click me&gt; (+15551230001) assigned to you via Sales &lt;Line&gt;")
+        #expect(!text.contains("<!channel>") && !text.contains("<https://"))
+        let webhook = try #require(receiver.requests.first { $0.path == "/hook" })
+        struct Body: Decodable { struct Notification: Decodable { var contactName: String? }; var notification: Notification }
+        #expect(try JSONDecoder().decode(Body.self, from: Data(webhook.body)).notification.contactName == hostile)
+        await receiver.stop()
+    }
+
     /// Enqueues on many connections race the delivery loop: deliveries start straight from the
     /// enqueue's commit when there is room, the rest by the loop, and none is attempted twice.
     @Test func deliveriesStartedFromTheCommitOrByTheLoopAreEachAttemptedOnce() async throws {

@@ -52,9 +52,20 @@ enum WhatsAppParser {
         enum CodingKeys: String, CodingKey { case changes }
     }
 
+    /// One change of an entry. Only `field == "messages"` carries messages and statuses; Meta
+    /// sends the others (template status, account, quality and phone number updates …) to the
+    /// same callback, and retries for days any POST not answered 200, so they are acknowledged
+    /// and not read (`value` nil), whatever their shape.
     struct Change: Decodable {
-        var value: Value
-        enum CodingKeys: String, CodingKey { case value }
+        var field: String?
+        var value: Value?
+        enum CodingKeys: String, CodingKey { case field, value }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            field = try container.decodeIfPresent(String.self, forKey: .field)
+            value = (field ?? "messages") == "messages" ? try container.decode(Value.self, forKey: .value) : nil
+        }
     }
 
     struct Value: Decodable {
@@ -87,6 +98,11 @@ enum WhatsAppParser {
             var body: String
             enum CodingKeys: String, CodingKey { case body }
         }
+        /// An image, video or document message's media; its caption is the message's text.
+        struct Media: Decodable {
+            var caption: String?
+            enum CodingKeys: String, CodingKey { case caption }
+        }
         struct Referral: Decodable {
             var sourceType: String?
             var sourceId: String?
@@ -100,8 +116,14 @@ enum WhatsAppParser {
         var type: String?
         var text: Text?
         var referral: Referral?
-        var caption: String?
-        enum CodingKeys: String, CodingKey { case from, fromUserId = "from_user_id", id, timestamp, type, text, referral, caption }
+        var image: Media?
+        var video: Media?
+        var document: Media?
+        enum CodingKeys: String, CodingKey { case from, fromUserId = "from_user_id", id, timestamp, type, text, referral, image, video, document }
+
+        /// What the contact wrote: a text's body, or a media message's caption (Meta puts it in
+        /// the media object: `image.caption`, `video.caption`, `document.caption`).
+        var writtenText: String { text?.body ?? image?.caption ?? video?.caption ?? document?.caption ?? "" }
     }
 
     struct Status: Decodable {
@@ -122,7 +144,7 @@ enum WhatsAppParser {
         }
         var events: [InboxEvent] = []
         for change in payload.entry.flatMap(\.changes) {
-            let value = change.value
+            guard let value = change.value else { continue }
             let accountNumber = account(value.metadata)
             for message in value.messages ?? [] {
                 guard let rawContact = message.from ?? message.fromUserId else { throw MalformedWebhook("WhatsApp message \(message.id) has no sender") }
@@ -131,7 +153,7 @@ enum WhatsAppParser {
                 events.append(.inbound(InboundMessage(
                     provider: "whatsapp", messageId: message.id, platform: .whatsapp, account: accountNumber,
                     contact: ContactAddress.normalize(rawContact), contactName: profile?.profile?.name,
-                    text: message.text?.body ?? message.caption ?? "", mediaCount: ["image", "video", "audio", "document", "sticker"].contains(message.type ?? "") ? 1 : 0,
+                    text: message.writtenText, mediaCount: ["image", "video", "audio", "document", "sticker"].contains(message.type ?? "") ? 1 : 0,
                     source: source, at: time(message.timestamp) ?? receivedAt)))
             }
             for status in value.statuses ?? [] where status.status == "sent" {
