@@ -9,8 +9,16 @@ public struct HTTPRequestParser: Sendable {
         public var maximumHeaderBytes = 16 * 1024
         /// Decoded body, in bytes (413 beyond).
         public var maximumBodyBytes = 1 << 20
+        /// A larger (or smaller) body limit for requests to one path: WhatsApp's callback takes
+        /// what Meta documents (~3 MB), every other path keeps ``maximumBodyBytes``.
+        public var maximumBodyBytesByPath: [String: Int] = [:]
 
         public init() {}
+
+        /// The body limit for a request to `path`.
+        public func maximumBodyBytes(forPath path: String) -> Int {
+            maximumBodyBytesByPath[path] ?? maximumBodyBytes
+        }
     }
 
     public enum Event: Sendable {
@@ -134,7 +142,8 @@ public struct HTTPRequestParser: Sendable {
         guard Set(lengths).count == 1, let length = Int(lengths[0].trimmingSpaces()), length >= 0,
               lengths[0].trimmingSpaces().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
         else { return fail(400, "invalid Content-Length") }
-        guard length <= limits.maximumBodyBytes else { return fail(413, "body of \(length) bytes exceeds \(limits.maximumBodyBytes)") }
+        let limit = limits.maximumBodyBytes(forPath: request.path)
+        guard length <= limit else { return fail(413, "body of \(length) bytes exceeds \(limit)") }
         if length == 0 {
             state = .head
             return .request(request)
@@ -159,8 +168,9 @@ public struct HTTPRequestParser: Sendable {
             if size == 0 {
                 state = .chunkedBody(request, .trailers)
             } else {
-                guard request.body.count + size <= limits.maximumBodyBytes else {
-                    return fail(413, "body exceeds \(limits.maximumBodyBytes) bytes")
+                let limit = limits.maximumBodyBytes(forPath: request.path)
+                guard request.body.count + size <= limit else {
+                    return fail(413, "body exceeds \(limit) bytes")
                 }
                 state = .chunkedBody(request, .data(remaining: size))
             }

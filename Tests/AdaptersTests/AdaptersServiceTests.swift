@@ -190,6 +190,45 @@ final class FakeRouter: Sendable {
         #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
     }
 
+    /// Twilio's JSON bodies are signed through `bodySHA256`: the hash pins the body, the
+    /// signature the URL; a changed body is refused and nothing is stored.
+    @Test func aTwilioJSONBodySignedWithBodySHA256IsAcceptedAndATamperedOneRefused() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port)
+        let body = Array(#"{"MessageSid":"SMjson1","From":"+15550000007","To":"\#(Self.account)","Body":"json hello","NumMedia":0}"#.utf8)
+        let target = "/webhooks/twilio?bodySHA256=" + Hex.encode(Digest.sha256(body))
+        let signature = WebhookSigner.twilio(url: "https://hooks.example.com" + target, parameters: [], authToken: Self.token)
+        let headers = ["X-Twilio-Signature": signature, "Content-Type": "application/json"]
+        let tampered = Array(String(decoding: body, as: UTF8.self).replacingOccurrences(of: "json hello", with: "json HELLO").utf8)
+        #expect(try await Self.post(adapters.httpPort, target, headers: headers, body: tampered) == 403)
+        #expect(try await Self.counts(adapters.client).values.reduce(0, +) == 0)
+        #expect(try await Self.post(adapters.httpPort, target, headers: headers, body: body) == 200)
+        try await router.waitFor(count: 1)
+        #expect(router.messages.map(\.text) == ["json hello"] && router.messages.map(\.messageId) == ["SMjson1"])
+    }
+
+    /// Meta documents WhatsApp payloads of up to ~3 MB: the WhatsApp path takes them, the others
+    /// keep the 1 MiB limit.
+    @Test func theWhatsAppPathTakesThreeMegabyteBodiesAndTheOthersStillRefuseThem() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let secret = "meta-app-secret"
+        let adapters = try await Self.start(directory, routerPort: router.server.port, environment: ["SWITCHBOARD_WHATSAPP_APP_SECRET": secret])
+        // A batch, as Meta sends them: 600 messages with 4 KB captions, ~2.6 MB in one POST.
+        let caption = String(repeating: "x", count: 4096)
+        let messages = (0..<600).map { index in
+            #"{"from":"1650555\#(String(format: "%04d", index))","id":"wamid.BIG\#(index)","timestamp":"1755800100","type":"image","image":{"caption":"big \#(caption)"}}"#
+        }
+        let change = #"{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"messages":["# + messages.joined(separator: ",") + "]}}"
+        let big = ProviderParsersTests.whatsApp(change)
+        #expect(big.count > 2 << 20 && big.count < 3 << 20)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/whatsapp", headers: ["X-Hub-Signature-256": WebhookSigner.meta(body: big, appSecret: secret)], body: big) == 200)
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/imessage", headers: ["sb-signing-secret": "x"], body: big) == 413)
+        try await router.waitFor(count: 600)
+        #expect(router.messages.allSatisfy { $0.text.hasPrefix("big x") })
+    }
+
     @Test func badSignaturesMalformedBodiesAndOversizedBodiesStoreNothing() async throws {
         let directory = TemporaryDirectory()
         let router = try FakeRouter()

@@ -28,8 +28,12 @@ import SwitchboardTestSupport
         #expect(message.source == MessageSource(type: "ad", id: "120210000000000001", campaign: "Free consultation"))
     }
 
-    @Test func twilioStatusCallbacksBecomeRepliesOnlyWhenSent() throws {
-        #expect(try TwilioParser.reply(try Self.form("twilio-status-delivered.form"), at: Self.now) == nil)
+    @Test func twilioStatusCallbacksBecomeRepliesOnlyWhenSentOrDelivered() throws {
+        let delivered = try #require(try TwilioParser.reply(try Self.form("twilio-status-delivered.form"), at: Self.now))
+        #expect(delivered.account == "+15125550100" && delivered.contact == "+15125550123")
+        #expect(try TwilioParser.reply(try Self.form("twilio-status-undelivered.form"), at: Self.now) == nil)
+        let queued = try Self.form("twilio-status-delivered.form").map { $0.name == "MessageStatus" ? ($0.name, "queued") : $0 }
+        #expect(try TwilioParser.reply(queued, at: Self.now) == nil)
         var sent = try Self.form("twilio-status-delivered.form")
         sent = sent.map { $0.name == "MessageStatus" ? ($0.name, "sent") : $0 }
         let reply = try #require(try TwilioParser.reply(sent, at: Self.now))

@@ -12,6 +12,7 @@ public enum AdaptersCommand {
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
         Settings.Key("public-base-url", help: "URL prefix providers call, e.g. https://hooks.example.com (Twilio signs it)"),
         Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),
+        Settings.Key("max-whatsapp-body", default: "3145728", help: "largest WhatsApp webhook body, bytes (Meta documents ~3 MB)"),
         Settings.Key("forward-memory", default: "4096", help: "inbox events the forwarder holds in memory; more wait in the file"),
         Settings.Key("test-clock", default: "false", help: "honour X-Switchboard-Received-At as event time (tests only, never production)"),
     ]
@@ -43,6 +44,8 @@ public enum AdaptersCommand {
                 httpOptions.port = address.port
             }
             httpOptions.limits.maximumBodyBytes = try settings.int("max-body") ?? (1 << 20)
+            // Meta documents webhook payloads of up to ~3 MB; the other providers' stay small.
+            httpOptions.limits.maximumBodyBytesByPath["/webhooks/whatsapp"] = max(httpOptions.limits.maximumBodyBytes, try settings.int("max-whatsapp-body") ?? (3 << 20))
             let http = HTTPServer(options: httpOptions, logger: logger, metrics: metrics)
             service.register(on: http)
 

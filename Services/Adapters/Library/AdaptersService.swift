@@ -114,7 +114,15 @@ public final class AdaptersService: Service {
 
     private func twilio(_ request: HTTPRequest, status: Bool) -> Verdict {
         guard let signature = request.header("X-Twilio-Signature") else { return .answer(refuse("twilio", "no X-Twilio-Signature")) }
-        guard let parameters = FormURLEncoding.decode(body: request.body) else { return .answer(malformed("twilio", MalformedWebhook("body is not UTF-8"))) }
+        // A JSON body is signed through the `bodySHA256` query parameter (the URL alone is
+        // signed, the parameter pins the body); a form body is signed with its parameters.
+        let signedJSON = request.query.contains { $0.name == "bodySHA256" }
+        let json = signedJSON ? TwilioParser.jsonParameters(request.body) : nil
+        let form = signedJSON ? nil : FormURLEncoding.decode(body: request.body)
+        guard signedJSON || form != nil else { return .answer(malformed("twilio", MalformedWebhook("body is not UTF-8"))) }
+        // Read before the check only to choose the account's token; nothing is interpreted
+        // until the signature holds.
+        let parameters = json ?? form ?? []
         let business = TwilioParser.value(parameters, status ? "From" : "To").map(ContactAddress.normalize)
         let channels = store.allChannels.filter { $0.platform == .twilio }
         let preferred = channels.filter { $0.account == business }
@@ -124,9 +132,12 @@ public final class AdaptersService: Service {
             guard let token else { return false }
             let prefix = base ?? configuration.publicBaseURL ?? "http://\(request.header("Host") ?? "localhost")"
             let url = (prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix) + request.target
-            return WebhookSignatures.twilioValid(signature: signature, url: url, parameters: parameters, authToken: token)
+            return signedJSON
+                ? WebhookSignatures.twilioJSONValid(signature: signature, url: url, body: request.body, authToken: token)
+                : WebhookSignatures.twilioValid(signature: signature, url: url, parameters: parameters, authToken: token)
         }
         guard valid else { return .answer(refuse("twilio", "signature mismatch")) }
+        guard !signedJSON || json != nil else { return .answer(malformed("twilio", MalformedWebhook("body is not a JSON object of strings"))) }
         let (at, _) = receivedAt(request)
         do {
             if status {

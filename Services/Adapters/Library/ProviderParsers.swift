@@ -14,6 +14,23 @@ enum TwilioParser {
         parameters.first { $0.name == name }?.value
     }
 
+    /// The parameters of a JSON body (an object whose values are strings, numbers or booleans,
+    /// as Twilio's JSON webhooks send the form's fields); nil for anything else.
+    static func jsonParameters(_ body: [UInt8]) -> [(name: String, value: String)]? {
+        guard let object = try? WireJSON.decode([String: JSONValue].self, from: body) else { return nil }
+        var parameters: [(name: String, value: String)] = []
+        for (name, value) in object {
+            switch value {
+            case .string(let text): parameters.append((name, text))
+            case .number(let number): parameters.append((name, number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)))
+            case .bool(let flag): parameters.append((name, flag ? "true" : "false"))
+            case .null: continue
+            default: return nil
+            }
+        }
+        return parameters
+    }
+
     /// An inbound message; `at` is the arrival time (Twilio sends no message timestamp).
     static func inbound(_ parameters: [(name: String, value: String)], at: Date) throws -> InboundMessage {
         guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty,
@@ -29,13 +46,15 @@ enum TwilioParser {
             mediaCount: Int(value(parameters, "NumMedia") ?? "0") ?? 0, source: source, at: at)
     }
 
-    /// A status callback; only `sent` is the business replying (From = the business, To = the contact).
+    /// A status callback: an outbound message `sent` or `delivered` is the business replying
+    /// (From = the business, To = the contact); queued, failed or undelivered ones are not. Both
+    /// callbacks of one message carry its sid, so the inbox stores the reply once.
     static func reply(_ parameters: [(name: String, value: String)], at: Date) throws -> ReplyEvent? {
         guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"),
               let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus"),
               let from = value(parameters, "From"), let to = value(parameters, "To")
         else { throw MalformedWebhook("Twilio status callback without MessageSid, MessageStatus, From or To") }
-        guard status == "sent" else { return nil }
+        guard status == "sent" || status == "delivered" else { return nil }
         return ReplyEvent(provider: "twilio", messageId: sid, platform: .twilio, account: ContactAddress.normalize(from), contact: ContactAddress.normalize(to), at: at)
     }
 }
