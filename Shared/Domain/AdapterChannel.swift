@@ -4,6 +4,8 @@
 /// Secrets live in the adapters' own database (`adapters.put_channel`) and are never listed:
 /// `adapters.list_channels` shows ``redacted``. A channel without its own secret falls back to
 /// the service-wide one from the environment or systemd credentials.
+public import Foundation
+
 public struct AdapterChannel: Codable, Sendable, Equatable {
     public var id: String
     public var platform: Platform
@@ -11,6 +13,10 @@ public struct AdapterChannel: Codable, Sendable, Equatable {
     public var account: String
     /// Twilio: the auth token, and the public base URL Twilio calls (e.g. `https://hooks.example.com`).
     public var twilioAuthToken: String?
+    /// Twilio: while an auth token is rotated, the one it replaces, still accepted until
+    /// `previousTwilioAuthTokenUntil` (requests Twilio signed before the change keep arriving).
+    public var previousTwilioAuthToken: String?
+    public var previousTwilioAuthTokenUntil: Date?
     public var publicBaseURL: String?
     /// WhatsApp Cloud API: the app secret, the verify token of the GET handshake, the phone number id.
     public var appSecret: String?
@@ -35,7 +41,8 @@ public struct AdapterChannel: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, platform, account, twilioAuthToken, publicBaseURL, appSecret, verifyToken, phoneNumberId, signingSecret
+        case id, platform, account, twilioAuthToken, previousTwilioAuthToken, previousTwilioAuthTokenUntil, publicBaseURL, appSecret, verifyToken,
+             phoneNumberId, signingSecret
     }
 
     /// The channel with every secret replaced by `"***"` (set) or nil (unset).
@@ -43,6 +50,7 @@ public struct AdapterChannel: Codable, Sendable, Equatable {
         var copy = self
         func mask(_ value: String?) -> String? { value.map { _ in "***" } }
         copy.twilioAuthToken = mask(twilioAuthToken)
+        copy.previousTwilioAuthToken = mask(previousTwilioAuthToken)
         copy.appSecret = mask(appSecret)
         copy.verifyToken = mask(verifyToken)
         copy.signingSecret = mask(signingSecret)

@@ -229,6 +229,28 @@ final class FakeRouter: Sendable {
         #expect(router.messages.allSatisfy { $0.text.hasPrefix("big x") })
     }
 
+    /// Rotating a Twilio auth token: the old one still signs until the window set with the new
+    /// one closes, then it is refused; neither is ever listed.
+    @Test func aRotatedTwilioTokenIsAcceptedUntilItsWindowClosesAndNeverListed() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port)
+        var rotated = AdapterChannel(id: "ch_sms", platform: .twilio, account: Self.account, twilioAuthToken: "new-token")
+        rotated.previousTwilioAuthToken = Self.token
+        rotated.previousTwilioAuthTokenUntil = Date().addingTimeInterval(3600)
+        _ = try await adapters.client.call("adapters.put_channel", ["channel": rotated], as: JSONValue.self)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMold", from: "+15550000008", text: "old token", signatureToken: Self.token) == 200)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMnew", from: "+15550000008", text: "new token", signatureToken: "new-token") == 200)
+        let listed = try await adapters.client.call("adapters.list_channels", EmptyBody(), as: JSONValue.self)
+        #expect(!"\(listed)".contains(Self.token) && !"\(listed)".contains("new-token"))
+
+        rotated.previousTwilioAuthTokenUntil = Date().addingTimeInterval(-1)
+        _ = try await adapters.client.call("adapters.put_channel", ["channel": rotated], as: JSONValue.self)
+        #expect(try await Self.postSMS(adapters.httpPort, id: "SMlate", from: "+15550000008", text: "old token, too late", signatureToken: Self.token) == 403)
+        try await router.waitFor(count: 2)
+        #expect(Set(router.messages.map(\.messageId)) == ["SMold", "SMnew"])
+    }
+
     @Test func badSignaturesMalformedBodiesAndOversizedBodiesStoreNothing() async throws {
         let directory = TemporaryDirectory()
         let router = try FakeRouter()

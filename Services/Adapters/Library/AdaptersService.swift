@@ -126,7 +126,15 @@ public final class AdaptersService: Service {
         let business = TwilioParser.value(parameters, status ? "From" : "To").map(ContactAddress.normalize)
         let channels = store.allChannels.filter { $0.platform == .twilio }
         let preferred = channels.filter { $0.account == business }
-        var candidates = (preferred.isEmpty ? channels : preferred).map { ($0.twilioAuthToken ?? configuration.defaults.twilioAuthToken, $0.publicBaseURL) }
+        let now = Date()
+        var candidates = (preferred.isEmpty ? channels : preferred).flatMap { channel -> [(String?, String?)] in
+            var tokens = [(channel.twilioAuthToken ?? configuration.defaults.twilioAuthToken, channel.publicBaseURL)]
+            // A rotation window: the token being replaced still signs until its time is up.
+            if let previous = channel.previousTwilioAuthToken, let until = channel.previousTwilioAuthTokenUntil, now < until {
+                tokens.append((previous, channel.publicBaseURL))
+            }
+            return tokens
+        }
         if preferred.isEmpty { candidates.append((configuration.defaults.twilioAuthToken, nil)) }
         let valid = candidates.contains { token, base in
             guard let token else { return false }
