@@ -147,4 +147,7 @@ extension HTTPServer: Service {
     public func stop() async {
         await stop(deadline: .seconds(10))
     }
+
+    /// The event loops its connections run on.
+    public var heartbeatProbes: [Heartbeat.Probe] { EventLoopGroup.shared.heartbeatProbes }
 }

@@ -48,7 +48,11 @@ public final class EventLoop: @unchecked Sendable {
     private var nextTimerID: UInt64 = 0
 
     /// Starts a loop thread named `name`.
+    /// The loop thread's name (`sb.loop.0` …).
+    public let name: String
+
     public init(name: String = "sb.loop") {
+        self.name = name
         epollDescriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeDescriptor = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
         precondition(epollDescriptor >= 0 && wakeDescriptor >= 0, "epoll/eventfd unavailable: \(String(cString: strerror(errno)))")

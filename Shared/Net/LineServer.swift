@@ -206,4 +206,14 @@ extension LineServer: Service {
 
     /// The status line systemd shows: `lines=HOST:PORT`.
     public var status: String { "lines=\(options.host):\(port)" }
+
+    /// The event loops its connections run on.
+    public var heartbeatProbes: [Heartbeat.Probe] { EventLoopGroup.shared.heartbeatProbes }
+}
+
+extension EventLoopGroup {
+    /// One probe per loop: the loop runs a no-op when it gets to it.
+    public var heartbeatProbes: [Heartbeat.Probe] {
+        loops.map { loop in Heartbeat.Probe(name: loop.name) { done in loop.execute(done) } }
+    }
 }

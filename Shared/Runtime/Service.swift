@@ -7,6 +7,13 @@ public protocol Service: AnyObject, Sendable {
     /// Ends work: refuses new work, lets what is in flight finish (``InFlight``), releases what
     /// it holds. Called once, and only after `start` succeeded.
     func stop() async
+    /// The threads of this part whose progress the watchdog and health checks watch (its event
+    /// loops, its store's thread).
+    var heartbeatProbes: [Heartbeat.Probe] { get }
+}
+
+extension Service {
+    public var heartbeatProbes: [Heartbeat.Probe] { [] }
 }
 
 /// The parts of one process, started in the order given and stopped in the reverse order, so
@@ -33,5 +40,11 @@ public final class ServiceGroup: Sendable {
 
     public func stop() async {
         for part in parts.reversed() { await part.stop() }
+    }
+
+    /// A heartbeat over every part's threads (each thread once).
+    public func heartbeat() -> Heartbeat {
+        var seen = Set<String>()
+        return Heartbeat(probes: parts.flatMap(\.heartbeatProbes).filter { seen.insert($0.name).inserted })
     }
 }

@@ -15,15 +15,19 @@ public enum ServiceMain {
     public struct Running: Sendable {
         public var status: String
         public var stop: @Sendable () async -> Void
+        /// What the watchdog watches; nil: pings while the process runs.
+        public var heartbeat: Heartbeat?
 
-        public init(status: String, stop: @escaping @Sendable () async -> Void) {
+        public init(status: String, heartbeat: Heartbeat? = nil, stop: @escaping @Sendable () async -> Void) {
             self.status = status
+            self.heartbeat = heartbeat
             self.stop = stop
         }
 
-        /// A process whose `parts` have started: stopping stops them in reverse.
-        public init(status: String, parts: ServiceGroup) {
-            self.init(status: status, stop: parts.stop)
+        /// A process whose `parts` have started: stopping stops them in reverse, and the
+        /// watchdog pings only while their loops and stores make progress.
+        public init(status: String, parts: ServiceGroup, heartbeat: Heartbeat? = nil) {
+            self.init(status: status, heartbeat: heartbeat ?? parts.heartbeat(), stop: parts.stop)
         }
     }
 
@@ -62,7 +66,7 @@ public enum ServiceMain {
             FileHandle.standardError.write(Data("\(service): cannot start: \(error)\n".utf8))
             return 1
         }
-        notifier.ready(status: running.status)
+        notifier.ready(status: running.status, heartbeat: running.heartbeat)
         logger.info("ready", ["status": running.status])
         let received = await signals.wait()
         logger.info("stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])

@@ -42,14 +42,23 @@ public final class SystemdNotifier: @unchecked Sendable {
     /// Whether a supervisor is listening.
     public var isEnabled: Bool { socketPath != nil }
 
-    /// `READY=1` plus a status line; starts the watchdog pings when configured.
-    public func ready(status: String) {
+    /// `READY=1` plus a status line; starts the watchdog pings when configured. Each tick
+    /// starts a `heartbeat` round and pings only while it says every part made progress, so a
+    /// hung loop or store thread stops the pings and systemd restarts the process.
+    public func ready(status: String, heartbeat: Heartbeat? = nil) {
         send("READY=1\nSTATUS=\(status)\nMAINPID=\(getpid())")
         if let timer, let watchdogInterval {
             timer.schedule(deadline: .now() + watchdogInterval, repeating: watchdogInterval)
-            timer.setEventHandler { [weak self] in self?.send("WATCHDOG=1") }
+            timer.setEventHandler { [weak self] in self?.watchdogTick(heartbeat) }
             timer.resume()
         }
+    }
+
+    /// One watchdog interval (the timer calls it; tests call it to step): pings when `heartbeat`
+    /// (if any) is alive, then begins its next round.
+    public func watchdogTick(_ heartbeat: Heartbeat?) {
+        if heartbeat?.isAlive ?? true { send("WATCHDOG=1") }
+        heartbeat?.beat()
     }
 
     public func status(_ text: String) { send("STATUS=\(text)") }

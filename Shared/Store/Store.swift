@@ -141,6 +141,12 @@ public final class Store: Sendable {
         }
     }
 
+    /// Runs `done` on the store's thread when it gets to it, without touching the database: a
+    /// heartbeat's probe that the thread still takes jobs.
+    public func probe(_ done: @escaping @Sendable () -> Void) {
+        submit(Job(isWrite: false, run: { _ in done }, fail: { _ in }))
+    }
+
     /// How many WAL checkpoints the background ``Checkpointer`` has completed.
     public var checkpoints: Int { checkpointer?.checkpoints ?? 0 }
 

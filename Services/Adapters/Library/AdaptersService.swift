@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardStore
 import SwitchboardCodec
 import SwitchboardCrypto
 import SwitchboardDomain
@@ -262,4 +263,11 @@ struct InboxRequest: Codable, Sendable {
 struct InboxResponse: Codable, Sendable {
     var events: [AdaptersStore.Listed]
     enum CodingKeys: String, CodingKey { case events }
+}
+
+extension AdaptersService {
+    /// The store's thread, watched by the heartbeat.
+    public var heartbeatProbes: [Heartbeat.Probe] {
+        [Heartbeat.Probe(name: "adapters.store") { [store] done in store.store.probe(done) }]
+    }
 }

@@ -104,3 +104,10 @@ public final class DirectoryService: Service {
         for sink in sinks { sink.push("directory.changed", VersionResponse(version: version)) }
     }
 }
+
+extension DirectoryService {
+    /// The store's thread, watched by the heartbeat.
+    public var heartbeatProbes: [Heartbeat.Probe] {
+        [Heartbeat.Probe(name: "directory.store") { [store] done in store.probe(done) }]
+    }
+}

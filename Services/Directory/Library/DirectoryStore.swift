@@ -61,6 +61,11 @@ final class DirectoryStore: Sendable {
         }
     }
 
+    /// The store's thread runs `done` when it gets to it (a heartbeat's probe).
+    func probe(_ done: @escaping @Sendable () -> Void) {
+        store.probe(done)
+    }
+
     func close() {
         store.close()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardStore
 public import SwitchboardCodec
 public import SwitchboardDomain
 public import SwitchboardNet
@@ -182,4 +183,11 @@ struct ItemsResponse: Codable, Sendable {
 struct RetryRequest: Codable, Sendable {
     var ids: [String]?
     enum CodingKeys: String, CodingKey { case ids }
+}
+
+extension NotifierService {
+    /// The store's thread, watched by the heartbeat.
+    public var heartbeatProbes: [Heartbeat.Probe] {
+        [Heartbeat.Probe(name: "notifier.store") { [store] done in store.store.probe(done) }]
+    }
 }

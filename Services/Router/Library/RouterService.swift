@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardStore
 import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
@@ -256,4 +257,11 @@ struct ContactsRequest: Codable, Sendable {
     var open: Bool?
     var limit: Int?
     enum CodingKeys: String, CodingKey { case location, owner, open, limit }
+}
+
+extension RouterService {
+    /// The store's thread, watched by the heartbeat.
+    public var heartbeatProbes: [Heartbeat.Probe] {
+        [Heartbeat.Probe(name: "router.store") { [store] done in store.store.probe(done) }]
+    }
 }
