@@ -43,6 +43,8 @@ public final class HTTPServer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The threads that stopped making progress (a ``Heartbeat``'s `stuck`), for `/healthz`.
+    private let stuckParts = StuckParts()
     /// Requests being handled. One already read on a kept-alive connection is served even
     /// while draining; new connections are refused.
     private let requests = InFlight()
@@ -65,9 +67,16 @@ public final class HTTPServer: Sendable {
     }
 
     /// Adds `GET /healthz` and `GET /metrics` (Prometheus text) backed by the metrics registry.
+    /// `/healthz` answers 503 while `healthy` says no or the heartbeat given to
+    /// ``reportHealth(from:)`` finds a thread not progressing (naming it).
     public func addOperationalRoutes(healthy: @escaping @Sendable () -> Bool = { true }) {
         let metrics = self.metrics
-        route("GET", "/healthz") { _ in healthy() ? .text(200, "ok\n") : .text(503, "unavailable\n") }
+        let stuckParts = self.stuckParts
+        route("GET", "/healthz") { _ in
+            let stuck = stuckParts.current
+            guard stuck.isEmpty else { return .text(503, "stuck: \(stuck.joined(separator: ", "))\n") }
+            return healthy() ? .text(200, "ok\n") : .text(503, "unavailable\n")
+        }
         route("GET", "/metrics") { _ in
             HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(metrics.prometheusText().utf8))
         }
@@ -135,6 +144,21 @@ public final class HTTPServer: Sendable {
 
     func requestStarted() { requests.enterWhileDraining() }
     func requestFinished() { requests.leave() }
+}
+
+/// A heartbeat's verdict, shared by the server and its `/healthz` route.
+final class StuckParts: Sendable {
+    private let source = Mutex<@Sendable () -> [String]>({ [] })
+    /// The parts stuck now (none before a heartbeat is given).
+    var current: [String] { source.withLock { $0 }() }
+    func follow(_ heartbeat: Heartbeat) { source.withLock { $0 = { heartbeat.stuck } } }
+}
+
+extension HTTPServer {
+    /// `/healthz` answers 503 while `heartbeat` finds a thread not progressing.
+    public func reportHealth(from heartbeat: Heartbeat) {
+        stuckParts.follow(heartbeat)
+    }
 }
 
 extension HTTPServer: Service {

@@ -57,6 +57,8 @@ public final class LineServer: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The threads that stopped making progress, for `health` (a ``Heartbeat``'s `stuck`).
+    private let stuckParts = Mutex<@Sendable () -> [String]>({ [] })
     /// Requests being handled; draining refuses new ones.
     private let requests = InFlight()
 
@@ -155,12 +157,19 @@ public final class LineServer: Sendable {
         requests.leave()
     }
 
+    /// `health` answers `stuck` (naming them) while `heartbeat` finds a thread not progressing.
+    public func reportHealth(from heartbeat: Heartbeat) {
+        stuckParts.withLock { $0 = { heartbeat.stuck } }
+    }
+
     func healthBody() -> [UInt8] {
         let connections = state.withLock { $0.sessions.count }
         let inFlight = requests.count
-        let body = HealthBody(
-            status: "ok", service: service, uptimeSeconds: Date().timeIntervalSince(startedAt),
+        let stuck = stuckParts.withLock { $0 }()
+        var body = HealthBody(
+            status: stuck.isEmpty ? "ok" : "stuck", service: service, uptimeSeconds: Date().timeIntervalSince(startedAt),
             connections: connections, inFlight: inFlight)
+        body.stuck = stuck.isEmpty ? nil : stuck
         return (try? WireJSON.encode(body)) ?? Array("{}".utf8)
     }
 
@@ -176,8 +185,10 @@ public struct HealthBody: Codable, Sendable, Equatable {
     public var uptimeSeconds: Double
     public var connections: Int
     public var inFlight: Int
+    /// The threads not making progress, when `status` is `stuck`.
+    public var stuck: [String]?
 
-    enum CodingKeys: String, CodingKey { case status, service, uptimeSeconds, connections, inFlight }
+    enum CodingKeys: String, CodingKey { case status, service, uptimeSeconds, connections, inFlight, stuck }
 }
 
 /// The body of `hello`.

@@ -10,10 +10,14 @@ public protocol Service: AnyObject, Sendable {
     /// The threads of this part whose progress the watchdog and health checks watch (its event
     /// loops, its store's thread).
     var heartbeatProbes: [Heartbeat.Probe] { get }
+    /// Tells the part the process's heartbeat, for a part that reports health (a server's
+    /// `health` op, `/healthz`).
+    func reportHealth(from heartbeat: Heartbeat)
 }
 
 extension Service {
     public var heartbeatProbes: [Heartbeat.Probe] { [] }
+    public func reportHealth(from heartbeat: Heartbeat) {}
 }
 
 /// The parts of one process, started in the order given and stopped in the reverse order, so

@@ -27,7 +27,9 @@ public enum ServiceMain {
         /// A process whose `parts` have started: stopping stops them in reverse, and the
         /// watchdog pings only while their loops and stores make progress.
         public init(status: String, parts: ServiceGroup, heartbeat: Heartbeat? = nil) {
-            self.init(status: status, heartbeat: heartbeat ?? parts.heartbeat(), stop: parts.stop)
+            let heartbeat = heartbeat ?? parts.heartbeat()
+            for part in parts.parts { part.reportHealth(from: heartbeat) }
+            self.init(status: status, heartbeat: heartbeat, stop: parts.stop)
         }
     }
 
@@ -67,10 +69,20 @@ public enum ServiceMain {
             return 1
         }
         notifier.ready(status: running.status, heartbeat: running.heartbeat)
+        // Without a watchdog the heartbeat still beats, once a second, for the health checks.
+        let beating = running.heartbeat.flatMap { heartbeat in
+            notifier.watchdogInterval == nil ? Task {
+                while !Task.isCancelled {
+                    heartbeat.beat()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            } : nil
+        }
         logger.info("ready", ["status": running.status])
         let received = await signals.wait()
         logger.info("stopping", ["signal": received == SIGTERM ? "SIGTERM" : "SIGINT"])
         notifier.stopping()
+        beating?.cancel()
         await running.stop()
         logger.info("stopped")
         return 0

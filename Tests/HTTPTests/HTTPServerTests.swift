@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SwitchboardPOSIX
 import Testing
 import SwitchboardHTTP
@@ -25,6 +26,25 @@ import SwitchboardTestSupport
         let connection = try await RawConnection(port: server.port)
         try await connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         return try await connection.readHTTPResponse()?.status == 200
+    }
+
+    /// `/healthz` fails while the heartbeat finds a thread (here a store's) not progressing.
+    @Test func healthzFailsWhileAThreadMakesNoProgress() async throws {
+        let server = try Self.makeServer()
+        final class Gate: Sendable { let open = Atomic<Bool>(true) }
+        let gate = Gate()
+        let heartbeat = Heartbeat(probes: [Heartbeat.Probe(name: "adapters.store") { done in if gate.open.load(ordering: .relaxed) { done() } }])
+        server.reportHealth(from: heartbeat)
+        heartbeat.beat()
+        #expect(try await healthy(server))
+        gate.open.store(false, ordering: .relaxed)
+        heartbeat.beat()
+        heartbeat.beat()
+        #expect(try await !healthy(server))
+        gate.open.store(true, ordering: .relaxed)
+        heartbeat.beat()
+        #expect(try await healthy(server))
+        await server.stop()
     }
 
     @Test func servesKeepAliveRequestsOnOneConnection() async throws {

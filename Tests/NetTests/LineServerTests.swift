@@ -259,6 +259,25 @@ import SwitchboardTestSupport
         await server.stop()
     }
 
+    /// `health` says `stuck`, naming the thread, while the heartbeat finds it not progressing.
+    @Test func healthSaysStuckWhileAThreadMakesNoProgress() async throws {
+        let server = try Self.makeServer()
+        let client = LineClient(host: "127.0.0.1", port: server.port)
+        final class Gate: Sendable { let open = Atomic<Bool>(true) }
+        let gate = Gate()
+        let heartbeat = Heartbeat(probes: [Heartbeat.Probe(name: "router.store") { done in if gate.open.load(ordering: .relaxed) { done() } }])
+        server.reportHealth(from: heartbeat)
+        heartbeat.beat()
+        #expect(try await client.call("health", EmptyBody(), as: HealthBody.self).status == "ok")
+        gate.open.store(false, ordering: .relaxed)
+        heartbeat.beat()
+        heartbeat.beat()
+        let stuck = try await client.call("health", EmptyBody(), as: HealthBody.self)
+        #expect(stuck.status == "stuck" && stuck.stuck == ["router.store"])
+        client.close()
+        await server.stop()
+    }
+
     @Test func idleConnectionsAreClosed() async throws {
         let server = try Self.makeServer { $0.idleTimeout = 0.2 }
         let connection = try await RawConnection(port: server.port, receiveTimeout: 5)
