@@ -90,9 +90,16 @@ import SwitchboardTestSupport
         #expect(message.messageId == "99DCC379-DD76-4712-BA65-11EFB33B8CD6")
         var outbound = try JSONSerialization.jsonObject(with: try SharedFiles.data("payloads/sendblue-inbound-sms-downgraded.json")) as! [String: Any]
         outbound["is_outbound"] = true
+        outbound["status"] = "SENT"
         let reply = try BridgeParser.event(Array(try JSONSerialization.data(withJSONObject: outbound)), receivedAt: Self.now, preferReceivedAt: false)
         guard case .reply(let answer) = reply else { Issue.record("not a reply"); return }
         #expect(answer.contact == "+15125550188" && answer.account == "+15125550142")
+        // An outbound message counts as a reply once it left, not while queued or after failing.
+        for (status, replies) in [("SENT", true), ("DELIVERED", true), ("READ", true), ("QUEUED", false), ("FAILED", false)] {
+            outbound["status"] = status
+            let event = try BridgeParser.event(Array(try JSONSerialization.data(withJSONObject: outbound)), receivedAt: Self.now, preferReceivedAt: false)
+            #expect((event != nil) == replies, "\(status)")
+        }
     }
 
     @Test(arguments: [

@@ -196,7 +196,9 @@ public final class AdaptersService: Service {
         guard secrets.contains(where: { ConstantTime.equals($0, offered) }) else { return .answer(refuse("bridge", "signing secret mismatch")) }
         let (at, fromHeader) = receivedAt(request)
         do {
-            let event = try BridgeParser.event(request.body, receivedAt: at, preferReceivedAt: fromHeader)
+            guard let event = try BridgeParser.event(request.body, receivedAt: at, preferReceivedAt: fromHeader) else {
+                return .answer(.text(200, "ok\n"))
+            }
             return .commit(provider: "bridge", events: [event], at: at, answer: .text(200, "ok\n"))
         } catch {
             return .answer(malformed("bridge", error))

@@ -202,13 +202,21 @@ enum BridgeParser {
         var toNumber: String?
         var sendblueNumber: String?
         var mediaURL: String?
+        /// The message's status (`QUEUED`, `SENT`, `DELIVERED`, `READ`, `FAILED`, `RECEIVED`).
+        var status: String?
         enum CodingKeys: String, CodingKey {
             case content, isOutbound = "is_outbound", messageHandle = "message_handle", dateSent = "date_sent", number
-            case fromNumber = "from_number", toNumber = "to_number", sendblueNumber = "sendblue_number", mediaURL = "media_url"
+            case fromNumber = "from_number", toNumber = "to_number", sendblueNumber = "sendblue_number", mediaURL = "media_url", status
         }
     }
 
-    static func event(_ body: [UInt8], receivedAt: Date, preferReceivedAt: Bool) throws -> InboxEvent {
+    /// Statuses of an outbound message that mean the business's reply left: the bridge also
+    /// reports outbound messages still queued or that failed, which answered no one.
+    static let replyStatuses: Set<String> = ["SENT", "DELIVERED", "READ"]
+
+    /// The event of a bridge webhook: an inbound message, the business's reply, or nil for an
+    /// outbound message that did not leave (queued, failed), acknowledged and not stored.
+    static func event(_ body: [UInt8], receivedAt: Date, preferReceivedAt: Bool) throws -> InboxEvent? {
         let payload: Payload
         do {
             payload = try JSONDecoder().decode(Payload.self, from: Data(body))
@@ -220,6 +228,7 @@ enum BridgeParser {
         else { throw MalformedWebhook("bridge webhook without the account or contact number") }
         let sent = preferReceivedAt ? receivedAt : (payload.dateSent.flatMap(RFC3339.parse) ?? receivedAt)
         if payload.isOutbound == true {
+            if let status = payload.status, !replyStatuses.contains(status.uppercased()) { return nil }
             return .reply(ReplyEvent(
                 provider: "bridge", messageId: payload.messageHandle, platform: .imessage, account: ContactAddress.normalize(business),
                 contact: ContactAddress.normalize(contact), at: sent))
