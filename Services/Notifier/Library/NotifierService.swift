@@ -59,7 +59,7 @@ public final class NotifierService: Service {
             store.enqueue(items, now: clock.now) { [self] committed in
                 reply(committed.flatMap { enqueued in
                     metrics.increment("switchboard_notifier_items_total", by: enqueued.accepted)
-                    if enqueued.accepted > 0 { engine.offer(enqueued.fresh, withOthers: enqueued.fresh.count < enqueued.accepted) }
+                    if enqueued.accepted > 0 { engine.offer(enqueued.fresh, withOthers: enqueued.crmUpdates > 0) }
                     return .success(EnqueueResponse(accepted: enqueued.accepted, duplicates: items.count - enqueued.accepted).jsonBytes)
                 })
             }

@@ -77,11 +77,13 @@ final class NotifierStore: Sendable {
         store = try Store(path: path, durability: .normal, migrations: Self.migrations)
     }
 
-    /// What an enqueue committed: how many items were new, and the notification deliveries it
-    /// created, due now (CRM updates are left to the delivery loop, which orders each contact's).
+    /// What an enqueue committed: how many items were new, the notification deliveries it
+    /// created, due now, and how many new CRM updates it left to the delivery loop (which orders
+    /// each contact's).
     struct Enqueued: Sendable {
         var accepted = 0
         var fresh: [DueDelivery] = []
+        var crmUpdates = 0
     }
 
     /// Commits the items not seen before; `committed` gets what was new, on the store's thread
@@ -91,6 +93,7 @@ final class NotifierStore: Sendable {
             var enqueued = Enqueued()
             for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, into: database) {
                 enqueued.accepted += 1
+                if item.crm != nil { enqueued.crmUpdates += 1 }
                 for (index, channel) in (item.notification?.channels ?? []).enumerated() {
                     enqueued.fresh.append(DueDelivery(
                         id: "\(item.id)/\(index)", channel: channel.channel.rawValue, target: channel.url ?? channel.path, attempts: 0,
