@@ -43,8 +43,8 @@ public final class HTTPServer: Sendable {
     }
 
     private let state = Mutex(State())
-    /// The threads that stopped making progress (a ``Heartbeat``'s `stuck`), for `/healthz`.
-    private let stuckParts = StuckParts()
+    /// The threads that stopped making progress, for `/healthz`.
+    private let health = HealthReport()
     /// Requests being handled. One already read on a kept-alive connection is served even
     /// while draining; new connections are refused.
     private let requests = InFlight()
@@ -71,9 +71,9 @@ public final class HTTPServer: Sendable {
     /// ``reportHealth(from:)`` finds a thread not progressing (naming it).
     public func addOperationalRoutes(healthy: @escaping @Sendable () -> Bool = { true }) {
         let metrics = self.metrics
-        let stuckParts = self.stuckParts
+        let health = self.health
         route("GET", "/healthz") { _ in
-            let stuck = stuckParts.current
+            let stuck = health.stuck
             guard stuck.isEmpty else { return .text(503, "stuck: \(stuck.joined(separator: ", "))\n") }
             return healthy() ? .text(200, "ok\n") : .text(503, "unavailable\n")
         }
@@ -146,18 +146,10 @@ public final class HTTPServer: Sendable {
     func requestFinished() { requests.leave() }
 }
 
-/// A heartbeat's verdict, shared by the server and its `/healthz` route.
-final class StuckParts: Sendable {
-    private let source = Mutex<@Sendable () -> [String]>({ [] })
-    /// The parts stuck now (none before a heartbeat is given).
-    var current: [String] { source.withLock { $0 }() }
-    func follow(_ heartbeat: Heartbeat) { source.withLock { $0 = { heartbeat.stuck } } }
-}
-
 extension HTTPServer {
     /// `/healthz` answers 503 while `heartbeat` finds a thread not progressing.
     public func reportHealth(from heartbeat: Heartbeat) {
-        stuckParts.follow(heartbeat)
+        health.follow(heartbeat)
     }
 }
 

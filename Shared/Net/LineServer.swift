@@ -57,8 +57,8 @@ public final class LineServer: Sendable {
     }
 
     private let state = Mutex(State())
-    /// The threads that stopped making progress, for `health` (a ``Heartbeat``'s `stuck`).
-    private let stuckParts = Mutex<@Sendable () -> [String]>({ [] })
+    /// The threads that stopped making progress, for `health`.
+    private let health = HealthReport()
     /// Requests being handled; draining refuses new ones.
     private let requests = InFlight()
 
@@ -159,13 +159,13 @@ public final class LineServer: Sendable {
 
     /// `health` answers `stuck` (naming them) while `heartbeat` finds a thread not progressing.
     public func reportHealth(from heartbeat: Heartbeat) {
-        stuckParts.withLock { $0 = { heartbeat.stuck } }
+        health.follow(heartbeat)
     }
 
     func healthBody() -> [UInt8] {
         let connections = state.withLock { $0.sessions.count }
         let inFlight = requests.count
-        let stuck = stuckParts.withLock { $0 }()
+        let stuck = health.stuck
         var body = HealthBody(
             status: stuck.isEmpty ? "ok" : "stuck", service: service, uptimeSeconds: Date().timeIntervalSince(startedAt),
             connections: connections, inFlight: inFlight)

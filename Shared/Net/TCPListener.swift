@@ -17,7 +17,6 @@ public final class TCPListener: Sendable {
         socket = try Socket.listen(host: host, port: port)
         do {
             self.port = try socket.localPort()
-            try socket.setNonBlocking()
         } catch {
             socket.close()
             throw error

@@ -53,3 +53,19 @@ public final class Heartbeat: Sendable {
 
     public var isAlive: Bool { stuck.isEmpty }
 }
+
+/// The heartbeat a server reports in its health check, set once the process's parts have
+/// started (``Service/reportHealth(from:)``): one holder for the line servers' `health` and
+/// the HTTP servers' `/healthz`.
+public final class HealthReport: Sendable {
+    private let heartbeat = Mutex<Heartbeat?>(nil)
+
+    public init() {}
+
+    public func follow(_ heartbeat: Heartbeat) {
+        self.heartbeat.withLock { $0 = heartbeat }
+    }
+
+    /// The threads not progressing now; none before a heartbeat is followed.
+    public var stuck: [String] { heartbeat.withLock { $0 }?.stuck ?? [] }
+}

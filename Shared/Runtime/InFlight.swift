@@ -19,11 +19,12 @@ public final class InFlight: Sendable {
 
     public init() {}
 
-    /// Counts one piece of work in; false once draining began (the caller refuses the work).
-    public func enter() -> Bool {
+    /// Counts `pieces` of work in, all or none; false once draining began (the caller refuses
+    /// the work).
+    public func enter(_ pieces: Int = 1) -> Bool {
         state.withLock { state in
             guard !state.draining else { return false }
-            state.count += 1
+            state.count += pieces
             return true
         }
     }

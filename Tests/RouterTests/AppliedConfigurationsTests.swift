@@ -37,4 +37,17 @@ import SwitchboardDomain
         #expect(configurations.entry(location: "loc")?.version == 2)
         #expect(configurations.entry(platform: .twilio, address: "+15559999999") == nil)
     }
+
+    @Test func anAccountDroppedByANewerVersionNoLongerFindsTheLocation() throws {
+        let configurations = AppliedConfigurations()
+        configurations.apply(try Self.routing(salesUser: "u_a"), version: 1)
+        #expect(configurations.entry(platform: .twilio, address: "+15550000001")?.0.version == 1)
+        let without = try CompiledRouting(RoutingEngineTests.config("""
+            {"version": 1, "location": {"id": "loc", "name": "L", "timezone": "UTC"}, "users": [{"id": "u_a", "name": "A"}],
+             "accounts": [{"id": "acc2", "name": "Other", "platform": "twilio", "address": "+15550000002"}]}
+            """))
+        configurations.apply(without, version: 2)
+        #expect(configurations.entry(platform: .twilio, address: "+15550000001") == nil)
+        #expect(configurations.entry(platform: .twilio, address: "+15550000002")?.1.id == "acc2")
+    }
 }

@@ -1,13 +1,14 @@
 import Testing
 import SwitchboardRuntime
+import SwitchboardTestSupport
 
 /// The one drain every service part uses.
 @Suite struct InFlightTests {
-    @Test func drainingRefusesNewWorkAndReturnsWhenTheLastPieceLeaves() async {
+    @Test func drainingRefusesNewWorkAndReturnsWhenTheLastPieceLeaves() async throws {
         let work = InFlight()
         #expect(work.enter() && work.enter())
         async let drained = work.drain(within: .seconds(10))
-        while !work.isDraining { await Task.yield() }
+        #expect(try await eventually { work.isDraining })
         #expect(!work.enter(), "no new work once draining")
         work.leave()
         work.leave()

@@ -81,14 +81,8 @@ final class DeliveryEngine: Sendable {
     /// does not claim it.
     func offer(_ fresh: [NotifierStore.DueDelivery], withOthers: Bool) {
         let direct = state.withLock { state -> Bool in
-            guard !state.backlog, !state.looking, state.busy.count + fresh.count <= concurrency else { return false }
-            var admitted = 0
-            for _ in fresh where attempts.enter() { admitted += 1 }
-            guard admitted == fresh.count else {
-                // Stopping: they stay pending for the next start.
-                for _ in 0..<admitted { attempts.leave() }
-                return false
-            }
+            // Stopping refuses them: they stay pending for the next start.
+            guard !state.backlog, !state.looking, state.busy.count + fresh.count <= concurrency, attempts.enter(fresh.count) else { return false }
             for delivery in fresh { state.busy.insert(delivery.id) }
             return true
         }

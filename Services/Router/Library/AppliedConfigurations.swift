@@ -20,7 +20,16 @@ final class AppliedConfigurations: Sendable {
         var config: LocationConfig { routing.config }
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// "platform:address" → the location whose current entry configures that account, so
+        /// a message finds its location without scanning every location's accounts.
+        var locations: [String: String] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    private static func key(_ platform: Platform, _ address: String) -> String { "\(platform.rawValue):\(address)" }
 
     /// Installs `routing` as its location's `version`, unless a newer version is already
     /// installed (two `put_config`s answered in one order may reach memory in the other).
@@ -28,26 +37,30 @@ final class AppliedConfigurations: Sendable {
     @discardableResult
     func apply(_ routing: CompiledRouting, version: Int) -> Entry {
         let location = routing.config.location.id
-        return entries.withLock { entries in
-            if let current = entries[location], current.version >= version { return current }
+        return state.withLock { state in
+            if let current = state.entries[location], current.version >= version { return current }
+            for account in state.entries[location]?.config.accounts ?? [] {
+                state.locations[Self.key(account.platform, account.address)] = nil
+            }
             let entry = Entry(version: version, routing: routing)
-            entries[location] = entry
+            state.entries[location] = entry
+            for account in routing.config.accounts { state.locations[Self.key(account.platform, account.address)] = location }
             return entry
         }
     }
 
     func entry(location: String) -> Entry? {
-        entries.withLock { $0[location] }
+        state.withLock { $0.entries[location] }
     }
 
     /// The entry of the location that owns `platform`:`address`, with that account as the same
     /// version configures it.
     func entry(platform: Platform, address: String) -> (Entry, Account)? {
-        entries.withLock { entries in
-            for entry in entries.values {
-                if let account = entry.config.account(platform: platform, address: address) { return (entry, account) }
-            }
-            return nil
+        state.withLock { state in
+            guard let location = state.locations[Self.key(platform, address)], let entry = state.entries[location],
+                  let account = entry.config.account(platform: platform, address: address)
+            else { return nil }
+            return (entry, account)
         }
     }
 }

@@ -16,7 +16,7 @@ struct DecisionEffects: Sendable {
     /// events the contact's latest account stands in.
     init(_ decision: Decision, key: String, config: LocationConfig, account: Account? = nil, at: Date) {
         let contact = decision.contact
-        let account = account ?? config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
+        let account = account ?? config.latestAccount(of: contact)
         notifications = decision.notifications.enumerated().map { index, effect in
             OutboxItem(id: "\(key):\(index)", notification: UserNotification(
                 recipient: effect.user, recipientName: effect.name, channels: effect.channels, kind: effect.kind, location: config.location.id,

@@ -50,28 +50,31 @@ extension RoutingEngine {
     /// resolve, and tags that decide nothing are not routing decisions: theirs has
     /// `recorded == false`, so the contact's history (and `explain`) keeps its last decision.
     public func handle(_ event: ContactEvent, contact: ContactState?, at: Date) throws -> Decision {
-        if case .inbound(let message, let account) = event { return try inbound(message, account: account, contact: contact) }
-        guard let contact else { throw UnknownContact(event: event.name) }
+        /// The contact an event other than a message is about, who must have written before.
+        func existing() throws -> ContactState {
+            guard let contact else { throw UnknownContact(event: event.name) }
+            return contact
+        }
         switch event {
-        case .inbound: preconditionFailure("decided above")
-        case .tagged(let tags): return try tagged(tags, contact: contact, at: at)
-        case .assigned(let user): return try assign(contact, to: user, at: at)
+        case .inbound(let message, let account): return try inbound(message, account: account, contact: contact)
+        case .tagged(let tags): return try tagged(tags, contact: existing(), at: at)
+        case .assigned(let user): return try assign(existing(), to: user, at: at)
         case .released:
-            var released = contact
+            var released = try existing()
             released.manual = false
             return unrecorded(event, reason: .release, contact: released, at: at, crmChanged: false)
         case .unassigned:
-            var unassigned = contact
+            var unassigned = try existing()
             unassigned.owner = nil
             unassigned.ownerAccount = nil
             unassigned.threads = [:]
             unassigned.manual = false
             return unrecorded(event, reason: .unassign, contact: unassigned, at: at, crmChanged: true)
         case .resolved:
-            var resolved = contact
+            var resolved = try existing()
             resolved.open = false
             return unrecorded(event, reason: .resolve, contact: resolved, at: at, crmChanged: false)
-        case .drained(let user): return try drain(contact, user: user, at: at)
+        case .drained(let user): return try drain(existing(), user: user, at: at)
         }
     }
 
@@ -100,7 +103,7 @@ extension RoutingEngine {
         let separate = config.location.multiTouch == .separate
         let threadAccount = separate ? contact.lastAccount : nil
         let unowned = separate ? threadAccount.map { contact.threads[$0] == nil } ?? false : contact.owner == nil
-        let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
+        let account = config.latestAccount(of: contact)
         guard unowned, let entry = config.tags.first(where: { added.contains($0.tag) }), let account else {
             return unrecorded(.tagged(added), reason: .tag, contact: contact, at: at, crmChanged: contact.tags != existing.tags)
         }
@@ -113,8 +116,7 @@ extension RoutingEngine {
     /// Drain: decide afresh on the contact's latest inbound message as if it arrived again at
     /// `at` (same account, text and source; the contact counts as existing), `user` excluded.
     func drain(_ contact: ContactState, user: String, at: Date) throws -> Decision {
-        let account = config.accounts.first { $0.id == contact.lastAccount } ?? config.accounts.first
-        guard let account else {
+        guard let account = config.latestAccount(of: contact) else {
             return Decision(contact: contact, user: contact.owner, reason: .noConfig, trace: DecisionTrace(event: "drain of \(user)"))
         }
         let separate = config.location.multiTouch == .separate
@@ -137,5 +139,13 @@ extension RoutingEngine {
         decision.assigned = [user]
         decision.crmChanged = true
         return decision
+    }
+}
+
+extension LocationConfig {
+    /// The account a contact last wrote to (the first account when unknown): where an event
+    /// without a message of its own (tags, drain, a person's change) is decided and notified.
+    func latestAccount(of contact: ContactState) -> Account? {
+        accounts.first { $0.id == contact.lastAccount } ?? accounts.first
     }
 }
