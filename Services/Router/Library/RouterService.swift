@@ -163,6 +163,7 @@ public final class RouterService: Service {
     /// Decides a contact event other than a message with the location to itself (after every
     /// queued message's decision) and commits it with its log entry.
     private func handle(_ event: ContactEvent, location: String, contact rawAddress: String, at requested: Date?) async throws -> RouteAnswer {
+        // Refused before the wait: `pipeline(_:)` would make a pipeline for any location named.
         _ = try configuration(location)
         let address = ContactAddress.normalize(rawAddress)
         let at = requested ?? Date()
@@ -185,6 +186,7 @@ public final class RouterService: Service {
     /// Decides afresh, without the user, every contact the user holds, oldest assignment first,
     /// each seeing the loads the ones before it left; one transaction for them all.
     private func drain(_ request: DrainRequest) async throws -> [String: Int] {
+        // Refused before the wait, as for the other events.
         _ = try configuration(request.location)
         let at = request.at ?? Date()
         let event = ContactEvent.drained(user: request.user)
