@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "SwitchboardDomain", dependencies: ["SwitchboardCodec"], path: "Shared/Domain", swiftSettings: strict),
         .target(name: "SwitchboardStore", dependencies: ["CSQLite", "SwitchboardPOSIX"], path: "Shared/Store", swiftSettings: strict),
         .target(
+            name: "SwitchboardOperations", dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet"],
+            path: "Shared/Operations", swiftSettings: strict),
+        .target(
             name: "SwitchboardHTTP", dependencies: ["SwitchboardPOSIX", "SwitchboardNet", "SwitchboardRuntime"],
             path: "Shared/HTTP", swiftSettings: strict),
 
@@ -87,7 +90,7 @@ let package = Package(
         .target(
             name: "SwitchboardCtl",
             dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
-                           "SwitchboardNet", "SwitchboardPOSIX", "SwitchboardRuntime", "SwitchboardStore"],
+                           "SwitchboardNet", "SwitchboardOperations", "SwitchboardPOSIX", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Ctl/Library", swiftSettings: strict),
         .executableTarget(name: "switchboardctl", dependencies: ["SwitchboardCtl"], path: "Services/Ctl/Executable", swiftSettings: strict),
         .executableTarget(name: "switchboard-loadgen", dependencies: ["SwitchboardCtl"], path: "Services/LoadGen", swiftSettings: strict),
@@ -141,6 +144,9 @@ let package = Package(
                            "switchboard-directory", "switchboard-notifier"],
             path: "Tests/CtlTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/DomainTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardOperationsTests", dependencies: ["SwitchboardOperations", "SwitchboardDomain", "SwitchboardCodec"],
+            path: "Tests/OperationsTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardCryptoTests", dependencies: ["SwitchboardCrypto"], path: "Tests/CryptoTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardNetTests",

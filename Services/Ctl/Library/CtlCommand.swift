@@ -2,6 +2,7 @@ import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
+import SwitchboardOperations
 import SwitchboardRuntime
 
 /// `switchboardctl`: the operator's command line.

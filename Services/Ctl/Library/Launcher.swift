@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardNet
+import SwitchboardOperations
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardRuntime

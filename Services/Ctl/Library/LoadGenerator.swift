@@ -3,6 +3,7 @@ import Synchronization
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
+import SwitchboardOperations
 import SwitchboardRuntime
 import SwitchboardStore
 

@@ -2,6 +2,7 @@ public import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 import SwitchboardNet
+import SwitchboardOperations
 
 /// `switchboardctl scenario run`: plays scenario files (`../shared/scenarios/README.md`)
 /// against a fresh mesh each, through the real interfaces: signed webhooks for inbound messages

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import SwitchboardCodec
-import SwitchboardCtl
+import SwitchboardOperations
 import SwitchboardDomain
 
 @Suite struct ReportPageTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SwitchboardCtl
+@testable import SwitchboardOperations
 
 /// One fixture per error and per warning of `CONFIG.md`, "Validation (lint and apply)": each
 /// is the valid base configuration with one change, and must produce exactly its message.

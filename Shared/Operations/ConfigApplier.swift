@@ -3,7 +3,7 @@ public import SwitchboardCodec
 public import SwitchboardDomain
 public import SwitchboardNet
 
-/// `switchboardctl apply`: writes a configuration file's directory part to the directory, then
+/// `apply` (the CLI's and the console's): writes a configuration file's directory part to the directory, then
 /// its routing part to the router. The file is checked first (strict keys, types, references),
 /// so an invalid file changes nothing anywhere; applying the same file twice changes nothing.
 public enum ConfigApplier {
@@ -11,7 +11,7 @@ public enum ConfigApplier {
     public static func load(_ bytes: [UInt8]) throws -> (LocationConfig, JSONValue) {
         let (config, report) = ConfigLinter.lint(bytes)
         guard let config, report.errors.isEmpty else {
-            throw CtlError("invalid configuration:\n" + report.errors.map { "  error: \($0)" }.joined(separator: "\n"))
+            throw InvalidConfiguration(errors: report.errors)
         }
         return (config, try WireJSON.decode(JSONValue.self, from: bytes))
     }
@@ -26,5 +26,19 @@ public enum ConfigApplier {
             "location": .string(location.id), "teams": raw["teams"] ?? .array([]), "replace": .bool(true),
         ]), as: JSONValue.self)
         _ = try await router.call("router.put_config", JSONValue.object(["config": raw]), as: JSONValue.self)
+    }
+}
+
+/// A configuration `lint` refuses; each error starts with the offending place
+/// (`accounts[2].assignment.target.team: unknown team "t_x"`).
+public struct InvalidConfiguration: Error, CustomStringConvertible {
+    public let errors: [String]
+
+    public init(errors: [String]) {
+        self.errors = errors
+    }
+
+    public var description: String {
+        "invalid configuration:\n" + errors.map { "  error: \($0)" }.joined(separator: "\n")
     }
 }
