@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "switchboard-notifier", targets: ["switchboard-notifier"]),
         .executable(name: "switchboard-adapters", targets: ["switchboard-adapters"]),
         .executable(name: "switchboard-router", targets: ["switchboard-router"]),
+        .executable(name: "switchboard-console", targets: ["switchboard-console"]),
         .executable(name: "switchboardctl", targets: ["switchboardctl"]),
         .executable(name: "switchboard-loadgen", targets: ["switchboard-loadgen"]),
     ],
@@ -86,6 +87,15 @@ let package = Package(
             name: "switchboard-router", dependencies: ["SwitchboardRouter"],
             path: "Services/Router/Executable", swiftSettings: strict),
 
+        .target(
+            name: "SwitchboardConsole",
+            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardOperations",
+                           "SwitchboardRuntime", "SwitchboardStore"],
+            path: "Services/Console/Library", swiftSettings: strict),
+        .executableTarget(
+            name: "switchboard-console", dependencies: ["SwitchboardConsole"],
+            path: "Services/Console/Executable", swiftSettings: strict),
+
         // Tools.
         .target(
             name: "SwitchboardCtl",
@@ -144,6 +154,12 @@ let package = Package(
                            "switchboard-directory", "switchboard-notifier"],
             path: "Tests/CtlTests", swiftSettings: strict),
         .testTarget(name: "SwitchboardDomainTests", dependencies: ["SwitchboardDomain", "SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/DomainTests", swiftSettings: strict),
+        .testTarget(
+            name: "SwitchboardConsoleTests",
+            dependencies: ["SwitchboardConsole", "SwitchboardCtl", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
+                           "SwitchboardNet", "SwitchboardOperations", "SwitchboardRuntime", "SwitchboardTestSupport", "switchboard-console", "switchboard-adapters",
+                           "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            path: "Tests/ConsoleTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardOperationsTests", dependencies: ["SwitchboardOperations", "SwitchboardDomain", "SwitchboardCodec"],
             path: "Tests/OperationsTests", swiftSettings: strict),

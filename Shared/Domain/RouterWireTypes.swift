@@ -208,3 +208,44 @@ public struct ExplainResponse: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey { case decision, sentences }
 }
+
+/// `router.get_config`'s answer: the configuration a location runs and its stored version
+/// (the console shows the version it edits and refuses to save over a newer one).
+public struct ConfigResponse: Codable, Sendable {
+    public var config: LocationConfig
+    public var version: Int
+
+    public init(config: LocationConfig, version: Int) {
+        self.config = config
+        self.version = version
+    }
+}
+
+/// One entry of `router.locations`: a location the router has a configuration for.
+public struct LocationSummary: Codable, Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var timezone: String
+    public var version: Int
+    public var accounts: Int
+
+    public init(id: String, name: String, timezone: String, version: Int, accounts: Int) {
+        self.id = id
+        self.name = name
+        self.timezone = timezone
+        self.version = version
+        self.accounts = accounts
+    }
+}
+
+/// `router.contacts`: contacts of a location, most recently assigned first, and the reason of
+/// each one's latest decision by contact address (absent before the first decision).
+public struct ContactsResponse: Codable, Sendable {
+    public var contacts: [ContactState]
+    public var reasons: [String: DecisionReason]
+
+    public init(contacts: [ContactState], reasons: [String: DecisionReason]) {
+        self.contacts = contacts
+        self.reasons = reasons
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 
 /// Refuses keys a configuration object does not define (`CONFIG.md`: "Unknown keys are an
 /// error (typos must not pass silently)").
-enum StrictKeys {
+public enum StrictKeys {
     struct AnyKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
@@ -10,7 +10,9 @@ enum StrictKeys {
         init?(intValue: Int) { nil }
     }
 
-    static func check(_ decoder: any Decoder, allowed: [String]) throws {
+    /// Throws a `DecodingError` naming the first key of the object outside `allowed`, so a
+    /// misspelled field is an error rather than a silent default.
+    public static func check(_ decoder: any Decoder, allowed: [String]) throws {
         let container = try decoder.container(keyedBy: AnyKey.self)
         for key in container.allKeys where !allowed.contains(key.stringValue) {
             throw DecodingError.dataCorruptedError(

@@ -8,7 +8,8 @@ public import SwitchboardRuntime
 /// A small HTTP/1.1 server for provider webhooks, `/healthz` and `/metrics`.
 ///
 /// Routes are exact paths with one handler per method: an unknown path gets 404, a known path
-/// with another method 405 (with `Allow`). Requests on one connection are answered in order, one
+/// with another method 405 (with `Allow`). A ``mount(_:_:)``ed prefix takes every path under it
+/// that has no exact route (the console's pages and API, whose paths carry ids). Requests on one connection are answered in order, one
 /// at a time; connections are independent, so a slow sender delays only itself and is cut off
 /// with 408 when its request is not complete within ``Options/readTimeout``.
 public final class HTTPServer: Sendable {
@@ -38,6 +39,8 @@ public final class HTTPServer: Sendable {
 
     private struct State {
         var routes: [String: [String: DeferredHandler]] = [:]
+        /// Prefix → handler for any method, longest prefix first.
+        var mounts: [(prefix: String, handler: DeferredHandler)] = []
         var listener: TCPListener?
         var connections: [ObjectIdentifier: StreamConnection] = [:]
     }
@@ -64,6 +67,16 @@ public final class HTTPServer: Sendable {
     /// that has it (a store's thread after its commit) with no hop back to the handler's task.
     public func routeDeferred(_ method: String, _ path: String, _ handler: @escaping DeferredHandler) {
         state.withLock { $0.routes[path, default: [:]][method] = handler }
+    }
+
+    /// Sends every request whose path starts with `prefix` and has no exact route to `handler`,
+    /// whatever its method (the handler answers 404 and 405 itself). The longest prefix wins.
+    public func mount(_ prefix: String, _ handler: @escaping Handler) {
+        let deferred: DeferredHandler = { request, reply in reply(await handler(request)) }
+        state.withLock { state in
+            state.mounts.append((prefix, deferred))
+            state.mounts.sort { $0.prefix.count > $1.prefix.count }
+        }
     }
 
     /// Adds `GET /healthz` and `GET /metrics` (Prometheus text) backed by the metrics registry.
@@ -128,8 +141,10 @@ public final class HTTPServer: Sendable {
 
     /// Finds the handler for a request, or the 404/405 response.
     func resolve(_ request: HTTPRequest) -> Resolution {
-        let methods = state.withLock { $0.routes[request.path] }
-        guard let methods else { return .answer(.text(404, "not found\n")) }
+        let (methods, mounted) = state.withLock { state in
+            (state.routes[request.path], state.mounts.first { request.path.hasPrefix($0.prefix) }?.handler)
+        }
+        guard let methods else { return mounted.map { .handler($0) } ?? .answer(.text(404, "not found\n")) }
         if let handler = methods[request.method] { return .handler(handler) }
         if request.method == "HEAD", let handler = methods["GET"] { return .handler(handler) }
         var response = HTTPResponse.text(405, "method not allowed\n")

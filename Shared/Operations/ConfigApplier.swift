@@ -16,8 +16,9 @@ public enum ConfigApplier {
         return (config, try WireJSON.decode(JSONValue.self, from: bytes))
     }
 
-    /// Applies a checked configuration.
-    public static func apply(_ config: LocationConfig, raw: JSONValue, directory: LineClient, router: LineClient) async throws {
+    /// Applies a checked configuration; answers the version the router stores it as.
+    @discardableResult
+    public static func apply(_ config: LocationConfig, raw: JSONValue, directory: LineClient, router: LineClient) async throws -> Int {
         let location = config.location
         _ = try await directory.call("directory.put_users", JSONValue.object([
             "location": .string(location.id), "timezone": .string(location.timezone), "users": raw["users"] ?? .array([]), "replace": .bool(true),
@@ -25,7 +26,8 @@ public enum ConfigApplier {
         _ = try await directory.call("directory.put_teams", JSONValue.object([
             "location": .string(location.id), "teams": raw["teams"] ?? .array([]), "replace": .bool(true),
         ]), as: JSONValue.self)
-        _ = try await router.call("router.put_config", JSONValue.object(["config": raw]), as: JSONValue.self)
+        struct Stored: Decodable { var version: Int }
+        return try await router.call("router.put_config", JSONValue.object(["config": raw]), as: Stored.self).version
     }
 }
 

@@ -8,6 +8,11 @@ public struct ConfigLinter {
     public struct Report: Sendable {
         public var errors: [String] = []
         public var warnings: [String] = []
+
+        public init(errors: [String] = [], warnings: [String] = []) {
+            self.errors = errors
+            self.warnings = warnings
+        }
     }
 
     /// Lints raw bytes: a decoding failure (unknown key, wrong type) is the one error reported.

@@ -7,10 +7,7 @@ public import SwitchboardDomain
 public enum ReportPage {
     static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"]
 
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// A bar chart: one bar per label, each bar a stack of (series, value) segments.
     static func bars(title: String, unit: String, bars: [(label: String, segments: [(series: String, value: Double)])], series: [String]) -> String {
@@ -44,7 +41,8 @@ public enum ReportPage {
         return "<section><h2>\(escape(title))</h2>\(svg)</svg></section>"
     }
 
-    public static func html(_ report: RoutingReport) -> String {
+    /// The four charts as `<section>`s, for a page of its own or the console's report page.
+    public static func charts(_ report: RoutingReport) -> String {
         let users = report.users.map(\.user)
         let perDay = bars(title: "Assignments per user per day", unit: "assignments",
                           bars: report.days.map { day in (day.day, users.map { ($0, Double(day.assigned[$0] ?? 0)) }) }, series: users)
@@ -57,16 +55,17 @@ public enum ReportPage {
         let reasons = Array(Set(report.accounts.flatMap { $0.unassigned.keys })).sorted()
         let unassigned = bars(title: "Unassigned by reason", unit: "contacts",
                               bars: report.accounts.map { account in (account.account, reasons.map { ($0, Double(account.unassigned[$0] ?? 0)) }) }, series: reasons)
+        return [perDay, responses, balance, unassigned].joined(separator: "\n")
+    }
+
+    public static func html(_ report: RoutingReport) -> String {
         return """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>Switchboard report \(escape(report.location))</title>
             <style>body{font-family:sans-serif;margin:24px;color:#222}section{margin-bottom:28px}h2{font-size:16px}</style></head>
             <body><h1>Routing report: \(escape(report.location))</h1>
             <p>\(escape(ISO8601DateFormatter().string(from: report.since))) to \(escape(ISO8601DateFormatter().string(from: report.until))), days in \(escape(report.timezone)).</p>
-            \(perDay)
-            \(responses)
-            \(balance)
-            \(unassigned)
+            \(charts(report))
             </body></html>
             """
     }

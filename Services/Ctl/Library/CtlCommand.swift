@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCodec
+import SwitchboardCrypto
 import SwitchboardDomain
 import SwitchboardNet
 import SwitchboardOperations
@@ -20,6 +21,7 @@ public enum CtlCommand {
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
         Reports:         report [--since 7d] [--json | --html FILE] [--from SAVED.json]
         What if:         simulate -f NEW_CONFIG [--since 7d] [--json]   (replays stored messages with a proposed configuration)
+        Console:         console hash-password   (reads the admin password from stdin, prints the console-password-hash credential)
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
         Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
@@ -292,6 +294,14 @@ public enum CtlCommand {
             return 0
         case "up":
             return try await Launcher.run(arguments)
+        case "console":
+            guard arguments.words.count == 2, arguments.words[1] == "hash-password" else { throw UsageError("console hash-password") }
+            // From stdin, never an argument: `printf %s "$PASSWORD" | switchboardctl console hash-password`.
+            let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            let password = input.hasSuffix("\n") ? String(input.dropLast()) : input
+            guard password.count >= 12 else { throw CtlError("the admin password must have at least 12 characters") }
+            print(PasswordHash(password: password))
+            return 0
         default:
             throw UsageError("unknown command \(command)")
         }

@@ -2,6 +2,7 @@ import Foundation
 import SwitchboardNet
 import SwitchboardOperations
 import SwitchboardCodec
+import SwitchboardCrypto
 import SwitchboardDomain
 import SwitchboardRuntime
 
@@ -29,7 +30,11 @@ enum Launcher {
         let signals = TerminationSignals()
         let state = arguments.options["state"] ?? "state"
         let configFile = arguments.options["config"] ?? "deploy/config/demo.json"
-        let mesh = try Mesh(binaries: CtlCommand.binaries(arguments), stateFolder: state, testClock: false, fixedPorts: true, echo: true)
+        // The console's first-login secret: new for every `up`, printed once, only its hash kept.
+        let consolePassword = SecureRandom.hex(10)
+        let mesh = try Mesh(
+            binaries: CtlCommand.binaries(arguments), stateFolder: state, testClock: false, fixedPorts: true, echo: true,
+            secrets: Mesh.Secrets(consolePassword: consolePassword))
         do {
             let (config, raw) = try ConfigApplier.load(Array(try Data(contentsOf: URL(fileURLWithPath: configFile))))
             try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routerClient)
@@ -40,6 +45,7 @@ enum Launcher {
             say("""
 
                 Switchboard is up with \(configFile) (location \(config.location.id)); state in \(state)/.
+                  Console:  http://127.0.0.1:\(try mesh.console?.port("http") ?? 7105)/   admin password for this run: \(consolePassword)
                   Webhooks: http://127.0.0.1:\(mesh.webhookPort)/webhooks/twilio, …/twilio/status, …/whatsapp, …/imessage
                   Lines:    adapters 7101, router 7102, directory 7103, notifier 7104
                   Development secrets were generated for this run; try `switchboardctl get loads --location \(config.location.id)`.

@@ -1,5 +1,5 @@
 public import Foundation
-import SwitchboardCrypto
+public import SwitchboardCrypto
 public import SwitchboardNet
 
 /// All four services started as child processes on free loopback ports, with generated
@@ -15,9 +15,13 @@ public final class Mesh: Sendable {
         /// The line token every service requires and every client presents, as the installed
         /// units have it; nil: an open mesh (development).
         public var lineToken: String?
+        /// The console's admin password, when the mesh runs the console; only its hash reaches
+        /// the console.
+        public var consolePassword: String?
 
-        public init(lineToken: String? = nil) {
+        public init(lineToken: String? = nil, consolePassword: String? = nil) {
             self.lineToken = lineToken
+            self.consolePassword = consolePassword
         }
     }
 
@@ -30,11 +34,17 @@ public final class Mesh: Sendable {
     public let notifierClient: LineClient
     public let routerClient: LineClient
     public let adaptersClient: LineClient
+    /// `switchboard-console`, started when ``Secrets/consolePassword`` is set.
+    public let console: ServiceProcess?
     public let webhookPort: UInt16
     public let stateFolder: String
 
-    /// Starts the mesh. `fixedPorts` uses the documented defaults (7100–7104) instead of free ports.
-    public init(binaries: URL, stateFolder: String, testClock: Bool, fixedPorts: Bool = false, echo: Bool = false, secrets: Secrets = Secrets()) throws {
+    /// Starts the mesh. `fixedPorts` uses the documented defaults (7100–7105) instead of free ports.
+    /// `consoleHashIterations`: PBKDF2 iterations of the console password's hash (tests use few).
+    public init(
+        binaries: URL, stateFolder: String, testClock: Bool, fixedPorts: Bool = false, echo: Bool = false, secrets: Secrets = Secrets(),
+        consoleHashIterations: Int = PasswordHash.defaultIterations
+    ) throws {
         self.secrets = secrets
         self.stateFolder = stateFolder
         try FileManager.default.createDirectory(atPath: stateFolder, withIntermediateDirectories: true)
@@ -67,6 +77,15 @@ public final class Mesh: Sendable {
         ])
         let adaptersPort = try adapters.port("lines")
         webhookPort = try adapters.port("http")
+        if let password = secrets.consolePassword {
+            environment["SWITCHBOARD_CONSOLE_PASSWORD_HASH"] = PasswordHash(password: password, iterations: consoleHashIterations).description
+            console = try start("console", [
+                "--listen", port(7105), "--database", stateFolder + "/console.sqlite",
+                "--router", "127.0.0.1:\(routerPort)", "--directory", "127.0.0.1:\(directoryPort)",
+            ])
+        } else {
+            console = nil
+        }
         func client(_ port: UInt16) -> LineClient {
             var options = LineClientOptions(host: "127.0.0.1", port: port)
             options.token = secrets.lineToken
@@ -83,6 +102,7 @@ public final class Mesh: Sendable {
     public func stop() {
         ServiceTermination.shared.forget(self)
         for client in [adaptersClient, routerClient, notifierClient, directoryClient] { client.close() }
+        console?.stop()
         for service in [adapters, router, notifier, directory] { service.stop() }
     }
 }

@@ -22,6 +22,11 @@ public struct WebhookFactory: Sendable {
     /// The base URL the adapters were told is public (Twilio signs it).
     let publicBaseURL: String
 
+    public init(secrets: Mesh.Secrets, publicBaseURL: String) {
+        self.secrets = secrets
+        self.publicBaseURL = publicBaseURL
+    }
+
     /// Account → invented WhatsApp phone number id (registered as the channel's).
     public static func phoneNumberID(_ account: String) -> String { "pn" + account.filter(\.isNumber) }
 
@@ -95,8 +100,8 @@ public struct WebhookFactory: Sendable {
 
 /// The adapters channel registered for a configured account (secrets come from the mesh's
 /// service-wide defaults; WhatsApp gets an invented phone number id).
-enum AdapterChannelFactory {
-    static func channel(for account: Account) -> AdapterChannel {
+public enum AdapterChannelFactory {
+    public static func channel(for account: Account) -> AdapterChannel {
         AdapterChannel(id: account.id, platform: account.platform, account: account.address,
                        phoneNumberId: account.platform == .whatsapp ? WebhookFactory.phoneNumberID(account.address) : nil)
     }

@@ -3,8 +3,8 @@ import SwitchboardPOSIX
 
 /// Posts a webhook to the adapters over a fresh loopback connection and returns the status.
 /// Blocking I/O runs on a thread of its own, never on the cooperative pool.
-enum WebhookPoster {
-    static func post(port: UInt16, _ request: WebhookFactory.Request) async throws -> Int {
+public enum WebhookPoster {
+    public static func post(port: UInt16, _ request: WebhookFactory.Request) async throws -> Int {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 do {

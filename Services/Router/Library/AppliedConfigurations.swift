@@ -49,6 +49,11 @@ final class AppliedConfigurations: Sendable {
         }
     }
 
+    /// Every location's entry, by location id.
+    func all() -> [Entry] {
+        state.withLock { state in state.entries.keys.sorted().compactMap { state.entries[$0] } }
+    }
+
     func entry(location: String) -> Entry? {
         state.withLock { $0.entries[location] }
     }

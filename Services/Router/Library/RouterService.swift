@@ -43,7 +43,14 @@ public final class RouterService: Service {
     public func register(on server: LineServer) {
         server.register("router.put_config") { [self] (request: PutConfigRequest, _) in try await putConfig(request.config) }
         server.register("router.get_config") { [self] (request: LocationOnly, _) in
-            return ["config": try configuration(request.location).config]
+            let entry = try configuration(request.location)
+            return ConfigResponse(config: entry.config, version: entry.version)
+        }
+        server.register("router.locations") { [self] (_: EmptyBody, _) in
+            ["locations": configurations.all().map { entry in
+                LocationSummary(id: entry.config.location.id, name: entry.config.location.name, timezone: entry.config.location.timezone,
+                                version: entry.version, accounts: entry.config.accounts.count)
+            }]
         }
         server.registerDeferred("router.route") { [self] request, _, reply in
             try await route(try request.decodeBody(InboundMessage.self), reply: reply)
@@ -83,7 +90,9 @@ public final class RouterService: Service {
             return ExplainResponse(decision: latest, sentences: Self.explain(latest))
         }
         server.register("router.contacts") { [self] (request: ContactsRequest, _) in
-            ["contacts": try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)]
+            let listed = try await store.contacts(location: request.location, owner: request.owner, openOnly: request.open ?? false, limit: request.limit ?? 200)
+            return ContactsResponse(contacts: listed.map(\.0), reasons: Dictionary(listed.compactMap { contact, reason in reason.map { (contact.address, $0) } },
+                                                                                  uniquingKeysWith: { first, _ in first }))
         }
         server.register("router.report") { [self] (request: ReportRequest, _) in
             let config = try configuration(request.location).config

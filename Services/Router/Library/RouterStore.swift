@@ -157,15 +157,19 @@ final class RouterStore: Sendable {
         }
     }
 
-    /// Contacts of a location, most recently assigned first.
-    func contacts(location: String, owner: String?, openOnly: Bool, limit: Int) async throws -> [ContactState] {
+    /// Contacts of a location, most recently assigned first, each with the reason of its latest
+    /// decision (nil before the first).
+    func contacts(location: String, owner: String?, openOnly: Bool, limit: Int) async throws -> [(ContactState, DecisionReason?)] {
         try await store.read { database in
             try database.rows(
                 """
-                SELECT state FROM contacts WHERE location = ?1 AND (?2 IS NULL OR owner = ?2) AND (?3 = 0 OR open = 1)
-                ORDER BY assigned_at DESC, address LIMIT ?4
+                SELECT c.state, (SELECT d.reason FROM decisions d WHERE d.location = c.location AND d.contact = c.address ORDER BY d.seq DESC LIMIT 1)
+                FROM contacts c WHERE c.location = ?1 AND (?2 IS NULL OR c.owner = ?2) AND (?3 = 0 OR c.open = 1)
+                ORDER BY c.assigned_at DESC, c.address LIMIT ?4
                 """, [.text(location), SQLValue(owner), .bool(openOnly), .integer(limit)]
-            ) { try WireJSON.decode(ContactState.self, from: Array($0.string(0).utf8)) }
+            ) { row in
+                (try WireJSON.decode(ContactState.self, from: Array(row.string(0).utf8)), try row.isNull(1) ? nil : row.word(1, as: DecisionReason.self))
+            }
         }
     }
 

@@ -1,0 +1,28 @@
+import SwitchboardCodec
+
+/// Small edits of a configuration document held as JSON, the console's unit of change.
+extension JSONValue {
+    /// The object's member `key` set to `value` (removed when nil); a non-object is left as is.
+    func setting(_ key: String, to value: JSONValue?) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        members[key] = value
+        return .object(members)
+    }
+
+    /// The index of the element of array member `collection` whose `id` (or `key`) is `id`.
+    func index(in collection: String, id: String, key: String = "id") -> Int? {
+        self[collection]?.arrayValue?.firstIndex { $0[key]?.stringValue == id }
+    }
+
+    /// Array member `collection` with element `index` replaced by `change` of it.
+    func updating(_ collection: String, at index: Int, _ change: (JSONValue) throws -> JSONValue) rethrows -> JSONValue {
+        guard var elements = self[collection]?.arrayValue, elements.indices.contains(index) else { return self }
+        elements[index] = try change(elements[index])
+        return setting(collection, to: .array(elements))
+    }
+
+    var objectValue: [String: JSONValue]? {
+        guard case .object(let members) = self else { return nil }
+        return members
+    }
+}

@@ -1,0 +1,218 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
+/// fd 3 carries commands in, fd 4 answers out, each message JSON ended by a NUL byte), so a test
+/// can click through real pages without a WebSocket client or any package.
+///
+/// One page (target) per browser; every wait is bounded.
+public final class HeadlessChromium: @unchecked Sendable {
+    // @unchecked: the pipe descriptors are written under `writeLock`; answers arrive on one
+    // reader thread into a Mutex.
+    private let pid: pid_t
+    private let commands: Int32
+    private let answers: Int32
+    private let writeLock = NSLock()
+    /// Answers by command id, as the bytes that arrived (parsed by the waiting caller).
+    private let state = Mutex<(nextID: Int, replies: [Int: Data], closed: Bool)>((1, [:], false))
+    private let arrived = NSCondition()
+    private var session: String?
+    private let profile: String
+
+    /// Whether a `chromium` binary is on the PATH (`.ci/run` installs one).
+    public static var isInstalled: Bool { executablePath() != nil }
+
+    static func executablePath() -> String? {
+        for folder in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let candidate = "\(folder)/chromium"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Starts the browser with one blank page of `width`×`height` CSS pixels.
+    public init(width: Int = 1200, height: Int = 900) throws {
+        guard let binary = Self.executablePath() else { throw TestFailure("chromium is not installed") }
+        profile = NSTemporaryDirectory() + "switchboard-chromium-" + UUID().uuidString
+        var toBrowser: [Int32] = [0, 0]
+        var fromBrowser: [Int32] = [0, 0]
+        guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw TestFailure("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toBrowser[0], 3)
+        posix_spawn_file_actions_adddup2(&actions, fromBrowser[1], 4)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments = [
+            binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--no-default-browser-check",
+            "--disable-extensions", "--disable-background-networking", "--disable-sync", "--remote-debugging-pipe",
+            "--user-data-dir=\(profile)", "--window-size=\(width),\(height)", "about:blank",
+        ]
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, binary, &actions, nil, &argv, environ)
+        close(toBrowser[0])
+        close(fromBrowser[1])
+        guard status == 0 else { throw TestFailure("posix_spawn chromium failed: \(status)") }
+        pid = child
+        commands = toBrowser[1]
+        answers = fromBrowser[0]
+        Thread { [self] in readAnswers() }.start()
+    }
+
+    deinit {
+        close(commands)
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        close(answers)
+        try? FileManager.default.removeItem(atPath: profile)
+    }
+
+    /// Opens a page target and attaches to it; later commands go to that page.
+    public func openPage() throws {
+        let target = try send("Target.createTarget", ["url": "about:blank"], toPage: false)
+        guard let targetID = target["targetId"] as? String else { throw TestFailure("no target id in \(target)") }
+        let attached = try send("Target.attachToTarget", ["targetId": targetID, "flatten": true], toPage: false)
+        guard let sessionID = attached["sessionId"] as? String else { throw TestFailure("no session id in \(attached)") }
+        session = sessionID
+        _ = try send("Page.enable")
+        _ = try send("Runtime.enable")
+    }
+
+    /// Sends one protocol command and waits (at most `timeout` s) for its result.
+    @discardableResult
+    public func send(_ method: String, _ parameters: [String: Any] = [:], toPage: Bool = true, timeout: Double = 30) throws -> [String: Any] {
+        let id = state.withLock { state -> Int in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        var message: [String: Any] = ["id": id, "method": method, "params": parameters]
+        if toPage, let session { message["sessionId"] = session }
+        var bytes = Array(try JSONSerialization.data(withJSONObject: message))
+        bytes.append(0)
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(commands, $0.baseAddress, $0.count) }
+            if written < 0, errno == EINTR { continue }
+            guard written > 0 else { throw TestFailure("chromium closed its command pipe") }
+            offset += written
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while true {
+            if let bytes = state.withLock({ $0.replies.removeValue(forKey: id) }) {
+                let reply = (try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]) ?? [:]
+                if let error = reply["error"] { throw TestFailure("\(method) failed: \(error)") }
+                return reply["result"] as? [String: Any] ?? [:]
+            }
+            if state.withLock({ $0.closed }) { throw TestFailure("chromium exited") }
+            guard arrived.wait(until: deadline) else { throw TestFailure("\(method) had no answer within \(timeout) s") }
+        }
+    }
+
+    /// Evaluates `expression` in the page and answers its value (awaiting a promise).
+    public func evaluate(_ expression: String) throws -> Any? {
+        let result = try send("Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true])
+        if let exception = result["exceptionDetails"] { throw TestFailure("script failed: \(exception)") }
+        return (result["result"] as? [String: Any])?["value"]
+    }
+
+    /// Navigates and waits until the new document has loaded.
+    public func navigate(_ url: String) throws {
+        // The answer comes once the new document is committed, so the old one is gone.
+        _ = try send("Page.navigate", ["url": url])
+        try waitForLoad()
+    }
+
+    /// Clicks what `selector` finds (a submit button, a link), then waits until a document other
+    /// than the current one has loaded completely (the current one carries a marker the next lacks).
+    public func clickAndWait(_ selector: String) throws {
+        let marker = "sb-\(UUID().uuidString)"
+        _ = try evaluate("window.__switchboardMarker = '\(marker)'; true")
+        let clicked = try evaluate("(() => { const e = document.querySelector(\(Self.quoted(selector))); if (!e) return false; e.click(); return true })()")
+        guard clicked as? Bool == true else { throw TestFailure("nothing matches \(selector)") }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let value = try? evaluate("document.readyState === 'complete' && window.__switchboardMarker !== '\(marker)' ? location.href : ''")
+            if let href = value as? String, !href.isEmpty { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("no new page loaded after clicking \(selector)")
+    }
+
+    private func waitForLoad() throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let href = try? evaluate("document.readyState === 'complete' ? location.href : ''") as? String, !href.isEmpty, href != "about:blank" {
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TestFailure("the page did not load within 30 s")
+    }
+
+    /// Sets a form field's value as typing would (and fires `input`/`change`).
+    public func fill(_ selector: String, _ value: String) throws {
+        let done = try evaluate("""
+            (() => { const e = document.querySelector(\(Self.quoted(selector))); if (!e) return false;
+              e.value = \(Self.quoted(value)); e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true})); return true })()
+            """)
+        guard done as? Bool == true else { throw TestFailure("no field matches \(selector)") }
+    }
+
+    public func text(_ selector: String = "body") throws -> String {
+        (try evaluate("(document.querySelector(\(Self.quoted(selector))) || {innerText: ''}).innerText") as? String) ?? ""
+    }
+
+    public var location: String { ((try? evaluate("location.href")) as? String) ?? "" }
+
+    /// A PNG of the whole page at `width` CSS pixels (`mobile`: a phone's viewport and scaling).
+    public func screenshot(width: Int = 1200, mobile: Bool = false) throws -> Data {
+        let height = (try evaluate("Math.ceil(document.documentElement.scrollHeight)") as? Int) ?? 900
+        _ = try send("Emulation.setDeviceMetricsOverride", ["width": width, "height": max(height, 600), "deviceScaleFactor": 1, "mobile": mobile])
+        let measured = (try evaluate("Math.ceil(document.documentElement.scrollHeight)") as? Int) ?? height
+        _ = try send("Emulation.setDeviceMetricsOverride", ["width": width, "height": max(measured, 600), "deviceScaleFactor": 1, "mobile": mobile])
+        let result = try send("Page.captureScreenshot", ["format": "png", "captureBeyondViewport": true])
+        _ = try send("Emulation.clearDeviceMetricsOverride")
+        guard let base64 = result["data"] as? String, let data = Data(base64Encoded: base64) else { throw TestFailure("no screenshot data") }
+        return data
+    }
+
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
+    }
+
+    private func readAnswers() {
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(answers, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            pending += chunk[0..<count]
+            while let end = pending.firstIndex(of: 0) {
+                let message = Array(pending[..<end])
+                pending.removeSubrange(...end)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any], let id = object["id"] as? Int else { continue }
+                state.withLock { $0.replies[id] = Data(message) }
+                arrived.lock()
+                arrived.broadcast()
+                arrived.unlock()
+            }
+        }
+        state.withLock { $0.closed = true }
+        arrived.lock()
+        arrived.broadcast()
+        arrived.unlock()
+    }
+}
