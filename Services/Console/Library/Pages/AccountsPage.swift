@@ -65,9 +65,9 @@ enum AccountsPage {
                 <form method="post" action="\(path)" class="card" id="assignment">
                 \(Layout.hidden("csrf", csrf))\(Layout.hidden("version", String(version)))
                 \(Layout.select("target", label: "Assign new contacts to", options: targetChoices, selected: form.target))
-                <fieldset><legend>Pool (when the target is a pool)</legend>
+                <details\(form.target == "pool" ? " open" : "")><summary>Pool members and weights (when the target is a pool)</summary>
                 \(Layout.select("pool_mode", label: "Pick by", options: poolModes, selected: form.poolMode))
-                <p class="muted">Members, with their weights for a weighted pool:</p>\(members)</fieldset>
+                <p class="muted">Members, with their weights for a weighted pool:</p>\(members)</details>
                 <fieldset><legend>Backup chain (tried in order when no one above can take the contact)</legend>\(backups)</fieldset>
                 \(Layout.select("after_hours", label: "Outside business hours, assign to", options: chainChoices, selected: form.afterHours))
                 <div class="check"><input type="checkbox" id="require_on_shift" name="require_on_shift"\(form.requireOnShift ? " checked" : "")>

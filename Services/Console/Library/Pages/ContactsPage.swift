@@ -48,7 +48,7 @@ enum ContactsPage {
             ("Owner", state.owner.map { names[$0] ?? $0 } ?? "no one"), ("Assigned by", state.manual ? "an admin (manual, protected)" : "routing"),
             ("State", state.open ? "open" : "resolved"), ("Tags", state.tags.joined(separator: ", ")),
             ("Last account", state.lastAccount ?? ""), ("Last message", state.lastText ?? ""),
-            ("Previous owners", state.ownerHistory.map { names[$0] ?? $0 }.joined(separator: ", ")),
+            ("Owners so far", state.ownerHistory.map { names[$0] ?? $0 }.joined(separator: ", ")),
         ].map { "<tr><th>\($0.0)</th><td>\(Layout.escape($0.1))</td></tr>" }.joined()
         let why = explanation.map { "<li>\(Layout.escape($0))</li>" }.joined()
         let history = contact.history.reversed().prefix(10).map { decision in
@@ -77,7 +77,7 @@ enum ContactsPage {
                 \(Layout.select("user", label: "Assign to (manual: routing will not move them)", options: assignable, selected: state.owner))
                 <div class="actions"><button name="action" value="assign">Assign</button></div></form>
                 <div class="actions">\(action("release", "Release to routing"))\(action("resolve", "Resolve"))</div>
-                <h2>Why</h2><ul class="card">\(why)</ul>
+                <h2>Why</h2><div class="card"><ul>\(why)</ul></div>
                 <h2>Decisions, newest first</h2>\(history)
                 """)
     }

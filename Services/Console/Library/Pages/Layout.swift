@@ -90,13 +90,13 @@ enum Layout {
         input[type=number]{max-width:100px}.check{display:flex;gap:8px;align-items:center;font-weight:400;margin:6px 0}
         button{font:inherit;padding:8px 14px;border-radius:6px;border:1px solid var(--accent);background:var(--accent);color:#fff;cursor:pointer}
         button.secondary{background:#fff;color:var(--accent)}button.link{border:0;background:none;color:var(--accent);padding:0}
-        .actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:16px}.inline{display:inline}
+        .actions{display:flex;flex-wrap:wrap;gap:8px;margin-top:16px}td .actions{margin-top:0}.inline{display:inline}
         .notice{border-radius:8px;padding:8px 12px;margin-bottom:16px;border:1px solid}.notice p{margin:4px 0}
         .notice.success{border-color:var(--ok);color:var(--ok);background:#eef8f1}.notice.error{border-color:var(--bad);color:var(--bad);background:#fdf0ef}
         .notice.warning{border-color:var(--warn);color:var(--warn);background:#fff8e6}.muted{color:var(--muted)}
-        .pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:13px;background:#eef1f6}.pill.ok{background:#e3f4e8;color:var(--ok)}.pill.bad{background:#fbe7e5;color:var(--bad)}
+        .pill{display:inline-block;white-space:nowrap;padding:1px 8px;border-radius:10px;font-size:13px;background:#eef1f6}.pill.ok{background:#e3f4e8;color:var(--ok)}.pill.bad{background:#fbe7e5;color:var(--bad)}
         .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}
-        svg{max-width:100%;height:auto}fieldset{border:1px solid var(--line);border-radius:8px;margin:12px 0;padding:8px 12px}
+        svg{max-width:100%;height:auto}fieldset,details{border:1px solid var(--line);border-radius:8px;margin:12px 0;padding:8px 12px}summary{cursor:pointer;font-weight:600}
         @media (max-width:600px){main{padding:10px}th,td{padding:6px;font-size:14px}.hide-narrow{display:none}}
         """
 }

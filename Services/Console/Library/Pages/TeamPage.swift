@@ -35,7 +35,7 @@ enum TeamPage {
             return """
                 <tr id="user-\(Layout.escape(user.id))"><td><strong>\(Layout.escape(user.name))</strong><br><span class="muted">\(Layout.escape(teamNames))</span></td>
                 <td>\(state)</td><td>\(shift)<br><span class="muted">\(Layout.escape(member.localTime ?? ""))</span></td><td>\(capacity)</td>
-                <td class="actions">\(toggles.joined())</td></tr>
+                <td><div class="actions">\(toggles.joined())</div></td></tr>
                 """
         }.joined()
         return Layout.page(
