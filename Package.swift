@@ -145,8 +145,8 @@ let package = Package(
             path: "Tests/e2e", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardDeployTests",
-            dependencies: ["SwitchboardTestSupport", "SwitchboardCodec", "SwitchboardNet", "SwitchboardPOSIX",
-                           "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            dependencies: ["SwitchboardTestSupport", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardNet", "SwitchboardPOSIX",
+                           "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier", "switchboard-console"],
             path: "Tests/DeployTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardCtlTests",

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-services=(directory notifier router adapters)
+services=(directory notifier router adapters console)
 prefix=/usr/local/bin
 units=/etc/systemd/system
 etc=/etc/switchboard
@@ -48,9 +48,19 @@ for name in directory-token notifier-token router-token; do
     [ -f "$credentials/$name" ] || install -m 0600 "$credentials/token" "$credentials/$name"
 done
 
+# The console's admin password: made once, shown once, only its hash kept (as a credential).
+console_password=""
+if [ ! -f "$credentials/console-password-hash" ]; then
+    console_password="$(head -c 15 /dev/urandom | base64 | tr -d '/+=' | head -c 20)"
+    printf %s "$console_password" | "$prefix/switchboardctl" console hash-password > "$credentials/console-password-hash"
+    chmod 0600 "$credentials/console-password-hash"
+fi
+
 systemctl daemon-reload
 cat <<MSG
 Switchboard is installed.
+Console: http://127.0.0.1:7105/ (behind HTTPS: docs/https.md)${console_password:+
+  admin password (shown this once; a new one: printf %s NEW | switchboardctl console hash-password > $credentials/console-password-hash): $console_password}
 Next:
   1. Put your real provider secrets in $credentials (twilio-auth-token, whatsapp-app-secret,
      whatsapp-verify-token, bridge-signing-secret, ghl-token) and set public-base-url in $etc/adapters.json.

@@ -2,6 +2,7 @@ import Foundation
 import SwitchboardRuntime
 import Testing
 import SwitchboardCodec
+import SwitchboardCrypto
 import SwitchboardNet
 import SwitchboardPOSIX
 import SwitchboardTestSupport
@@ -16,16 +17,17 @@ import SwitchboardTestSupport
         return arguments
     }
 
-    @Test(arguments: ["directory", "notifier", "router", "adapters"])
+    @Test(arguments: ["directory", "notifier", "router", "adapters", "console"])
     func readyOnlyAfterThePortAcceptsThenWatchdogThenStopping(service: String) async throws {
         let folder = TemporaryDirectory()
         let receiver = try DatagramReceiver(path: folder.file("notify.sock"))
         let launched = Date()
-        let process = try ChildProcess("switchboard-\(service)", Self.arguments(service, folder),
-                                       environment: ["NOTIFY_SOCKET": receiver.path, "WATCHDOG_USEC": "200000"])
+        var environment = ["NOTIFY_SOCKET": receiver.path, "WATCHDOG_USEC": "200000"]
+        if service == "console" { environment["SWITCHBOARD_CONSOLE_PASSWORD_HASH"] = PasswordHash(password: "readiness test", iterations: 1000).description }
+        let process = try ChildProcess("switchboard-\(service)", Self.arguments(service, folder), environment: environment)
         let ready = try await receiver.next()
         #expect(ready.contains("READY=1"), "\(ready)")
-        let port = try process.listeningPort()
+        let port = try process.listeningPort(protocol: service == "console" ? "http" : "lines")
         let socket = try await onOwnThread { try Socket.connect(host: "127.0.0.1", port: port, timeoutMilliseconds: 500) }
         socket.close()
         #expect(try await receiver.next() == "WATCHDOG=1")

@@ -4,7 +4,7 @@ import SwitchboardTestSupport
 
 /// `deploy/systemd`: the units verify, their exposure is low, and they start the real binaries.
 @Suite struct SystemdUnitTests {
-    static let services = ["directory", "notifier", "router", "adapters"]
+    static let services = ["directory", "notifier", "router", "adapters", "console"]
 
     static func deployFile(_ path: String) -> URL {
         SharedFiles.repositoryRoot.appendingPathComponent("deploy").appendingPathComponent(path)
@@ -61,10 +61,12 @@ import SwitchboardTestSupport
         #expect(unit.contains("WatchdogSec="))
         #expect(unit.contains("DynamicUser=yes"))
         #expect(unit.contains("StateDirectory=switchboard/\(service)"))
-        #expect(unit.contains("LoadCredential=token:"))
+        // The console has no line port of its own: its secret is the admin password's hash.
+        #expect(unit.contains(service == "console" ? "LoadCredential=console-password-hash:" : "LoadCredential=token:"))
         let execStart = try #require(unit.split(separator: "\n").first { $0.hasPrefix("ExecStart=") })
         #expect(!execStart.contains("token") && !execStart.contains("secret"))
-        let order = ["directory": [], "notifier": ["switchboard-directory"], "router": ["switchboard-directory", "switchboard-notifier"], "adapters": ["switchboard-router"]]
+        let order = ["directory": [], "notifier": ["switchboard-directory"], "router": ["switchboard-directory", "switchboard-notifier"], "adapters": ["switchboard-router"],
+                     "console": ["switchboard-router", "switchboard-directory"]]
         for dependency in order[service] ?? [] { #expect(unit.contains("\(dependency).service")) }
         let config = try Data(contentsOf: Self.deployFile("config/\(service).json"))
         #expect((try JSONSerialization.jsonObject(with: config) as? [String: Any])?["listen"] != nil)
