@@ -157,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardConsoleTests",
             dependencies: ["SwitchboardConsole", "SwitchboardCtl", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP",
-                           "SwitchboardNet", "SwitchboardOperations", "SwitchboardRuntime", "SwitchboardTestSupport", "switchboard-console", "switchboard-adapters",
+                           "SwitchboardNet", "SwitchboardOperations", "SwitchboardPOSIX", "SwitchboardRuntime", "SwitchboardTestSupport", "switchboard-console", "switchboard-adapters",
                            "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/ConsoleTests", swiftSettings: strict),
         .testTarget(

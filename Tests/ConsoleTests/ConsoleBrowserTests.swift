@@ -36,6 +36,7 @@ import Testing
         _ = try await mesh.deliver(platform: .whatsapp, to: "+15550001111", from: "+15551237001")
         _ = try await mesh.deliver(platform: .imessage, to: "+15550002222", from: "+15551237002")
         let browser = try HeadlessChromium()
+        defer { browser.close() }
         try browser.openPage()
 
         try browser.navigate(base + "/locations/loc_acme/accounts")

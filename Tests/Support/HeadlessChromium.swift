@@ -8,7 +8,8 @@ import Glibc
 /// fd 3 carries commands in, fd 4 answers out, each message JSON ended by a NUL byte), so a test
 /// can click through real pages without a WebSocket client or any package.
 ///
-/// One page (target) per browser; every wait is bounded.
+/// One page (target) per browser; every wait is bounded. The browser runs in a process group of
+/// its own, so ``close()`` (or deinit) kills it with every helper process it started.
 public final class HeadlessChromium: @unchecked Sendable {
     // @unchecked: the pipe descriptors are written under `writeLock`; answers arrive on one
     // reader thread into a Mutex.
@@ -16,9 +17,16 @@ public final class HeadlessChromium: @unchecked Sendable {
     private let commands: Int32
     private let answers: Int32
     private let writeLock = NSLock()
-    /// Answers by command id, as the bytes that arrived (parsed by the waiting caller).
-    private let state = Mutex<(nextID: Int, replies: [Int: Data], closed: Bool)>((1, [:], false))
-    private let arrived = NSCondition()
+    /// Answers by command id, as the bytes that arrived (parsed by the waiting caller), shared
+    /// with the reader thread.
+    private final class Mailbox: @unchecked Sendable {
+        // @unchecked: NSCondition is thread-safe; the state lives in a Mutex.
+        let state = Mutex<(nextID: Int, replies: [Int: Data], closed: Bool)>((1, [:], false))
+        let arrived = NSCondition()
+    }
+
+    private let mailbox = Mailbox()
+    private var arrived: NSCondition { mailbox.arrived }
     private var session: String?
     private let profile: String
 
@@ -48,6 +56,15 @@ public final class HeadlessChromium: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A group of its own (killed whole), and no signal blocked that the test runner blocks.
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
         let arguments = [
             binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--no-default-browser-check",
             "--disable-extensions", "--disable-background-networking", "--disable-sync", "--remote-debugging-pipe",
@@ -56,24 +73,33 @@ public final class HeadlessChromium: @unchecked Sendable {
         var argv = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, binary, &actions, nil, &argv, environ)
-        close(toBrowser[0])
-        close(fromBrowser[1])
+        let status = posix_spawn(&child, binary, &actions, &attributes, &argv, environ)
+        Glibc.close(toBrowser[0])
+        Glibc.close(fromBrowser[1])
         guard status == 0 else { throw TestFailure("posix_spawn chromium failed: \(status)") }
         pid = child
         commands = toBrowser[1]
         answers = fromBrowser[0]
-        Thread { [self] in readAnswers() }.start()
+        // The reader holds the pipe and the mailbox, not the browser object, so deinit can run.
+        Thread { [answers, mailbox] in Self.readAnswers(from: answers, into: mailbox) }.start()
     }
 
-    deinit {
-        close(commands)
-        kill(pid, SIGKILL)
+    private let closed = Mutex(false)
+
+    /// Kills the browser and its helpers and removes its profile; later calls do nothing.
+    public func close() {
+        guard closed.withLock({ done in
+            defer { done = true }
+            return !done
+        }) else { return }
+        kill(-pid, SIGKILL)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
-        close(answers)
+        Glibc.close(commands)
         try? FileManager.default.removeItem(atPath: profile)
     }
+
+    deinit { close() }
 
     /// Opens a page target and attaches to it; later commands go to that page.
     public func openPage() throws {
@@ -89,7 +115,7 @@ public final class HeadlessChromium: @unchecked Sendable {
     /// Sends one protocol command and waits (at most `timeout` s) for its result.
     @discardableResult
     public func send(_ method: String, _ parameters: [String: Any] = [:], toPage: Bool = true, timeout: Double = 30) throws -> [String: Any] {
-        let id = state.withLock { state -> Int in
+        let id = mailbox.state.withLock { state -> Int in
             defer { state.nextID += 1 }
             return state.nextID
         }
@@ -110,12 +136,12 @@ public final class HeadlessChromium: @unchecked Sendable {
         arrived.lock()
         defer { arrived.unlock() }
         while true {
-            if let bytes = state.withLock({ $0.replies.removeValue(forKey: id) }) {
+            if let bytes = mailbox.state.withLock({ $0.replies.removeValue(forKey: id) }) {
                 let reply = (try? JSONSerialization.jsonObject(with: bytes) as? [String: Any]) ?? [:]
                 if let error = reply["error"] { throw TestFailure("\(method) failed: \(error)") }
                 return reply["result"] as? [String: Any] ?? [:]
             }
-            if state.withLock({ $0.closed }) { throw TestFailure("chromium exited") }
+            if mailbox.state.withLock({ $0.closed }) { throw TestFailure("chromium exited") }
             guard arrived.wait(until: deadline) else { throw TestFailure("\(method) had no answer within \(timeout) s") }
         }
     }
@@ -192,7 +218,9 @@ public final class HeadlessChromium: @unchecked Sendable {
         String(decoding: (try? JSONSerialization.data(withJSONObject: [text])) ?? Data("[\"\"]".utf8), as: UTF8.self).dropFirst().dropLast().description
     }
 
-    private func readAnswers() {
+    private static func readAnswers(from answers: Int32, into mailbox: Mailbox) {
+        let arrived = mailbox.arrived
+        defer { Glibc.close(answers) }
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -204,13 +232,13 @@ public final class HeadlessChromium: @unchecked Sendable {
                 let message = Array(pending[..<end])
                 pending.removeSubrange(...end)
                 guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any], let id = object["id"] as? Int else { continue }
-                state.withLock { $0.replies[id] = Data(message) }
+                mailbox.state.withLock { $0.replies[id] = Data(message) }
                 arrived.lock()
                 arrived.broadcast()
                 arrived.unlock()
             }
         }
-        state.withLock { $0.closed = true }
+        mailbox.state.withLock { $0.closed = true }
         arrived.lock()
         arrived.broadcast()
         arrived.unlock()
