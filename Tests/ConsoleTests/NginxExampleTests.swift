@@ -17,19 +17,6 @@ import Testing
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     /// A port free now (bound, then released for nginx).
     static func freePort() throws -> UInt16 {
         let socket = try Socket.listen(host: "127.0.0.1", port: 0)
@@ -42,7 +29,7 @@ import Testing
         let mesh = try await ConsoleMesh()
         defer { mesh.stop() }
         let folder = TemporaryDirectory()
-        let (made, madeOutput) = try Self.run("/usr/bin/openssl", [
+        let (made, madeOutput) = try runToCompletion("/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=example.com",
             "-keyout", folder.file("key.pem"), "-out", folder.file("cert.pem"),
         ])
@@ -68,7 +55,7 @@ import Testing
             http { access_log off; client_body_temp_path \(folder.path)/body; proxy_temp_path \(folder.path)/proxy;
                    include \(folder.file("switchboard.conf")); }
             """.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
-        let (checked, checkOutput) = try Self.run(Self.nginx, ["-t", "-p", folder.path, "-c", folder.file("nginx.conf")])
+        let (checked, checkOutput) = try runToCompletion(Self.nginx, ["-t", "-p", folder.path, "-c", folder.file("nginx.conf")])
         #expect(checked == 0, "nginx -t: \(checkOutput)")
 
         let server = Process()
@@ -83,7 +70,7 @@ import Testing
             server.waitUntilExit()
         }
         func curl(_ host: String, _ path: String, _ extra: [String] = []) throws -> (Int32, String) {
-            try Self.run("/usr/bin/curl", [
+            try runToCompletion("/usr/bin/curl", [
                 "-sk", "-o", "/dev/stdout", "-w", "\n%{http_code}", "--max-time", "20", "--retry", "20", "--retry-connrefused", "--retry-delay", "0",
                 "--resolve", "\(host):\(https):127.0.0.1", "https://\(host):\(https)\(path)",
             ] + extra)

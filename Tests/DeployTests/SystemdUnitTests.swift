@@ -11,17 +11,7 @@ import SwitchboardTestSupport
     }
 
     static func run(_ arguments: [String], in folder: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: folder)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try runToCompletion(arguments[0], Array(arguments.dropFirst()), in: folder)
     }
 
     /// The units with `ExecStart` pointing at the binaries this build produced.

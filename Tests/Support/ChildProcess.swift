@@ -178,3 +178,26 @@ public final class Recorder<Element: Sendable>: Sendable {
 
     public var values: [Element] { storage.withLock { $0 } }
 }
+
+/// Runs `executable` (a path, or a name looked up on the PATH through `/usr/bin/env`) to its
+/// end with stdout and stderr together: for tools a test calls once (systemd-analyze, nginx -t,
+/// openssl, curl), not for services (``ChildProcess``).
+public func runToCompletion(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> (status: Int32, output: String) {
+    let process = Process()
+    if executable.hasPrefix("/") {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [executable] + arguments
+    }
+    if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
