@@ -136,3 +136,34 @@ import Testing
         #expect(carol.away && carol.maxOpen == 5)
     }
 }
+
+/// The dashboard's forms over plain HTTP (the browser test drives the same pages in Chromium).
+@Suite(.serialized) struct ConsolePageTests {
+    static func form(_ pairs: [(String, String)]) -> [UInt8] {
+        Array(pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }.joined(separator: "&").utf8)
+    }
+
+    @Test func anAccountWhosePeopleAreAllInactiveShowsLintsWarningOnItsFormAndABadFormIsShownAgainWithTheField() async throws {
+        let mesh = try await ConsoleMesh()
+        defer { mesh.stop() }
+        let client = mesh.client
+        _ = try await client.signIn(ConsoleMesh.password)
+        #expect(try await client.json("PATCH", "/api/locations/loc_acme/users/u_bob", ["active": false]).status == 200)
+        let page = try await client.request("GET", "/locations/loc_acme/accounts/acc_sms")
+        #expect(page.status == 200)
+        #expect(page.body.contains("every user of this target is inactive or not assignable"), "the warning is shown on the form")
+
+        let version = try await mesh.storedVersion()
+        let refused = try await client.request(
+            "POST", "/locations/loc_acme/accounts/acc_sms",
+            body: Self.form([("csrf", client.csrf ?? ""), ("version", String(version)), ("action", "save"), ("target", "user:u_ghost")]),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(refused.status == 422 && refused.body.contains("accounts[2].assignment.target.user"), "\(refused.body)")
+        #expect(try await mesh.storedVersion() == version)
+        let noToken = try await client.request(
+            "POST", "/locations/loc_acme/accounts/acc_sms", body: Self.form([("version", String(version)), ("action", "save"), ("target", "user:u_carol")]),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(noToken.status == 403)
+        #expect(try await mesh.storedVersion() == version)
+    }
+}

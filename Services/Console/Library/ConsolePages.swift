@@ -83,7 +83,9 @@ extension ConsoleServer {
         routes.add("GET", "locations/*/accounts/*") { [self] captured in
             let document = try await gateway.document(captured[0])
             let account = try Self.account(captured[1], in: document.config)
-            let notices = query["saved"].map { [Layout.Notice(kind: .success, lines: ["Saved as configuration version \($0). New contacts of this account follow it now."])] } ?? []
+            var notices = query["saved"].map { [Layout.Notice(kind: .success, lines: ["Saved as configuration version \($0). New contacts of this account follow it now."])] } ?? []
+            let warnings = Self.warnings(about: account.id, in: document.config)
+            if !warnings.isEmpty { notices.append(Layout.Notice(kind: .warning, lines: warnings)) }
             return AccountsPage.form(
                 location: captured[0], account: account, config: document.config, version: document.version, form: AssignmentForm(account.assignment),
                 csrf: csrf, notices: notices, preview: nil)
@@ -202,6 +204,13 @@ extension ConsoleServer {
         let explanation = found.history.isEmpty ? [] : try await gateway.explanation(location, contact).sentences
         let users = try await gateway.document(location).config.users
         return ContactsPage.detail(location: location, contact: found, explanation: explanation, users: users, csrf: csrf, notices: notices)
+    }
+
+    /// Lint's warnings about one account's entry of the stored document, shown on its form.
+    static func warnings(about account: String, in config: LocationConfig) -> [String] {
+        guard let index = config.accounts.firstIndex(where: { $0.id == account }), let bytes = try? WireJSON.encode(config) else { return [] }
+        let place = "accounts[\(index)]"
+        return ConfigLinter.lint(bytes).1.warnings.filter { $0.hasPrefix(place + ".") || $0.hasPrefix(place + ":") }
     }
 
     static func account(_ id: String, in config: LocationConfig) throws -> Account {
