@@ -31,10 +31,14 @@ extension WireWord {
 }
 
 /// A messaging platform an account is on.
+///
+/// `ghl` is GoHighLevel's own conversations, for a business whose messages reach GoHighLevel
+/// first (its `InboundMessage` webhook): such an account's address is the location id, and its
+/// contacts are keyed `ghl:<GoHighLevel contact id>`.
 public enum Platform: String, WireWord {
     public static let wordName = "platform"
 
-    case whatsapp, imessage, twilio
+    case whatsapp, imessage, twilio, ghl
 
     /// The platform's name for people.
     public var displayName: String {
@@ -42,6 +46,7 @@ public enum Platform: String, WireWord {
         case .whatsapp: "WhatsApp"
         case .imessage: "iMessage/SMS"
         case .twilio: "SMS"
+        case .ghl: "GoHighLevel"
         }
     }
 }

@@ -15,6 +15,7 @@ final class FakeRouter: Sendable {
     let server: LineServer
     private let received = Recorder<InboundMessage>()
     private let replies = Recorder<ReplyEvent>()
+    private let changes = Recorder<CRMEvent>()
 
     init(port: UInt16 = 0, rejecting: Set<String> = []) throws {
         var options = LineServerOptions()
@@ -29,10 +30,15 @@ final class FakeRouter: Sendable {
             replies.append(reply)
             return ["ok": true]
         }
+        server.register("router.crm_event") { [changes] (change: CRMEvent, _) in
+            changes.append(change)
+            return CRMEventAnswer(applied: true, owner: change.user, note: "recorded")
+        }
         _ = try server.listen()
     }
 
     var messages: [InboundMessage] { received.values }
+    var crmEvents: [CRMEvent] { changes.values }
 
     func waitFor(count: Int, timeout: Double = 30) async throws {
         guard try await eventually(timeout: timeout, { messages.count >= count }) else {
@@ -168,6 +174,47 @@ final class FakeRouter: Sendable {
         #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
         #expect(router.messages.count == 1)
         #expect(try await Self.counts(adapters.client)["pending"] == 0)
+    }
+
+    /// GoHighLevel's webhooks: checked with its key (here a test key given as its public key file)
+    /// before anything is read, refused and not stored when unsigned, signed by another key or
+    /// changed; stored once per webhook id; forwarded as `router.crm_event` and, for its
+    /// InboundMessage, as a message of the location's GoHighLevel account.
+    @Test func goHighLevelWebhooksAreCheckedWithItsKeyStoredOncePerWebhookIdAndForwarded() async throws {
+        let directory = TemporaryDirectory()
+        let key = RSASigningKey()
+        try key.publicKeyPEM.write(toFile: directory.file("ghl.pem"), atomically: true, encoding: .utf8)
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port, extra: ["--ghl-webhook-public-key-file", directory.file("ghl.pem")])
+        let update = Array(try SharedFiles.data("payloads/ghl-webhook-contactupdate.json"))
+        func post(_ body: [UInt8], signature: String?) async throws -> Int {
+            try await Self.post(adapters.httpPort, "/webhooks/ghl", headers: ["Content-Type": "application/json"].merging(signature.map { ["x-wh-signature": $0] } ?? [:]) { a, _ in a }, body: body)
+        }
+        #expect(try await post(update, signature: nil) == 403)
+        #expect(try await post(update, signature: RSASigningKey().signBase64(update)) == 403, "signed by another key")
+        var tampered = update
+        tampered[tampered.count - 3] = UInt8(ascii: " ")
+        #expect(try await post(tampered, signature: key.signBase64(update)) == 403, "a byte changed after signing")
+        let stored = try await Self.counts(adapters.client)
+        #expect(stored["pending", default: 0] + stored["done", default: 0] == 0, "nothing stored: \(stored)")
+
+        #expect(try await post(update, signature: key.signBase64(update)) == 200)
+        #expect(try await post(update, signature: key.signBase64(update)) == 200, "GoHighLevel's retry is acknowledged")
+        let inbound = Array(try SharedFiles.data("payloads/ghl-webhook-inboundmessage.json"))
+        #expect(try await post(inbound, signature: key.signBase64(inbound)) == 200)
+        try await router.waitFor(count: 1)
+        #expect(try await eventually {
+            let done = try await Self.counts(adapters.client)["done"]
+            return router.crmEvents.count == 1 && done == 2
+        })
+        let change = try #require(router.crmEvents.first)
+        #expect(change.kind == .assigned && change.user == "y0BeYjuRIlDwsDcOHOJo" && change.contact == "+15125550123")
+        #expect(change.id == "3f1d2c5e-8a7b-4e6f-9d0c-1b2a3c4d5e6f" && change.location == "ve9EPM428h8vShlRW1KT" && change.crmContactId == "seD4PfOuKoVMLkEZqohJ")
+        #expect(change.at == RFC3339.parse("2026-08-21T15:41:25.000Z"))
+        let message = try #require(router.messages.first)
+        #expect(message.platform == .ghl && message.account == "ve9EPM428h8vShlRW1KT" && message.contact == "ghl:seD4PfOuKoVMLkEZqohJ")
+        #expect(message.text == "Is this still available?" && message.messageId == "tyW42xCD0HQpb3hhfLcx")
+        #expect(router.crmEvents.count == 1, "the retry was stored once")
     }
 
     /// Meta retries for days any POST not answered 200: one whose changes are not messages is

@@ -110,3 +110,49 @@ import SwitchboardTestSupport
         #expect(ContactAddress.normalize(raw) == expected)
     }
 }
+
+@Suite struct GoHighLevelParserTests {
+    static let at = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func meaning(_ fields: [String: Any]) throws -> GoHighLevelParser.Meaning {
+        try GoHighLevelParser.meaning(Array(try JSONSerialization.data(withJSONObject: fields)), receivedAt: at)
+    }
+
+    @Test func contactChangesBecomeCRMEventsKeyedByPhoneElseByGoHighLevelId() throws {
+        let base: [String: Any] = ["locationId": "loc", "webhookId": "w1", "id": "c1", "phone": "+1 (512) 555-0123", "timestamp": "2026-08-21T15:41:25.000Z"]
+        guard case .crm(let tagged) = try Self.meaning(base.merging(["type": "ContactTagUpdate", "tags": ["vip", "spanish"]]) { a, _ in a }) else {
+            Issue.record("a tag update is a CRM event")
+            return
+        }
+        #expect(tagged.kind == .tagged && tagged.tags == ["vip", "spanish"] && tagged.contact == "+15125550123")
+        guard case .crm(let deleted) = try Self.meaning(base.merging(["type": "ContactDelete", "phone": NSNull()]) { _, b in b }) else {
+            Issue.record("a delete is a CRM event")
+            return
+        }
+        #expect(deleted.kind == .deleted && deleted.contact == "ghl:c1")
+        guard case .crm(let unassigned) = try Self.meaning(base.merging(["type": "ContactAssignedUpdate"]) { a, _ in a }) else {
+            Issue.record("an assignment update is a CRM event")
+            return
+        }
+        #expect(unassigned.kind == .assigned && unassigned.user == nil, "no assignedTo: the owner was removed")
+    }
+
+    @Test func otherEventsAndUpdatesWithoutAnAssignmentAreIgnoredAndMissingIdsAreMalformed() throws {
+        #expect(try Self.meaning(["type": "ContactUpdate", "locationId": "loc", "webhookId": "w2", "id": "c1", "firstName": "Ana"]) == .ignored("no assignment in the update"))
+        #expect(try Self.meaning(["type": "OpportunityCreate", "locationId": "loc"]) == .ignored("event type OpportunityCreate"))
+        #expect(try Self.meaning(["type": "ContactTagUpdate", "locationId": "loc", "webhookId": "w3", "id": "c1", "tags": []]) == .ignored("no tags"))
+        #expect(throws: MalformedWebhook.self) { try Self.meaning(["type": "ContactDelete", "locationId": "loc", "id": "c1"]) }
+        #expect(throws: MalformedWebhook.self) { try Self.meaning(["type": "ContactDelete", "webhookId": "w4", "id": "c1"]) }
+        #expect(throws: MalformedWebhook.self) { try GoHighLevelParser.meaning(Array("{".utf8), receivedAt: Self.at) }
+    }
+
+    @Test func anOutboundMessageIsTheBusinessReplying() throws {
+        let meaning = try Self.meaning(["type": "OutboundMessage", "locationId": "loc", "contactId": "c9", "messageId": "m9", "direction": "outbound",
+                                        "dateAdded": "2026-08-21T15:41:20.750Z"])
+        guard case .reply(let reply) = meaning else {
+            Issue.record("an outbound message is a reply")
+            return
+        }
+        #expect(reply.platform == .ghl && reply.account == "loc" && reply.contact == "ghl:c9")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCrypto
 import SwitchboardHTTP
 import SwitchboardNet
 public import SwitchboardRuntime
@@ -14,6 +15,7 @@ public enum AdaptersCommand {
         Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),
         Settings.Key("max-whatsapp-body", default: "3145728", help: "largest WhatsApp webhook body, bytes (Meta documents ~3 MB)"),
         Settings.Key("forward-memory", default: "4096", help: "inbox events the forwarder holds in memory; more wait in the file"),
+        Settings.Key("ghl-webhook-public-key-file", help: "PEM file of the key GoHighLevel signs webhooks with (default: its published key)"),
         Settings.Key("test-clock", default: "false", help: "honour X-Switchboard-Received-At as event time (tests only, never production)"),
     ]
 
@@ -33,6 +35,12 @@ public enum AdaptersCommand {
             configuration.publicBaseURL = settings.string("public-base-url")
             configuration.testClock = try settings.bool("test-clock")
             configuration.forwardMemoryLimit = try settings.int("forward-memory") ?? 4096
+            if let path = settings.string("ghl-webhook-public-key-file") {
+                guard let pem = try? String(contentsOfFile: path, encoding: .utf8), let key = RSASignature.PublicKey(pem: pem) else {
+                    throw SettingsError("ghl-webhook-public-key-file: \(path) is not a readable PEM public key")
+                }
+                configuration.goHighLevelKey = key
+            }
             if configuration.testClock { logger.warning("test clock enabled: X-Switchboard-Received-At sets event times") }
             let router = LineClient(options: try LineClientOptions(
                 settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-adapters"))

@@ -1,7 +1,7 @@
 import Foundation
 import SwitchboardStore
 import SwitchboardCodec
-import SwitchboardCrypto
+public import SwitchboardCrypto
 import SwitchboardDomain
 public import SwitchboardHTTP
 public import SwitchboardNet
@@ -21,6 +21,9 @@ public final class AdaptersService: Service {
         public var forwardBackoff = Backoff(initial: 0.05, multiplier: 2, maximum: 2)
         /// Inbox events the forwarder holds in memory; more wait in the file (``Forwarder``).
         public var forwardMemoryLimit = 4096
+        /// The key GoHighLevel's webhooks must be signed with: its published one unless a
+        /// `ghl-webhook-public-key-file` names another.
+        public var goHighLevelKey = RSASignature.PublicKey(pem: GoHighLevelKeys.webhookPublicKeyPEM)!
 
         public init(databasePath: String) {
             self.databasePath = databasePath
@@ -65,6 +68,7 @@ public final class AdaptersService: Service {
         http.route("GET", "/webhooks/whatsapp") { [self] request in whatsAppHandshake(request) }
         http.routeDeferred("POST", "/webhooks/whatsapp") { [self] request, reply in carry(whatsApp(request), reply) }
         http.routeDeferred("POST", "/webhooks/imessage") { [self] request, reply in carry(bridge(request), reply) }
+        http.routeDeferred("POST", "/webhooks/ghl") { [self] request, reply in carry(goHighLevel(request), reply) }
         http.addOperationalRoutes()
     }
 
@@ -205,6 +209,32 @@ public final class AdaptersService: Service {
         }
     }
 
+    /// GoHighLevel's webhooks: RSA-SHA256 over the raw body in `x-wh-signature`, checked with
+    /// its public key before anything is read; refused (403) unsigned or mis-signed, nothing
+    /// stored. A webhook id already in the inbox is acknowledged and not stored again.
+    private func goHighLevel(_ request: HTTPRequest) -> Verdict {
+        guard let signature = request.header("x-wh-signature"), let decoded = Data(base64Encoded: signature.trimmingCharacters(in: .whitespaces)) else {
+            return .answer(refuse("ghl", "no x-wh-signature"))
+        }
+        guard configuration.goHighLevelKey.verifies(message: request.body, signature: Array(decoded)) else {
+            return .answer(refuse("ghl", "signature mismatch"))
+        }
+        let (at, _) = receivedAt(request)
+        do {
+            switch try GoHighLevelParser.meaning(request.body, receivedAt: at) {
+            case .crm(let event): return .commit(provider: "ghl", events: [.crm(event)], at: at, answer: .text(200, "ok\n"))
+            case .inbound(let message): return .commit(provider: "ghl", events: [.inbound(message)], at: at, answer: .text(200, "ok\n"))
+            case .reply(let reply): return .commit(provider: "ghl", events: [.reply(reply)], at: at, answer: .text(200, "ok\n"))
+            case .ignored(let why):
+                metrics.increment("switchboard_webhooks_total", labels: ["provider": "ghl", "outcome": "ignored"])
+                logger.debug("GoHighLevel webhook ignored", ["reason": why])
+                return .answer(.text(200, "ok\n"))
+            }
+        } catch {
+            return .answer(malformed("ghl", error))
+        }
+    }
+
     // MARK: Line protocol
 
     public func register(on server: LineServer) {
@@ -242,6 +272,8 @@ public final class AdaptersService: Service {
             guard channel.signingSecret != nil || configuration.defaults.bridgeSigningSecret != nil else {
                 throw WireError.badRequest("channel.signingSecret: required (no service-wide bridge-signing-secret is set)")
             }
+        case .ghl:
+            throw WireError.badRequest("channel.platform: GoHighLevel needs no channel (its webhooks are signed with its published key)")
         }
     }
 }

@@ -8,11 +8,23 @@ import SwitchboardStore
 public enum InboxEvent: Sendable, Equatable {
     case inbound(InboundMessage)
     case reply(ReplyEvent)
+    /// A change a person made in GoHighLevel (its webhook id is the message id).
+    case crm(CRMEvent)
 
     var kind: String {
         switch self {
         case .inbound: "inbound"
         case .reply: "reply"
+        case .crm: "crm"
+        }
+    }
+
+    /// The router op the event goes to.
+    static func operation(kind: String) -> String {
+        switch kind {
+        case "reply": "router.reply"
+        case "crm": "router.crm_event"
+        default: "router.route"
         }
     }
 
@@ -20,6 +32,7 @@ public enum InboxEvent: Sendable, Equatable {
         switch self {
         case .inbound(let message): message.platform
         case .reply(let reply): reply.platform
+        case .crm: .ghl
         }
     }
 
@@ -27,6 +40,7 @@ public enum InboxEvent: Sendable, Equatable {
         switch self {
         case .inbound(let message): message.messageId
         case .reply(let reply): reply.messageId
+        case .crm(let event): event.id
         }
     }
 
@@ -34,6 +48,7 @@ public enum InboxEvent: Sendable, Equatable {
         switch self {
         case .inbound(let message): message.contact
         case .reply(let reply): reply.contact
+        case .crm(let event): event.contact
         }
     }
 }
@@ -114,6 +129,7 @@ final class AdaptersStore: Sendable {
                 switch event {
                 case .inbound(let message): (event, message.jsonBytes)
                 case .reply(let reply): (event, try WireJSON.encode(reply))
+                case .crm(let change): (event, try WireJSON.encode(change))
                 }
             }
         } catch {

@@ -159,7 +159,7 @@ final class Forwarder: Sendable {
     /// its own between them.
     private func forward(_ item: AdaptersStore.Pending) {
         let started = DispatchTime.now()
-        router.send(item.kind == "reply" ? "router.reply" : "router.route", encodedBody: item.payload) { [self] answer in
+        router.send(InboxEvent.operation(kind: item.kind), encodedBody: item.payload) { [self] answer in
             switch answer {
             case .success:
                 store.finish(item.seq, status: .done, reason: nil, now: Date()) { [self] recorded in

@@ -18,6 +18,11 @@ public final class Mesh: Sendable {
         /// The console's admin password, when the mesh runs the console; only its hash reaches
         /// the console.
         public var consolePassword: String?
+        /// Stands in for GoHighLevel's private key: the adapters are given its public half.
+        public var goHighLevelKey = Secrets.developmentGoHighLevelKey
+
+        /// One key per process (an RSA key takes a moment to make, and every mesh needs one).
+        public static let developmentGoHighLevelKey = RSASigningKey()
 
         public init(lineToken: String? = nil, consolePassword: String? = nil) {
             self.lineToken = lineToken
@@ -71,7 +76,10 @@ public final class Mesh: Sendable {
             "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
         ])
         let routerPort = try router.port("lines")
+        let goHighLevelKeyFile = stateFolder + "/ghl-webhook-public-key.pem"
+        try secrets.goHighLevelKey.publicKeyPEM.write(toFile: goHighLevelKeyFile, atomically: true, encoding: .utf8)
         adapters = try start("adapters", [
+            "--ghl-webhook-public-key-file", goHighLevelKeyFile,
             "--listen", port(7101), "--http", port(7100), "--database", stateFolder + "/adapters.sqlite",
             "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "http://127.0.0.1", "--test-clock", testClock ? "true" : "false",
         ])

@@ -1,6 +1,6 @@
 public import Foundation
 import SwitchboardCrypto
-import SwitchboardCodec
+public import SwitchboardCodec
 public import SwitchboardDomain
 import SwitchboardHTTP
 
@@ -52,7 +52,23 @@ public struct WebhookFactory: Sendable {
         case .twilio:
             return twilio("/webhooks/twilio", [("MessageSid", id), ("From", from), ("To", to), ("Body", text), ("NumMedia", "0")]
                           + (name.map { [("ProfileName", $0)] } ?? []), at: at)
+        case .ghl:
+            return goHighLevel([
+                "type": .string("InboundMessage"), "locationId": .string(to), "contactId": .string(Self.crmContactID(from)), "messageId": .string(id),
+                "body": .string(text), "direction": .string("inbound"), "messageType": .string("SMS"), "dateAdded": .string(RFC3339.format(at)),
+                "attachments": .array([]),
+            ])
         }
+    }
+
+    /// GoHighLevel's id of a contact keyed `ghl:<id>` (else the address itself).
+    static func crmContactID(_ contact: String) -> String { contact.hasPrefix("ghl:") ? String(contact.dropFirst(4)) : contact }
+
+    /// A signed GoHighLevel webhook with `fields` as its JSON body (`type`, `locationId`,
+    /// `webhookId`, … as GoHighLevel sends them).
+    public func goHighLevel(_ fields: [String: JSONValue]) -> Request {
+        let body = (try? WireJSON.encode(JSONValue.object(fields))) ?? []
+        return Request(path: "/webhooks/ghl", headers: [("Content-Type", "application/json"), ("x-wh-signature", secrets.goHighLevelKey.signBase64(body))], body: body)
     }
 
     /// The business answered `to` from account `from`: the platform's outbound status webhook.
@@ -67,6 +83,11 @@ public struct WebhookFactory: Sendable {
                            "number": .string(to), "from_number": .string(from), "to_number": .string(to), "sendblue_number": .string(from)], at: at)
         case .twilio:
             return twilio("/webhooks/twilio/status", [("MessageSid", id), ("MessageStatus", "sent"), ("From", from), ("To", to)], at: at)
+        case .ghl:
+            return goHighLevel([
+                "type": .string("OutboundMessage"), "locationId": .string(from), "contactId": .string(Self.crmContactID(to)), "messageId": .string(id),
+                "body": .string("reply"), "direction": .string("outbound"), "dateAdded": .string(RFC3339.format(at)),
+            ])
         }
     }
 

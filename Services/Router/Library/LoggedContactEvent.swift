@@ -22,7 +22,7 @@ public struct LoggedContactEvent: Codable, Sendable, Equatable {
         switch event {
         case .inbound: return nil
         case .tagged(let tags): self.tags = tags
-        case .assigned(let user): self.user = user
+        case .assigned(let user), .assignedInCRM(let user): self.user = user
         case .drained(let user):
             self.contact = nil
             self.user = user
@@ -35,6 +35,7 @@ public struct LoggedContactEvent: Codable, Sendable, Equatable {
         switch event {
         case "tag": .tagged(tags ?? [])
         case "assign": user.map { .assigned(user: $0) }
+        case "crm_assign": user.map { .assignedInCRM(user: $0) }
         case "release": .released
         case "unassign": .unassigned
         case "resolve": .resolved

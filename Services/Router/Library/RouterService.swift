@@ -76,6 +76,7 @@ public final class RouterService: Service {
         server.register("router.resolve") { [self] (request: ContactRequest, _) in
             try await handle(.resolved, location: request.location, contact: request.contact, at: request.at)
         }
+        server.register("router.crm_event") { [self] (change: CRMEvent, _) in try await crmEvent(change) }
         server.register("router.drain") { [self] (request: DrainRequest, _) in try await drain(request) }
         server.register("router.contact") { [self] (request: ContactRequest, _) in
             let address = ContactAddress.normalize(request.contact)
@@ -172,24 +173,85 @@ public final class RouterService: Service {
     /// Decides a contact event other than a message with the location to itself (after every
     /// queued message's decision) and commits it with its log entry.
     private func handle(_ event: ContactEvent, location: String, contact rawAddress: String, at requested: Date?) async throws -> RouteAnswer {
+        let address = ContactAddress.normalize(rawAddress)
+        switch try await handle(event, location: location, address: address, at: requested ?? Date(), unless: { _, _ in nil }) {
+        case .decided(let decision): return RouteAnswer(contact: address, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
+        case .skipped: preconditionFailure("nothing skips an operator's event")
+        }
+    }
+
+    private enum Handled {
+        case decided(Decision)
+        /// Not decided, with why, and the contact's owner.
+        case skipped(String, owner: String?)
+    }
+
+    /// ``handle(_:location:contact:at:)``, with `unless` asked first (with the contact and
+    /// when the router last decided about it), inside the location's turn: a reason it gives
+    /// skips the event, nothing committed.
+    private func handle(
+        _ event: ContactEvent, location: String, address: String, at: Date, unless skip: @escaping @Sendable (ContactState, Date?) -> String?
+    ) async throws -> Handled {
         // Refused before the wait: `pipeline(_:)` would make a pipeline for any location named.
         _ = try configuration(location)
-        let address = ContactAddress.normalize(rawAddress)
-        let at = requested ?? Date()
-        let decision = try await pipeline(location).exclusively { () async throws -> Decision in
+        let handled = try await pipeline(location).exclusively { () async throws -> Handled in
             // Taken once the event has the location to itself: the version applied last.
             let routing = try configuration(location).routing
             guard let contact = try await store.contact(location: location, address: address) else { throw WireError.notFound("no contact \(address)") }
+            if let why = skip(contact, try await store.latestDecisionAt(location: location, address: address)) { return .skipped(why, owner: contact.owner) }
             let world = SnapshotWorld(
                 snapshot: try await store.locationSnapshot(location: location), directory: try await directory.expansion(location: location))
             let decision = try RoutingEngine(compiled: routing, world: world).handle(event, contact: contact, at: at)
             try await store.commit(
                 [commit(decision, of: event, previous: contact, config: routing.config, at: at)], location: location, logging: LoggedContactEvent(event, contact: address, at: at))
-            return decision
+            return .decided(decision)
         }
-        count(decision)
-        outbox.wake()
-        return RouteAnswer(contact: address, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
+        if case .decided(let decision) = handled {
+            count(decision)
+            outbox.wake()
+        }
+        return handled
+    }
+
+    /// A change a person made in GoHighLevel (`CRMEvent`): tags route as tags do; a new owner
+    /// is kept like a manual assignment, and an owner removed unassigns, unless it is no change
+    /// (the owner Switchboard set, echoed back) or older than the router's latest decision about
+    /// the contact (which it would undo); a deleted contact is resolved. A contact the router
+    /// has never seen is not routing's: acknowledged, nothing stored.
+    private func crmEvent(_ change: CRMEvent) async throws -> CRMEventAnswer {
+        let address = ContactAddress.normalize(change.contact)
+        let event: ContactEvent
+        switch change.kind {
+        case .tagged: event = .tagged(change.tags)
+        case .deleted: event = .resolved
+        case .assigned: event = change.user.map { .assignedInCRM(user: $0) } ?? .unassigned
+        }
+        let user = change.user
+        let kind = change.kind
+        let happened = change.at
+        let handled: Handled
+        do {
+            handled = try await handle(event, location: change.location, address: address, at: change.at) { contact, decidedAt in
+                switch kind {
+                case .assigned:
+                    if contact.owner == user { return "no change: \(user ?? "no one") already owns the contact" }
+                    if let decidedAt, happened <= decidedAt {
+                        return "older than the router's latest decision (\(RFC3339.format(decidedAt))): an echo or an overtaken change"
+                    }
+                    return nil
+                case .deleted:
+                    return contact.open ? nil : "already resolved"
+                case .tagged:
+                    return Set(change.tags).isSubset(of: Set(contact.tags)) ? "no new tag" : nil
+                }
+            }
+        } catch let error as WireError where error.code == .notFound && error.message.hasPrefix("no contact") {
+            return CRMEventAnswer(applied: false, owner: nil, note: "a contact routing has not seen")
+        }
+        switch handled {
+        case .decided(let decision): return CRMEventAnswer(applied: true, owner: decision.contact.owner, note: "\(event.name) decided: \(decision.reason.rawValue)")
+        case .skipped(let why, let owner): return CRMEventAnswer(applied: false, owner: owner, note: why)
+        }
     }
 
     /// Decides afresh, without the user, every contact the user holds, oldest assignment first,

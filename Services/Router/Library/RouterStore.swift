@@ -144,6 +144,15 @@ final class RouterStore: Sendable {
         try await store.read { database in try Self.contact(database, location: location, address: address) }
     }
 
+    /// When the router last decided about the contact (nil: never).
+    func latestDecisionAt(location: String, address: String) async throws -> Date? {
+        try await store.read { database in
+            try database.first("SELECT MAX(at) FROM decisions WHERE location = ? AND contact = ?", [.text(location), .text(address)]) {
+                $0.optionalDouble(0).map { Date(timeIntervalSince1970: $0) }
+            } ?? nil
+        }
+    }
+
     func contacts(location: String, ownedBy user: String) async throws -> [(ContactState, Double)] {
         try await store.read { database in
             try database.rows(

@@ -12,6 +12,9 @@ public enum ContactEvent: Sendable, Equatable {
     case tagged([String])
     /// A person assigned `user` (`router.assign`).
     case assigned(user: String)
+    /// A person made `user` the owner in GoHighLevel (`router.crm_event`): kept like a manual
+    /// assignment, and not pushed back to the CRM, which already has it.
+    case assignedInCRM(user: String)
     /// A person released a manual assignment: the owner stays and may now be re-routed.
     case released
     /// A person removed the owner and every thread assignee.
@@ -28,6 +31,7 @@ public enum ContactEvent: Sendable, Equatable {
         case .inbound: "inbound"
         case .tagged: "tag"
         case .assigned: "assign"
+        case .assignedInCRM: "crm_assign"
         case .released: "release"
         case .unassigned: "unassign"
         case .resolved: "resolve"
@@ -59,6 +63,12 @@ extension RoutingEngine {
         case .inbound(let message, let account): return try inbound(message, account: account, contact: contact)
         case .tagged(let tags): return try tagged(tags, contact: existing(), at: at)
         case .assigned(let user): return try assign(existing(), to: user, at: at)
+        case .assignedInCRM(let user):
+            var decision = try assign(existing(), to: user, at: at)
+            decision.trace = DecisionTrace(event: "\(user) was made owner of \(decision.contact.address) in GoHighLevel at \(RFC3339.format(at))")
+            decision.trace.steps.append("A change made in GoHighLevel after Switchboard's last decision is kept like a manual assignment until released.")
+            decision.crmChanged = false
+            return decision
         case .released:
             var released = try existing()
             released.manual = false
