@@ -65,7 +65,7 @@ let package = Package(
 
         .target(
             name: "SwitchboardNotifier",
-            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            dependencies: ["SwitchboardCodec", "SwitchboardCrypto", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Notifier/Library", swiftSettings: strict),
         .executableTarget(
             name: "switchboard-notifier", dependencies: ["SwitchboardNotifier"],
@@ -118,7 +118,7 @@ let package = Package(
         // Tests.
         .target(
             name: "SwitchboardTestSupport",
-            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardNet", "SwitchboardHTTP", "SwitchboardRuntime"],
+            dependencies: ["SwitchboardPOSIX", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardNet", "SwitchboardHTTP", "SwitchboardRuntime"],
             path: "Tests/Support", swiftSettings: strict),
         .testTarget(name: "SwitchboardCodecTests", dependencies: ["SwitchboardCodec", "SwitchboardTestSupport"], path: "Tests/CodecTests", swiftSettings: strict),
         .testTarget(
@@ -140,8 +140,8 @@ let package = Package(
             path: "Tests/RouterTests", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardE2ETests",
-            dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCtl", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
-                           "SwitchboardRuntime", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
+            dependencies: ["SwitchboardTestSupport", "SwitchboardAdapters", "SwitchboardCodec", "SwitchboardCrypto", "SwitchboardCtl", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet",
+                           "SwitchboardOperations", "SwitchboardRuntime", "switchboardctl", "switchboard-adapters", "switchboard-router", "switchboard-directory", "switchboard-notifier"],
             path: "Tests/e2e", swiftSettings: strict),
         .testTarget(
             name: "SwitchboardDeployTests",

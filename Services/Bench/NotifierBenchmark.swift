@@ -25,7 +25,8 @@ struct NotifierBenchmark {
         configuration.webhookSecret = "bench-secret"
         configuration.concurrency = 256
         let metrics = MetricsRegistry()
-        let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
+        // No CRM in this benchmark: the router client is never called.
+        let service = try NotifierService(configuration: configuration, router: LineClient(host: "127.0.0.1", port: 1), logger: logger, metrics: metrics)
         let server = LineServer(service: "notifier", options: LineServerOptions(), logger: logger, metrics: metrics)
         service.register(on: server)
         let port = try server.listen()

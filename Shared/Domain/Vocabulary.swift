@@ -4,7 +4,7 @@ public import SwitchboardCodec
 /// (`PROTOCOL.md`, `ROUTING.md`), so the format is unchanged, a misspelt value in the code is a
 /// compile error instead of a branch never taken, and a wrong value on the wire is refused with
 /// the field and the values allowed (`field config.accounts[0].platform is invalid: unknown
-/// platform "sms" (whatsapp, imessage or twilio)`).
+/// platform "sms" (whatsapp, imessage, twilio or ghl)`).
 public protocol WireWord: RawRepresentable<String>, Codable, Sendable, CaseIterable, JSONWritable {
     /// What the word names, for the error message.
     static var wordName: String { get }

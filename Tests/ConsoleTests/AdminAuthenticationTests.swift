@@ -50,7 +50,6 @@ import Testing
         let folder = TemporaryDirectory()
         let clock = ManualWallClock(start: Date(timeIntervalSince1970: 1_800_000_000))
         let (authentication, store) = try Self.authentication(folder.file("console.sqlite"), clock: clock)
-        defer { Task { await store.stop() } }
         guard case .signedIn(let token, let csrf) = try await authentication.login(password: "the admin password") else {
             Issue.record("the right password signs in")
             return
@@ -68,6 +67,7 @@ import Testing
         guard case .signedIn(let second, _) = try await authentication.login(password: "the admin password") else { return }
         try await authentication.logout(token: second)
         #expect(try await authentication.session(of: Self.request(cookie: second)) == nil)
+        await store.stop()
     }
 
     @Test func originMustBeTheConsolesOwnWhenSent() {
@@ -82,13 +82,13 @@ import Testing
         #expect(!AdminAuthentication.sameOrigin(request("https://console.example.com.evil.example")))
     }
 
-    @Test func theCookieIsHttpOnlyStrictAndSecureWhenAskedTo() throws {
+    @Test func theCookieIsHttpOnlyStrictAndSecureWhenAskedTo() async throws {
         let folder = TemporaryDirectory()
         let store = try ConsoleStore(path: folder.file("console.sqlite"))
-        defer { Task { await store.stop() } }
         var policy = AdminAuthentication.Policy()
         policy.secureCookies = true
         let cookie = AdminAuthentication(passwordHash: Self.hash, store: store, clock: ManualWallClock(), policy: policy).setCookie("t")
         #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.hasSuffix("; Secure"))
+        await store.stop()
     }
 }

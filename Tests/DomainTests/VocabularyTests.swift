@@ -30,7 +30,7 @@ import SwitchboardDomain
 
     @Test func anUnknownWordIsRefusedNamingTheFieldAndTheValuesAllowed() throws {
         let config = #"{"version": 1, "location": {"id": "l", "name": "L", "timezone": "UTC"}, "accounts": [{"id": "a", "platform": "sms", "address": "+15550000001"}]}"#
-        #expect(throws: WireError(.badRequest, #"field config.accounts[0].platform is invalid: unknown platform "sms" (whatsapp, imessage or twilio)"#)) {
+        #expect(throws: WireError(.badRequest, #"field config.accounts[0].platform is invalid: unknown platform "sms" (whatsapp, imessage, twilio or ghl)"#)) {
             _ = try WireJSON.decode(LocationConfig.self, from: Array(config.utf8), path: "config")
         }
         let message = #"{"provider": "p", "messageId": "m", "platform": "fax", "account": "+1", "contact": "+2", "text": "", "at": "2026-11-30T15:00:00Z"}"#

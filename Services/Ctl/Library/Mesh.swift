@@ -1,6 +1,7 @@
 public import Foundation
 public import SwitchboardCrypto
 public import SwitchboardNet
+import SwitchboardPOSIX
 
 /// All four services started as child processes on free loopback ports, with generated
 /// secrets, in one state folder: the scenario runner's fresh mesh and the local launcher.
@@ -18,6 +19,10 @@ public final class Mesh: Sendable {
         /// The console's admin password, when the mesh runs the console; only its hash reaches
         /// the console.
         public var consolePassword: String?
+        /// The notifier's GoHighLevel credential: a fixed token, or an OAuth grant's JSON
+        /// (`{"clientId", "clientSecret", "refreshToken"}`); neither: no CRM sync.
+        public var ghlToken: String?
+        public var ghlOAuth: String?
         /// Stands in for GoHighLevel's private key: the adapters are given its public half.
         public var goHighLevelKey = Secrets.developmentGoHighLevelKey
 
@@ -46,9 +51,11 @@ public final class Mesh: Sendable {
 
     /// Starts the mesh. `fixedPorts` uses the documented defaults (7100–7105) instead of free ports.
     /// `consoleHashIterations`: PBKDF2 iterations of the console password's hash (tests use few).
+    /// `crmBaseURL`: the GoHighLevel API the notifier calls (a test's fake), with the
+    /// `ghl-token`/`ghl-oauth` the environment gives.
     public init(
         binaries: URL, stateFolder: String, testClock: Bool, fixedPorts: Bool = false, echo: Bool = false, secrets: Secrets = Secrets(),
-        consoleHashIterations: Int = PasswordHash.defaultIterations
+        consoleHashIterations: Int = PasswordHash.defaultIterations, crmBaseURL: String? = nil
     ) throws {
         self.secrets = secrets
         self.stateFolder = stateFolder
@@ -61,18 +68,25 @@ public final class Mesh: Sendable {
             "SWITCHBOARD_WHATSAPP_VERIFY_TOKEN": secrets.whatsAppVerifyToken,
             "SWITCHBOARD_BRIDGE_SIGNING_SECRET": secrets.bridgeSigningSecret,
         ]
+        if let token = secrets.ghlToken { environment["SWITCHBOARD_GHL_TOKEN"] = token }
+        if let grant = secrets.ghlOAuth { environment["SWITCHBOARD_GHL_OAUTH"] = grant }
         if let token = secrets.lineToken {
             for name in ["TOKEN", "DIRECTORY_TOKEN", "NOTIFIER_TOKEN", "ROUTER_TOKEN"] { environment["SWITCHBOARD_\(name)"] = token }
         }
         func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
             try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: environment, echo: echo)
         }
+        // The notifier reports to the router and the router sends to the notifier: the router's
+        // port is chosen first so both can be told it.
+        let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Self.freePort())"
         directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite"])
-        notifier = try start("notifier", ["--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2"])
+        notifier = try start("notifier", [
+            "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2", "--router", routerAddress,
+        ] + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
         let directoryPort = try directory.port("lines")
         let notifierPort = try notifier.port("lines")
         router = try start("router", [
-            "--listen", port(7102), "--database", stateFolder + "/router.sqlite",
+            "--listen", routerAddress, "--database", stateFolder + "/router.sqlite",
             "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
         ])
         let routerPort = try router.port("lines")
@@ -104,6 +118,13 @@ public final class Mesh: Sendable {
         notifierClient = client(notifierPort)
         routerClient = client(routerPort)
         adaptersClient = client(adaptersPort)
+    }
+
+    /// A loopback port free now (bound, then released for a child to bind).
+    static func freePort() throws -> UInt16 {
+        let socket = try Socket.listen(host: "127.0.0.1", port: 0)
+        defer { socket.close() }
+        return try socket.localPort()
     }
 
     /// Stops every service (adapters first, directory last) and closes the clients.

@@ -63,7 +63,8 @@ struct ChannelDeliverer: Sendable {
 
 /// How one attempt went, before retry policy is applied.
 enum AttemptResult: Sendable {
-    case success(status: Int?)
+    /// Done; `note` says what the attempt decided besides (a CRM owner kept).
+    case success(status: Int?, note: String? = nil)
     case transient(status: Int?, error: String, retryAfter: Date?)
     /// Flow control (429): wait, without counting an attempt.
     case throttled(until: Date)
@@ -79,7 +80,7 @@ enum AttemptResult: Sendable {
             let excerpt = String(decoding: body.prefix(200), as: UTF8.self)
             switch status {
             case 200..<300: self = .success(status: status)
-            case 429: self = .throttled(until: now.addingTimeInterval(RateLimitHeaders.wait(headers) ?? 10))
+            case 429: self = .throttled(until: RateLimitHeaders.resume(headers, now: now))
             case 408, 500...: self = .transient(status: status, error: "HTTP \(status): \(excerpt)", retryAfter: nil)
             default: self = .permanent(status: status, error: "HTTP \(status): \(excerpt)")
             }
@@ -89,6 +90,17 @@ enum AttemptResult: Sendable {
 
 /// Reads how long to wait after a 429 (`Retry-After`, or GoHighLevel's `X-RateLimit-*`).
 enum RateLimitHeaders {
+    /// When to try again after a 429. GoHighLevel's daily quota (`X-RateLimit-Daily-Remaining: 0`)
+    /// lasts until the next day: without a `Retry-After`, the wait runs to the next UTC midnight
+    /// rather than retrying every few seconds into a closed quota.
+    static func resume(_ headers: [String: String], now: Date) -> Date {
+        if headers["retry-after"].flatMap(Double.init) == nil, headers["x-ratelimit-daily-remaining"].flatMap(Int.init) == 0 {
+            let day = 86_400.0
+            return Date(timeIntervalSince1970: (floor(now.timeIntervalSince1970 / day) + 1) * day)
+        }
+        return now.addingTimeInterval(wait(headers) ?? 10)
+    }
+
     static func wait(_ headers: [String: String]) -> Double? {
         if let retryAfter = headers["retry-after"].flatMap(Double.init) { return retryAfter }
         if let interval = headers["x-ratelimit-interval-milliseconds"].flatMap(Double.init) {

@@ -188,8 +188,8 @@ final class DeliveryEngine: Sendable {
     /// Applies the retry policy to one attempt's result.
     func decide(_ result: AttemptResult, _ delivery: NotifierStore.DueDelivery, now: Date) -> NotifierStore.Outcome {
         switch result {
-        case .success(let status):
-            return .delivered(status: status)
+        case .success(let status, let note):
+            return .delivered(status: status, note: note)
         case .skip(let reason):
             return .skipped(reason)
         case .throttled(let until):

@@ -17,11 +17,14 @@ public enum NotifierCommand {
         Settings.Key("test-clock", default: "false", help: "retry times follow a clock moved by notifier.advance_clock (tests only, never production)"),
         Settings.Key("crm-rate-limit", default: "100", help: "GoHighLevel requests per location per interval"),
         Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
+        Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router (owners found in GoHighLevel are reported there)"),
     ]
 
     /// `token` guards the line port; `webhook-secret` signs webhooks; `ghl-token` (or
-    /// `ghl-token-LOCATION`) authorises GoHighLevel calls.
-    public static let secretNames = ["token", "webhook-secret", "ghl-token"]
+    /// `ghl-token-LOCATION`: a Private Integration token) or `ghl-oauth` (or `ghl-oauth-LOCATION`:
+    /// `{"clientId", "clientSecret", "refreshToken"}`) authorises GoHighLevel calls;
+    /// `router-token` is presented to the router.
+    public static let secretNames = ["token", "webhook-secret", "ghl-token", "ghl-oauth", "router-token"]
 
     public static func main(arguments: [String]) async -> Int32 {
         await ServiceMain.run(
@@ -33,8 +36,14 @@ public enum NotifierCommand {
             var configuration = NotifierService.Configuration(databasePath: try settings.databasePath(default: "state/notifier.sqlite"))
             configuration.webhookSecret = try secrets.value("webhook-secret")
             configuration.crmBaseURL = settings.string("crm-base-url") ?? configuration.crmBaseURL
-            let defaultToken = try secrets.value("ghl-token")
-            configuration.crmToken = { location in (try? secrets.value("ghl-token-\(location)")) ?? defaultToken }
+            // Read per location when first needed: credentials can be added without a restart.
+            configuration.crmCredential = { location in
+                for name in ["ghl-oauth-\(location)", "ghl-token-\(location)", "ghl-oauth", "ghl-token"] {
+                    guard let value = try? secrets.value(name) else { continue }
+                    return name.hasPrefix("ghl-oauth") ? CRMCredential.oauth(json: value) : .fixed(value)
+                }
+                return nil
+            }
             configuration.retry.maximumAttempts = try settings.int("max-attempts") ?? 8
             configuration.retry.maximumAge = try settings.double("max-age") ?? 86_400
             configuration.retry.backoff = Backoff(
@@ -50,10 +59,12 @@ public enum NotifierCommand {
             if configuration.webhookSecret == nil {
                 logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
             }
-            let service = try NotifierService(configuration: configuration, logger: logger, metrics: metrics)
+            let router = LineClient(options: try LineClientOptions(
+                settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-notifier"))
+            let service = try NotifierService(configuration: configuration, router: router, logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([service, server])
+            let parts = ServiceGroup([router, service, server])
             try await parts.start()
             return ServiceMain.Running(status: server.status, parts: parts)
         }

@@ -12,8 +12,9 @@ public final class NotifierService: Service {
         public var databasePath: String
         public var webhookSecret: String?
         public var crmBaseURL = "https://services.leadconnectorhq.com"
-        /// The CRM token for a location, or nil when it has no CRM sync.
-        public var crmToken: @Sendable (String) -> String? = { _ in nil }
+        /// How a location's GoHighLevel calls are authorized, or nil when it has no CRM sync: a
+        /// fixed token, or an OAuth grant whose tokens the notifier refreshes.
+        public var crmCredential: @Sendable (String) -> CRMCredential? = { _ in nil }
         public var retry = RetryPolicy()
         public var requestTimeout: Double = 10
         public var concurrency = 64
@@ -33,13 +34,23 @@ public final class NotifierService: Service {
     private let metrics: MetricsRegistry
     private let clock: any WallClock
 
-    public init(configuration: Configuration, logger: Logger, metrics: MetricsRegistry) throws {
+    private let ownerReports: CRMOwnerReports
+    let goHighLevel: GoHighLevelAPI
+
+    /// `router`: where owners found in GoHighLevel are reported (``CRMOwnerReports``).
+    public init(configuration: Configuration, router: LineClient, logger: Logger, metrics: MetricsRegistry) throws {
         store = try NotifierStore(path: configuration.databasePath)
         let poster = HTTPPoster(timeout: configuration.requestTimeout)
         let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender(), clock: configuration.clock)
+        let credential = configuration.crmCredential
+        let tokens = GoHighLevelTokens(
+            credential: credential, store: store, poster: poster, baseURL: configuration.crmBaseURL,
+            clock: configuration.clock)
+        let limiter = RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval)
+        ownerReports = CRMOwnerReports(store: store, router: router, logger: logger)
+        goHighLevel = GoHighLevelAPI(poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, clock: configuration.clock)
         let crm = CRMSync(
-            poster: poster, baseURL: configuration.crmBaseURL, token: configuration.crmToken,
-            limiter: RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval), store: store, clock: configuration.clock)
+            poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, store: store, reports: ownerReports, clock: configuration.clock)
         engine = DeliveryEngine(
             store: store, channels: channels, crm: crm, policy: configuration.retry, concurrency: configuration.concurrency,
             logger: logger, metrics: metrics, clock: configuration.clock)
@@ -50,6 +61,7 @@ public final class NotifierService: Service {
     /// Starts delivering whatever is pending, including what a previous process left.
     public func start() {
         engine.start()
+        ownerReports.start()
     }
 
     public func register(on server: LineServer) {
@@ -81,6 +93,9 @@ public final class NotifierService: Service {
                 engine.wake()
                 return ["now": RFC3339.format(now)]
             }
+        }
+        server.register("notifier.ghl_users") { [self] (request: LocationRequest, _) in
+            try await goHighLevel.users(location: request.location)
         }
         server.register("notifier.retry") { [self] (request: RetryRequest, _) in
             let count = try await store.retryDead(ids: request.ids, now: clock.now)
@@ -119,8 +134,14 @@ public final class NotifierService: Service {
 
     public func stop() async {
         await engine.stop()
+        await ownerReports.stop()
         store.close()
     }
+}
+
+struct LocationRequest: Codable, Sendable {
+    var location: String
+    enum CodingKeys: String, CodingKey { case location }
 }
 
 struct AdvanceClock: Codable, Sendable {

@@ -4,7 +4,9 @@ import SwitchboardDomain
 import SwitchboardStore
 
 /// The notifier's SQLite file: enqueued items, their deliveries (one per channel, one per CRM
-/// update), attempts and dead letters, and GoHighLevel contact ids.
+/// update), attempts and dead letters, GoHighLevel contact ids with the owner Switchboard last
+/// wrote there, OAuth tokens (refresh tokens rotate, so the latest is kept here), and the owners
+/// found in GoHighLevel on their way to the router.
 ///
 /// Intake commits before `notifier.enqueue` answers; an id already committed adds nothing.
 final class NotifierStore: Sendable {
@@ -68,6 +70,19 @@ final class NotifierStore: Sendable {
             ALTER TABLE deliveries_new RENAME TO deliveries;
             CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
             CREATE INDEX deliveries_contact ON deliveries (contact_key, sequence) WHERE contact_key IS NOT NULL AND status = 'pending';
+            """),
+        Migration("GoHighLevel both ways", sql: """
+            ALTER TABLE crm_contacts ADD COLUMN written_owner TEXT;
+            ALTER TABLE crm_contacts ADD COLUMN owner_written INTEGER NOT NULL DEFAULT 0;
+            CREATE TABLE crm_tokens (
+                location TEXT PRIMARY KEY,
+                access_token TEXT,
+                refresh_token TEXT NOT NULL,
+                expires_at REAL) STRICT;
+            CREATE TABLE crm_owner_reports (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                id TEXT NOT NULL UNIQUE,
+                report TEXT NOT NULL) STRICT;
             """),
     ]
 
@@ -185,7 +200,8 @@ final class NotifierStore: Sendable {
 
     /// What an attempt came to.
     enum Outcome: Sendable {
-        case delivered(status: Int?)
+        /// `note`: what the attempt decided besides, kept as the delivery's last word.
+        case delivered(status: Int?, note: String? = nil)
         case retry(at: Date, status: Int?, error: String, countsAsAttempt: Bool)
         case dead(status: Int?, error: String)
         case skipped(String)
@@ -202,10 +218,10 @@ final class NotifierStore: Sendable {
         let time = now.timeIntervalSince1970
         store.enqueueWrite({ database in
             switch outcome {
-            case .delivered(let status):
+            case .delivered(let status, let note):
                 try database.run(
-                    "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = NULL WHERE id = ?",
-                    [.real(time), SQLValue(status), .text(deliveryID)])
+                    "UPDATE deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_status = ?, last_error = ? WHERE id = ?",
+                    [.real(time), SQLValue(status), SQLValue(note), .text(deliveryID)])
             case .retry(let at, let status, let error, let counts):
                 try database.run(
                     "UPDATE deliveries SET attempts = attempts + ?, next_attempt_at = ?, last_status = ?, last_error = ? WHERE id = ? AND status = 'pending'",
@@ -222,24 +238,95 @@ final class NotifierStore: Sendable {
 
     // MARK: GoHighLevel contact state
 
-    func crmContact(location: String, contact: String) async throws -> (ghlID: String?, appliedSequence: Int) {
+    /// What the notifier knows of a contact in GoHighLevel.
+    struct CRMContact: Sendable, Equatable {
+        var ghlID: String?
+        var appliedSequence = -1
+        /// The `assignedTo` Switchboard last wrote (or found and kept); meaningful when `ownerWritten`.
+        var writtenOwner: String?
+        var ownerWritten = false
+    }
+
+    func crmContact(location: String, contact: String) async throws -> CRMContact {
         try await store.read { database in
             try database.first(
-                "SELECT ghl_id, applied_sequence FROM crm_contacts WHERE location = ? AND contact = ?", [.text(location), .text(contact)]
-            ) { ($0.optionalString(0), $0.int(1)) } ?? (nil, -1)
+                "SELECT ghl_id, applied_sequence, written_owner, owner_written FROM crm_contacts WHERE location = ? AND contact = ?",
+                [.text(location), .text(contact)]
+            ) { CRMContact(ghlID: $0.optionalString(0), appliedSequence: $0.int(1), writtenOwner: $0.optionalString(2), ownerWritten: $0.bool(3)) }
+                ?? CRMContact()
         }
     }
 
-    func saveCRMContact(location: String, contact: String, ghlID: String?, appliedSequence: Int?) async throws {
+    /// Records a contact's GoHighLevel id; with `applied`, also the update's sequence and the
+    /// owner GoHighLevel has after it.
+    func saveCRMContact(location: String, contact: String, ghlID: String?, applied: (sequence: Int, owner: String?)? = nil) async throws {
         try await store.write { database in
             try database.run(
                 """
-                INSERT INTO crm_contacts (location, contact, ghl_id, applied_sequence) VALUES (?, ?, ?, COALESCE(?, -1))
+                INSERT INTO crm_contacts (location, contact, ghl_id, applied_sequence, written_owner, owner_written) VALUES (?1, ?2, ?3, COALESCE(?4, -1), ?5, ?6)
                 ON CONFLICT(location, contact) DO UPDATE SET
                     ghl_id = COALESCE(excluded.ghl_id, crm_contacts.ghl_id),
-                    applied_sequence = MAX(crm_contacts.applied_sequence, COALESCE(?, -1))
-                """, [.text(location), .text(contact), SQLValue(ghlID), SQLValue(appliedSequence), SQLValue(appliedSequence)])
+                    applied_sequence = MAX(crm_contacts.applied_sequence, COALESCE(?4, -1)),
+                    written_owner = CASE WHEN ?6 = 1 THEN ?5 ELSE crm_contacts.written_owner END,
+                    owner_written = MAX(crm_contacts.owner_written, ?6)
+                """, [.text(location), .text(contact), SQLValue(ghlID), SQLValue(applied?.sequence), SQLValue(applied?.owner), .bool(applied != nil)])
         }
+    }
+
+    /// Forgets a contact's GoHighLevel id (the contact was deleted there: 404): the next write
+    /// upserts it again. What Switchboard wrote is forgotten with it.
+    func forgetCRMContact(location: String, contact: String) async throws {
+        try await store.write { database in
+            try database.run(
+                "UPDATE crm_contacts SET ghl_id = NULL, written_owner = NULL, owner_written = 0 WHERE location = ? AND contact = ?",
+                [.text(location), .text(contact)])
+        }
+    }
+
+    // MARK: GoHighLevel tokens and owner reports
+
+    struct StoredToken: Sendable, Equatable {
+        var accessToken: String?
+        var refreshToken: String
+        var expiresAt: Date?
+    }
+
+    func crmToken(location: String) async throws -> StoredToken? {
+        try await store.read { database in
+            try database.first("SELECT access_token, refresh_token, expires_at FROM crm_tokens WHERE location = ?", [.text(location)]) {
+                StoredToken(accessToken: $0.optionalString(0), refreshToken: $0.string(1), expiresAt: $0.optionalDouble(2).map { Date(timeIntervalSince1970: $0) })
+            }
+        }
+    }
+
+    func saveCRMToken(location: String, _ token: StoredToken) async throws {
+        try await store.write { database in
+            try database.run(
+                """
+                INSERT INTO crm_tokens (location, access_token, refresh_token, expires_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(location) DO UPDATE SET access_token = excluded.access_token, refresh_token = excluded.refresh_token, expires_at = excluded.expires_at
+                """, [.text(location), SQLValue(token.accessToken), .text(token.refreshToken), SQLValue(token.expiresAt?.timeIntervalSince1970)])
+        }
+    }
+
+    /// Keeps an owner found in GoHighLevel until the router has it (``CRMOwnerReports``).
+    func addOwnerReport(_ report: CRMEvent) async throws {
+        let text = String(decoding: try WireJSON.encode(report), as: UTF8.self)
+        try await store.write { database in
+            try database.run("INSERT OR IGNORE INTO crm_owner_reports (id, report) VALUES (?, ?)", [.text(report.id), .text(text)])
+        }
+    }
+
+    func ownerReports(limit: Int) async throws -> [CRMEvent] {
+        try await store.read { database in
+            try database.rows("SELECT report FROM crm_owner_reports ORDER BY seq LIMIT ?", [.integer(Int64(limit))]) {
+                try WireJSON.decode(CRMEvent.self, from: Array($0.string(0).utf8))
+            }
+        }
+    }
+
+    func removeOwnerReport(id: String) async throws {
+        try await store.write { database in try database.run("DELETE FROM crm_owner_reports WHERE id = ?", [.text(id)]) }
     }
 
     // MARK: Queries
@@ -257,14 +344,17 @@ final class NotifierStore: Sendable {
         var kind: String?
         var contact: String
         var location: String
-        enum CodingKeys: String, CodingKey { case id, itemID = "item", channel, target, status, attempts, lastStatus, lastError, recipient, kind, contact, location }
+        /// When a pending delivery is tried next.
+        var nextAttemptAt: Date?
+        enum CodingKeys: String, CodingKey { case id, itemID = "item", channel, target, status, attempts, lastStatus, lastError, recipient, kind, contact, location, nextAttemptAt }
     }
 
     func deliveries(status: String?, user: String?, contact: String?, limit: Int) async throws -> [DeliveryRecord] {
         try await store.read { database in
             try database.rows(
                 """
-                SELECT d.id, d.item_id, d.channel, d.target, d.status, d.attempts, d.last_status, d.last_error, i.recipient, i.kind, i.contact, i.location
+                SELECT d.id, d.item_id, d.channel, d.target, d.status, d.attempts, d.last_status, d.last_error, i.recipient, i.kind, i.contact, i.location,
+                       d.next_attempt_at
                 FROM deliveries d JOIN items i ON i.id = d.item_id
                 WHERE (?1 IS NULL OR d.status = ?1) AND (?2 IS NULL OR i.recipient = ?2) AND (?3 IS NULL OR i.contact = ?3)
                 ORDER BY i.seq, d.id LIMIT ?4
@@ -273,7 +363,8 @@ final class NotifierStore: Sendable {
                 DeliveryRecord(
                     id: row.string(0), itemID: row.string(1), channel: row.string(2), target: row.optionalString(3), status: row.string(4),
                     attempts: row.int(5), lastStatus: row.optionalInt(6), lastError: row.optionalString(7), recipient: row.optionalString(8),
-                    kind: row.optionalString(9), contact: row.string(10), location: row.string(11))
+                    kind: row.optionalString(9), contact: row.string(10), location: row.string(11),
+                    nextAttemptAt: row.string(4) == "pending" ? Date(timeIntervalSince1970: row.double(12)) : nil)
             }
         }
     }

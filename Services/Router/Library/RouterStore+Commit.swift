@@ -64,7 +64,6 @@ extension RouterStore {
                 ON CONFLICT (location, kind, user) DO UPDATE SET count = count + excluded.count
                 """, [.text(commit.location), .text(load.kind.rawValue), .text(load.user), .integer(change)])
         }
-        var sequence = 0
         if decision.recorded {
             try database.run(
                 """
@@ -75,7 +74,6 @@ extension RouterStore {
                  .text(decision.reason.rawValue), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.message?.messageId),
                  .real(commit.at.timeIntervalSince1970), .text(decision.trace.jsonString), .bool(!decision.assigned.isEmpty),
                  SQLValue(commit.message?.jsonString)])
-            sequence = Int(database.lastInsertRowID)
             for (key, state) in decision.rotations {
                 try database.run(
                     "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
@@ -86,12 +84,10 @@ extension RouterStore {
                     "INSERT INTO recency (location, user, at) VALUES (?, ?, ?) ON CONFLICT(location, user) DO UPDATE SET at = excluded.at",
                     [.text(commit.location), .text(user), .real(commit.at.timeIntervalSince1970)])
             }
-        } else if commit.effects.crm != nil {
-            sequence = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
         }
         var items = commit.effects.notifications.map { ($0.id, $0.jsonString) }
         if let crm = commit.effects.crm {
-            let item = crm(sequence)
+            let item = crm(try Self.nextCRMSequence(database, notificationsFirst: items.count))
             items.append((item.id, item.jsonString))
         }
         var added: [OutboxRow] = []
@@ -118,5 +114,19 @@ extension RouterStore {
                 """, [.real(at.timeIntervalSince1970), .text(location), .text(contact), .real(at.timeIntervalSince1970)])
             return database.changes > 0
         }
+    }
+
+    /// The order of a CRM update among all of the router's CRM updates, which the notifier uses
+    /// to skip one overtaken by a newer update of the same contact. It must grow with every
+    /// update, including those of events that record no decision (a tag added, an unassign):
+    /// the outbox row the update is about to get (after the decision's notifications) plus the
+    /// latest decision's sequence. (What this replaced: the latest decision's sequence alone, so
+    /// a tag added after a contact's last decision repeated that decision's number and the
+    /// notifier skipped it as superseded; the decisions term keeps numbers above those of the
+    /// updates written before the change.)
+    static func nextCRMSequence(_ database: Database, notificationsFirst: Int) throws -> Int {
+        let outbox = try database.first("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)") { $0.int(0) } ?? 0
+        let decisions = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
+        return outbox + notificationsFirst + 1 + decisions
     }
 }

@@ -59,7 +59,17 @@ public struct RoutingEngine: Sendable {
     // MARK: Inbound message
 
     /// Steps 1–8 for one inbound message to `account`.
+    ///
+    /// A contact that writes again after it was resolved is written to the CRM again, owner
+    /// and tags, even when nothing changed here: it may have been resolved because it was
+    /// deleted in GoHighLevel, where this recreates it.
     public func inbound(_ message: InboundMessage, account: Account, contact existing: ContactState?) throws -> Decision {
+        var decision = try decideInbound(message, account: account, contact: existing)
+        if existing?.open == false { decision.crmChanged = true }
+        return decision
+    }
+
+    private func decideInbound(_ message: InboundMessage, account: Account, contact existing: ContactState?) throws -> Decision {
         var contact = existing ?? ContactState(location: location, address: message.contact)
         let isNew = existing == nil
         let tagsBefore = contact.tags
