@@ -26,7 +26,9 @@ struct NotifierBenchmark {
         configuration.concurrency = 256
         let metrics = MetricsRegistry()
         // No CRM in this benchmark: the router client is never called.
-        let service = try NotifierService(configuration: configuration, router: LineClient(host: "127.0.0.1", port: 1), logger: logger, metrics: metrics)
+        configuration.userSyncInterval = 0
+        let service = try NotifierService(
+            configuration: configuration, router: LineClient(host: "127.0.0.1", port: 1), directory: LineClient(host: "127.0.0.1", port: 1), logger: logger, metrics: metrics)
         let server = LineServer(service: "notifier", options: LineServerOptions(), logger: logger, metrics: metrics)
         service.register(on: server)
         let port = try server.listen()

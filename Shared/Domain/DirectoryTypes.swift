@@ -39,6 +39,10 @@ public struct DirectoryUser: Codable, Sendable, Equatable {
     public var locations: [String]
     /// Removed with `directory.remove_user`: kept, inactive, so history stays readable.
     public var removed: Bool
+    /// True for a user the directory took from GoHighLevel's user list (`directory.import_ghl_users`):
+    /// one missing from a later list was removed there and becomes inactive. Nil for users
+    /// configured by hand, which a sync leaves alone.
+    public var crmSynced: Bool?
 
     public init(
         id: String, name: String, email: String? = nil, phone: String? = nil, active: Bool = true, assignable: Bool = true,
@@ -62,7 +66,7 @@ public struct DirectoryUser: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, name, email, phone, active, assignable, away, timezone, schedule, maxOpen, skills, notify, locations, removed
+        case id, name, email, phone, active, assignable, away, timezone, schedule, maxOpen, skills, notify, locations, removed, crmSynced
     }
 
     public init(from decoder: any Decoder) throws {
@@ -81,6 +85,7 @@ public struct DirectoryUser: Codable, Sendable, Equatable {
         notify = try container.decodeIfPresent([NotifyChannel].self, forKey: .notify) ?? []
         locations = try container.decodeIfPresent([String].self, forKey: .locations) ?? []
         removed = try container.decodeIfPresent(Bool.self, forKey: .removed) ?? false
+        crmSynced = try container.decodeIfPresent(Bool.self, forKey: .crmSynced)
     }
 }
 

@@ -204,3 +204,55 @@ import Testing
         #expect(!outcomes.contains { $0.0 == "dead" }, "nothing dead-lettered: \(outcomes)")
     }
 }
+
+/// The directory's users from GoHighLevel's `GET /users/`, and `apply`'s id check, through the
+/// real `switchboardctl`.
+@Suite(.serialized) struct GoHighLevelUsersTests {
+    static func ctl(_ arguments: [String], _ world: GoHighLevelTests.World) throws -> (Int32, String) {
+        let mesh = world.mesh
+        let process = try ChildProcess("switchboardctl", arguments + [
+            "--router", "127.0.0.1:\(mesh.routerClient.options.port)", "--directory", "127.0.0.1:\(mesh.directoryClient.options.port)",
+            "--notifier", "127.0.0.1:\(mesh.notifierClient.options.port)",
+        ])
+        let status = try process.waitForExit(timeout: 60)
+        return (status, (process.stdoutLines + process.stderrLines).joined(separator: "\n"))
+    }
+
+    static func user(_ id: String, _ world: GoHighLevelTests.World) async throws -> DirectoryUser {
+        struct Found: Decodable { var user: DirectoryUser }
+        return try await world.mesh.directoryClient.call("directory.get_user", ["id": id], as: Found.self).user
+    }
+
+    @Test func directorySyncTakesGoHighLevelsUsersKeepsWhatSwitchboardOwnsAndDeactivatesTheRemoved() async throws {
+        let world = try await GoHighLevelTests.World()
+        defer { world.stop() }
+        let alice: [String: Any] = ["id": "u_alice", "name": "Alice Ng-Smith", "email": "alice@example.com",
+                                    "permissions": ["contactsEnabled": true, "conversationsEnabled": false], "deleted": false]
+        let newcomer: [String: Any] = ["id": "ghl_Y0BeYjuRIlDw", "firstName": "Ana", "lastName": "Ruiz", "permissions": ["contactsEnabled": true], "deleted": false]
+        world.fake.setUsers("loc_acme", [alice, newcomer])
+        let (synced, output) = try Self.ctl(["directory", "sync", "--location", "loc_acme"], world)
+        #expect(synced == 0, "\(output)")
+        let ana = try await Self.user("ghl_Y0BeYjuRIlDw", world)
+        #expect(ana.name == "Ana Ruiz" && ana.active && ana.assignable && ana.crmSynced == true)
+        let syncedAlice = try await Self.user("u_alice", world)
+        #expect(syncedAlice.name == "Alice Ng-Smith" && !syncedAlice.assignable, "no conversations in GoHighLevel: not assignable")
+        #expect(syncedAlice.maxOpen == 40 && syncedAlice.skills == ["spanish"] && syncedAlice.schedule != nil, "what Switchboard owns is kept")
+
+        world.fake.setUsers("loc_acme", [alice])
+        #expect(try Self.ctl(["directory", "sync", "--location", "loc_acme"], world).0 == 0)
+        #expect(try await Self.user("ghl_Y0BeYjuRIlDw", world).active == false, "removed in GoHighLevel: inactive")
+        #expect(try await Self.user("u_oncall", world).active, "a user configured by hand is left alone")
+    }
+
+    @Test func applyWarnsAboutIdsGoHighLevelDoesNotKnowAndStillApplies() async throws {
+        let world = try await GoHighLevelTests.World()
+        defer { world.stop() }
+        world.fake.setUsers("loc_acme", [["id": "u_alice", "name": "Alice"], ["id": "u_bob", "name": "Bob"]])
+        let demo = SharedFiles.repositoryRoot.appendingPathComponent("deploy/config/demo.json").path
+        let (status, output) = try Self.ctl(["apply", "-f", demo], world)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("users[5].id: u_dana is not a GoHighLevel user of loc_acme"), "\(output)")
+        #expect(!output.contains("users[1].id: u_alice"))
+        #expect(output.contains("applied"))
+    }
+}

@@ -16,7 +16,8 @@ public enum CtlCommand {
         Explain:         explain CONTACT [--json]
         Changes:         assign CONTACT USER | release CONTACT | unassign CONTACT | resolve CONTACT
                          tag CONTACT TAG… | drain USER
-        Directory:       directory import-ghl FILE     (the body of GoHighLevel's GET /users/?locationId=…)
+        Directory:       directory sync                (GoHighLevel's users now, through the notifier)
+                         directory import-ghl FILE     (the body of GoHighLevel's GET /users/?locationId=…)
         Queues:          inbox [--status pending|rejected|done] | deliveries [--status pending|dead|delivered] | deliveries retry
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
         Reports:         report [--since 7d] [--json | --html FILE] [--from SAVED.json]
@@ -170,6 +171,7 @@ public enum CtlCommand {
                 print("\(file): valid configuration for \(config.location.id) (\(config.accounts.count) accounts, \(config.rules.count) rules, \(report.warnings.count) warnings)")
                 return 0
             }
+            for warning in await GoHighLevelCheck.warnings(config, notifier: try client(arguments, "notifier", 7104)) { print("\(file): warning: \(warning)") }
             try await ConfigApplier.apply(config, raw: raw, directory: try client(arguments, "directory", 7103), router: try client(arguments, "router", 7102))
             print("applied \(file) to \(config.location.id)")
             return 0
@@ -235,8 +237,15 @@ public enum CtlCommand {
                 try printJSON(try await notifier.call("notifier.list", JSONValue.object(body), as: JSONValue.self))
             }
             return 0
+        case "directory" where arguments.words.count == 2 && arguments.words[1] == "sync":
+            // GoHighLevel's user list, read by the notifier (it holds the tokens), merged by the directory.
+            let location = try location(arguments)
+            let users = try await client(arguments, "notifier", 7104).call("notifier.ghl_users", ["location": location], as: JSONValue.self, timeout: 60)
+            try printJSON(try await client(arguments, "directory", 7103).call(
+                "directory.import_ghl_users", JSONValue.object(["location": .string(location), "response": users]), as: JSONValue.self))
+            return 0
         case "directory":
-            guard arguments.words.count == 3, arguments.words[1] == "import-ghl" else { throw UsageError("directory import-ghl FILE --location L") }
+            guard arguments.words.count == 3, arguments.words[1] == "import-ghl" else { throw UsageError("directory sync | directory import-ghl FILE  (--location L)") }
             let response = try WireJSON.decode(JSONValue.self, from: Array(try Data(contentsOf: URL(fileURLWithPath: arguments.words[2]))))
             try printJSON(try await client(arguments, "directory", 7103).call(
                 "directory.import_ghl_users", JSONValue.object(["location": .string(try location(arguments)), "response": response]), as: JSONValue.self))

@@ -80,10 +80,11 @@ public final class Mesh: Sendable {
         // port is chosen first so both can be told it.
         let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Self.freePort())"
         directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite"])
+        let directoryPort = try directory.port("lines")
         notifier = try start("notifier", [
             "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2", "--router", routerAddress,
+            "--directory", "127.0.0.1:\(directoryPort)",
         ] + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
-        let directoryPort = try directory.port("lines")
         let notifierPort = try notifier.port("lines")
         router = try start("router", [
             "--listen", routerAddress, "--database", stateFolder + "/router.sqlite",

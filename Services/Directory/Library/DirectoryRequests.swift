@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import SwitchboardDomain
 
 /// `directory.put_users`: upsert users into a location (and set its default time zone).
@@ -132,7 +133,14 @@ struct GHLUser: Decodable, Sendable {
     var email: String?
     var phone: String?
     var deleted: Bool?
-    enum CodingKeys: String, CodingKey { case id, name, firstName, lastName, email, phone, deleted }
+    var permissions: [String: JSONValue]?
+    enum CodingKeys: String, CodingKey { case id, name, firstName, lastName, email, phone, deleted, permissions }
+
+    /// Whether GoHighLevel lets the user work a contact: contacts and conversations are not
+    /// switched off for them (absent permissions: yes).
+    var canWorkContacts: Bool {
+        permissions?["contactsEnabled"] != .bool(false) && permissions?["conversationsEnabled"] != .bool(false)
+    }
 
     var displayName: String {
         if let name, !name.isEmpty { return name }

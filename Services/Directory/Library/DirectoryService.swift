@@ -44,6 +44,9 @@ public final class DirectoryService: Service {
         server.register("directory.import_ghl_users") { [self] (request: ImportGHLRequest, _) in
             try await write("import_ghl_users") { state throws(WireError) in try state.importGHL(request) }
         }
+        server.register("directory.locations") { [self] (_: EmptyBody, _) in
+            ["locations": store.state.locations]
+        }
         server.register("directory.get_user") { [self] (request: UserIDRequest, _) in
             let state = store.state
             return UserResponse(user: try state.user(request.id), version: state.version)

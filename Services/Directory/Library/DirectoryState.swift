@@ -166,19 +166,30 @@ public struct DirectoryState: Sendable {
         return replaceUser(user)
     }
 
-    /// Upserts GoHighLevel users into `location`: `deleted` becomes inactive; the fields
-    /// Switchboard owns (schedule, capacity, channels, away, permission) are kept as they were.
+    /// The locations the directory has a time zone for, sorted.
+    var locations: [String] { timezones.keys.sorted() }
+
+    /// Upserts GoHighLevel users into `location` (its `GET /users/` answer): `deleted` users, and
+    /// users an earlier sync took that the list no longer has, become inactive; a user without
+    /// access to contacts or conversations (`permissions.contactsEnabled` /
+    /// `conversationsEnabled` false) is not assignable; the fields Switchboard owns (schedule,
+    /// capacity, skills, channels, away) are kept as they were. Users configured by hand (not
+    /// `crmSynced`) are left alone.
     mutating func importGHL(_ request: ImportGHLRequest) throws(WireError) -> [Change] {
         guard timezones[request.location] != nil else {
             throw WireError.notFound("unknown location \(request.location); apply its configuration (with a time zone) first")
         }
         var changes: [Change] = []
+        var listed = Set<String>()
         for ghlUser in request.response.users {
+            listed.insert(ghlUser.id)
             var user = users[ghlUser.id] ?? DirectoryUser(id: ghlUser.id, name: ghlUser.displayName)
             user.name = ghlUser.displayName
             user.email = ghlUser.email ?? user.email
             user.phone = ghlUser.phone ?? user.phone
             user.active = !(ghlUser.deleted ?? false)
+            user.assignable = ghlUser.canWorkContacts
+            user.crmSynced = true
             user.locations = []
             if stored(users[user.id]) != user {
                 users[user.id] = user
@@ -188,6 +199,13 @@ public struct DirectoryState: Sendable {
                 members[request.location, default: []].insert(user.id)
                 changes.append(.membership(location: request.location, user: user.id, member: true))
             }
+        }
+        for id in (members[request.location] ?? []).subtracting(listed).sorted() {
+            guard var user = users[id], user.crmSynced == true, user.active else { continue }
+            user.active = false
+            user.locations = []
+            users[id] = user
+            changes.append(.user(user))
         }
         if !changes.isEmpty { version += 1 }
         return changes

@@ -18,13 +18,15 @@ public enum NotifierCommand {
         Settings.Key("crm-rate-limit", default: "100", help: "GoHighLevel requests per location per interval"),
         Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router (owners found in GoHighLevel are reported there)"),
+        Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory (GoHighLevel's users are synced there)"),
+        Settings.Key("ghl-user-sync-minutes", default: "60", help: "minutes between syncs of the directory's users from GoHighLevel (0: only on demand)"),
     ]
 
     /// `token` guards the line port; `webhook-secret` signs webhooks; `ghl-token` (or
     /// `ghl-token-LOCATION`: a Private Integration token) or `ghl-oauth` (or `ghl-oauth-LOCATION`:
     /// `{"clientId", "clientSecret", "refreshToken"}`) authorises GoHighLevel calls;
     /// `router-token` is presented to the router.
-    public static let secretNames = ["token", "webhook-secret", "ghl-token", "ghl-oauth", "router-token"]
+    public static let secretNames = ["token", "webhook-secret", "ghl-token", "ghl-oauth", "router-token", "directory-token"]
 
     public static func main(arguments: [String]) async -> Int32 {
         await ServiceMain.run(
@@ -61,10 +63,13 @@ public enum NotifierCommand {
             }
             let router = LineClient(options: try LineClientOptions(
                 settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-notifier"))
-            let service = try NotifierService(configuration: configuration, router: router, logger: logger, metrics: metrics)
+            let directory = LineClient(options: try LineClientOptions(
+                settings: settings, key: "directory", secrets: secrets, tokenName: "directory-token", clientName: "switchboard-notifier"))
+            configuration.userSyncInterval = (try settings.double("ghl-user-sync-minutes") ?? 60) * 60
+            let service = try NotifierService(configuration: configuration, router: router, directory: directory, logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([router, service, server])
+            let parts = ServiceGroup([router, directory, service, server])
             try await parts.start()
             return ServiceMain.Running(status: server.status, parts: parts)
         }

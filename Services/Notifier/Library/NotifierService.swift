@@ -20,6 +20,8 @@ public final class NotifierService: Service {
         public var concurrency = 64
         public var crmRateLimit = 100
         public var crmRateInterval: Double = 10
+        /// Seconds between syncs of the directory's users from GoHighLevel; 0: none.
+        public var userSyncInterval: Double = 3600
         /// The time of day retries and rate windows are read from; a ``ManualWallClock`` under
         /// `--test-clock`, moved with `notifier.advance_clock`.
         public var clock: any WallClock = SystemWallClock()
@@ -35,10 +37,12 @@ public final class NotifierService: Service {
     private let clock: any WallClock
 
     private let ownerReports: CRMOwnerReports
+    private let userSync: GoHighLevelUserSync
     let goHighLevel: GoHighLevelAPI
 
-    /// `router`: where owners found in GoHighLevel are reported (``CRMOwnerReports``).
-    public init(configuration: Configuration, router: LineClient, logger: Logger, metrics: MetricsRegistry) throws {
+    /// `router`: where owners found in GoHighLevel are reported (``CRMOwnerReports``);
+    /// `directory`: where GoHighLevel's users go (``GoHighLevelUserSync``).
+    public init(configuration: Configuration, router: LineClient, directory: LineClient, logger: Logger, metrics: MetricsRegistry) throws {
         store = try NotifierStore(path: configuration.databasePath)
         let poster = HTTPPoster(timeout: configuration.requestTimeout)
         let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender(), clock: configuration.clock)
@@ -49,6 +53,7 @@ public final class NotifierService: Service {
         let limiter = RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval)
         ownerReports = CRMOwnerReports(store: store, router: router, logger: logger)
         goHighLevel = GoHighLevelAPI(poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, clock: configuration.clock)
+        userSync = GoHighLevelUserSync(api: goHighLevel, tokens: tokens, directory: directory, interval: configuration.userSyncInterval, logger: logger)
         let crm = CRMSync(
             poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, store: store, reports: ownerReports, clock: configuration.clock)
         engine = DeliveryEngine(
@@ -62,6 +67,7 @@ public final class NotifierService: Service {
     public func start() {
         engine.start()
         ownerReports.start()
+        userSync.start()
     }
 
     public func register(on server: LineServer) {
@@ -135,6 +141,7 @@ public final class NotifierService: Service {
     public func stop() async {
         await engine.stop()
         await ownerReports.stop()
+        await userSync.stop()
         store.close()
     }
 }
