@@ -47,6 +47,8 @@ done
 for name in directory-token notifier-token router-token; do
     [ -f "$credentials/$name" ] || install -m 0600 "$credentials/token" "$credentials/$name"
 done
+# Empty until used: an OAuth grant replaces the fixed ghl-token when it is filled in.
+[ -f "$credentials/ghl-oauth" ] || install -m 0600 /dev/null "$credentials/ghl-oauth"
 
 # The console's admin password: made once, shown once, only its hash kept (as a credential).
 console_password=""
@@ -63,7 +65,8 @@ Console: http://127.0.0.1:7105/ (behind HTTPS: docs/https.md)${console_password:
   admin password (shown this once; a new one: printf %s NEW | switchboardctl console hash-password > $credentials/console-password-hash): $console_password}
 Next:
   1. Put your real provider secrets in $credentials (twilio-auth-token, whatsapp-app-secret,
-     whatsapp-verify-token, bridge-signing-secret, ghl-token) and set public-base-url in $etc/adapters.json.
+     whatsapp-verify-token, bridge-signing-secret; for GoHighLevel ghl-token, or ghl-oauth with
+     {"clientId","clientSecret","refreshToken"}) and set public-base-url in $etc/adapters.json.
   2. systemctl enable --now switchboard.target
   3. switchboardctl apply -f your-location.json --token-file $credentials/token
      (every switchboardctl command needs the mesh token: --token-file, or SWITCHBOARD_TOKEN)

@@ -91,10 +91,14 @@ public struct Account: Codable, Sendable, Equatable {
     public var name: String
     public var platform: Platform
     public var address: String
+    /// The short name in the account's default tag, `whatsnap-account-<short name>` (the seed's
+    /// form, e.g. `sales` for "Sales Line"); the name's slug when absent.
+    public var shortName: String?
+    /// The tag every contact of the account carries in GoHighLevel.
     public var tag: String
     public var assignment: Assignment?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case id, name, platform, address, tag, assignment }
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, name, platform, address, shortName, tag, assignment }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -103,7 +107,8 @@ public struct Account: Codable, Sendable, Equatable {
         name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
         platform = try container.decode(Platform.self, forKey: .platform)
         address = try container.decode(String.self, forKey: .address)
-        tag = try container.decodeIfPresent(String.self, forKey: .tag) ?? "whatsnap-account-" + Account.slug(name)
+        shortName = try container.decodeIfPresent(String.self, forKey: .shortName)
+        tag = try container.decodeIfPresent(String.self, forKey: .tag) ?? "whatsnap-account-" + Account.slug(shortName ?? name)
         assignment = try container.decodeIfPresent(Assignment.self, forKey: .assignment)
     }
 

@@ -38,11 +38,19 @@ public enum NotifierCommand {
             var configuration = NotifierService.Configuration(databasePath: try settings.databasePath(default: "state/notifier.sqlite"))
             configuration.webhookSecret = try secrets.value("webhook-secret")
             configuration.crmBaseURL = settings.string("crm-base-url") ?? configuration.crmBaseURL
+            if let grant = try secrets.value("ghl-oauth")?.trimmingCharacters(in: .whitespacesAndNewlines), !grant.isEmpty, CRMCredential.oauth(json: grant) == nil {
+                throw SettingsError("ghl-oauth is not a JSON object with clientId, clientSecret and refreshToken")
+            }
             // Read per location when first needed: credentials can be added without a restart.
             configuration.crmCredential = { location in
+                // An empty credential (install.sh leaves ghl-oauth empty until used) is none.
                 for name in ["ghl-oauth-\(location)", "ghl-token-\(location)", "ghl-oauth", "ghl-token"] {
-                    guard let value = try? secrets.value(name) else { continue }
-                    return name.hasPrefix("ghl-oauth") ? CRMCredential.oauth(json: value) : .fixed(value)
+                    guard let value = (try? secrets.value(name))?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { continue }
+                    if name.hasPrefix("ghl-oauth") {
+                        if let grant = CRMCredential.oauth(json: value) { return grant }
+                        continue
+                    }
+                    return .fixed(value)
                 }
                 return nil
             }
