@@ -11,6 +11,8 @@ public struct CRMEvent: Codable, Sendable, Equatable {
     public enum Kind: String, WireWord {
         public static let wordName = "CRM event kind"
         case tagged, assigned, deleted
+        /// The contact's source (ad, campaign) as GoHighLevel attributes it.
+        case attributed
     }
 
     /// Unique per event (GoHighLevel's `webhookId`): the inbox keeps one per id.
@@ -26,10 +28,16 @@ public struct CRMEvent: Codable, Sendable, Equatable {
     public var tags: [String]
     /// `assigned`: the new owner's user id; nil: the owner was removed.
     public var user: String?
+    /// The contact's attribution (`attributionSource`, else `source`), when the event carries one:
+    /// the first message's `source` for the rules when it has none of its own.
+    public var source: MessageSource?
     /// When it happened in GoHighLevel.
     public var at: Date
 
-    public init(id: String, kind: Kind, location: String, contact: String, crmContactId: String? = nil, tags: [String] = [], user: String? = nil, at: Date) {
+    public init(
+        id: String, kind: Kind, location: String, contact: String, crmContactId: String? = nil, tags: [String] = [], user: String? = nil,
+        source: MessageSource? = nil, at: Date
+    ) {
         self.id = id
         self.kind = kind
         self.location = location
@@ -37,10 +45,11 @@ public struct CRMEvent: Codable, Sendable, Equatable {
         self.crmContactId = crmContactId
         self.tags = tags
         self.user = user
+        self.source = source
         self.at = at
     }
 
-    enum CodingKeys: String, CodingKey { case id, kind, location, contact, crmContactId, tags, user, at }
+    enum CodingKeys: String, CodingKey { case id, kind, location, contact, crmContactId, tags, user, source, at }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,6 +60,7 @@ public struct CRMEvent: Codable, Sendable, Equatable {
         crmContactId = try container.decodeIfPresent(String.self, forKey: .crmContactId)
         tags = try container.decodeIfPresent([String].self, forKey: .tags) ?? []
         user = try container.decodeIfPresent(String.self, forKey: .user)
+        source = try container.decodeIfPresent(MessageSource.self, forKey: .source)
         at = try container.decode(Date.self, forKey: .at)
     }
 }

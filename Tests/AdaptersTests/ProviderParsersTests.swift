@@ -137,8 +137,26 @@ import SwitchboardTestSupport
         #expect(unassigned.kind == .assigned && unassigned.user == nil, "no assignedTo: the owner was removed")
     }
 
+    @Test func aContactCreatedWithAnAttributionCarriesItsSource() throws {
+        let created = try Self.meaning([
+            "type": "ContactCreate", "locationId": "loc", "webhookId": "w9", "id": "c1", "phone": "+15550001234",
+            "attributionSource": ["utmSource": "ad", "campaign": "Spring", "sessionSource": "Paid Social"],
+        ])
+        guard case .crm(let event) = created else {
+            Issue.record("an attributed contact is a CRM event")
+            return
+        }
+        #expect(event.kind == .attributed && event.source == MessageSource(type: "ad", campaign: "Spring"))
+        guard case .crm(let plain) = try Self.meaning(["type": "ContactUpdate", "locationId": "loc", "webhookId": "w10", "id": "c1", "source": "facebook form"]) else {
+            Issue.record("a free-text source is an attribution too")
+            return
+        }
+        #expect(plain.source == MessageSource(type: "facebook form"))
+    }
+
     @Test func otherEventsAndUpdatesWithoutAnAssignmentAreIgnoredAndMissingIdsAreMalformed() throws {
-        #expect(try Self.meaning(["type": "ContactUpdate", "locationId": "loc", "webhookId": "w2", "id": "c1", "firstName": "Ana"]) == .ignored("no assignment in the update"))
+        #expect(try Self.meaning(["type": "ContactUpdate", "locationId": "loc", "webhookId": "w2", "id": "c1", "firstName": "Ana"])
+                == .ignored("no assignment or attribution in the update"))
         #expect(try Self.meaning(["type": "OpportunityCreate", "locationId": "loc"]) == .ignored("event type OpportunityCreate"))
         #expect(try Self.meaning(["type": "ContactTagUpdate", "locationId": "loc", "webhookId": "w3", "id": "c1", "tags": []]) == .ignored("no tags"))
         #expect(throws: MalformedWebhook.self) { try Self.meaning(["type": "ContactDelete", "locationId": "loc", "id": "c1"]) }

@@ -65,4 +65,21 @@ import Testing
         let stranger = try await Self.send(mesh, Self.change(.assigned, contact: "+15559990099", user: "u_1", at: "2026-11-30T15:08:00Z"))
         #expect(!stranger.applied && stranger.note == "a contact routing has not seen")
     }
+
+    @Test func goHighLevelsAttributionFeedsTheSourceRuleOfANewContactsFirstMessage() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await RouterServiceTests.start(folder, scenario: "06-conditional-rules.json")
+        var attributed = Self.change(.attributed, contact: "+15559990050", at: "2026-11-30T14:00:00Z")
+        attributed.location = "loc_s06"
+        attributed.source = MessageSource(type: "ad", campaign: "Spring")
+        #expect(try await Self.send(mesh, attributed).applied)
+        let fromAd = try await mesh.routerClient.call(
+            "router.route", RouterServiceTests.message("+15559990050", to: "+15550060001", id: "m1", at: "2026-11-30T15:00:00Z"), as: RouterServiceTests.Answer.self)
+        #expect(fromAd == RouterServiceTests.Answer(owner: "u_senior", reason: "rule"), "rule r_ads matches the attributed source")
+        let unattributed = try await mesh.routerClient.call(
+            "router.route", RouterServiceTests.message("+15559990051", to: "+15550060001", id: "m2", at: "2026-11-30T15:01:00Z"), as: RouterServiceTests.Answer.self)
+        #expect(unattributed.owner != "u_senior" && unattributed.reason == "account")
+        let contact = try await mesh.routerClient.call("router.contact", ["location": "loc_s06", "contact": "+15559990050"], as: ContactResponse.self)
+        #expect(contact.contact.firstSource == MessageSource(type: "ad", campaign: "Spring"))
+    }
 }

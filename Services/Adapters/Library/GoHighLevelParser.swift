@@ -39,13 +39,13 @@ enum GoHighLevelParser {
             return .inbound(InboundMessage(
                 provider: "ghl", messageId: messageID, platform: .ghl, account: location, contact: contact, text: json["body"]?.stringValue ?? "",
                 mediaCount: json["attachments"]?.arrayValue?.count ?? 0, at: at))
-        case "ContactTagUpdate", "ContactAssignedUpdate", "ContactUpdate", "ContactDelete":
+        case "ContactTagUpdate", "ContactAssignedUpdate", "ContactUpdate", "ContactCreate", "ContactDelete":
             guard let webhookID = json["webhookId"]?.stringValue, !webhookID.isEmpty else { throw MalformedWebhook("\(type) without webhookId") }
             guard let contactID = json["id"]?.stringValue ?? json["contactId"]?.stringValue else { throw MalformedWebhook("\(type) without the contact's id") }
             let phone = json["phone"]?.stringValue.map(ContactAddress.normalize).flatMap { $0.isEmpty ? nil : $0 }
             var event = CRMEvent(
                 id: webhookID, kind: .deleted, location: location, contact: phone ?? "ghl:" + contactID, crmContactId: contactID,
-                at: time("timestamp") ?? time("dateUpdated") ?? receivedAt)
+                source: attribution(json), at: time("timestamp") ?? time("dateUpdated") ?? receivedAt)
             switch type {
             case "ContactTagUpdate":
                 let tags = json["tags"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -55,8 +55,12 @@ enum GoHighLevelParser {
             case "ContactDelete":
                 event.kind = .deleted
             default:
-                // A ContactUpdate without `assignedTo` changed something else (name, fields).
-                guard type == "ContactAssignedUpdate" || json.objectValue?["assignedTo"] != nil else { return .ignored("no assignment in the update") }
+                // A ContactCreate or ContactUpdate without `assignedTo` matters for its attribution.
+                guard type == "ContactAssignedUpdate" || json.objectValue?["assignedTo"] != nil else {
+                    guard event.source != nil else { return .ignored("no assignment or attribution in the update") }
+                    event.kind = .attributed
+                    return .crm(event)
+                }
                 event.kind = .assigned
                 event.user = json["assignedTo"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             }
@@ -64,6 +68,20 @@ enum GoHighLevelParser {
         default:
             return .ignored("event type \(type)")
         }
+    }
+}
+
+extension GoHighLevelParser {
+    /// A contact's source as GoHighLevel attributes it: `attributionSource` (`utmSource`, else
+    /// `medium`, else `sessionSource`, with `campaign`/`utmCampaign`), else the free-text `source`.
+    static func attribution(_ json: JSONValue) -> MessageSource? {
+        func text(_ value: JSONValue?) -> String? { value?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        if let attribution = json["attributionSource"] {
+            if let type = text(attribution["utmSource"]) ?? text(attribution["medium"]) ?? text(attribution["sessionSource"]) {
+                return MessageSource(type: type, campaign: text(attribution["campaign"]) ?? text(attribution["utmCampaign"]))
+            }
+        }
+        return text(json["source"]).map { MessageSource(type: $0) }
     }
 }
 

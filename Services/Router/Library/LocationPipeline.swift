@@ -137,11 +137,16 @@ final class LocationPipeline: Sendable {
         var snapshot = try state.withLock { $0.snapshot } ?? RouterStore.locationSnapshot(database, location: location)
         let results = try batch.map { ticket in
             try database.attempt { () throws -> Decided in
-                let message = ticket.message
+                var message = ticket.message
                 if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
                     return (Array(answer.utf8), nil, [])
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
+                // A new contact's first message without a source of its own takes the one
+                // GoHighLevel attributes the contact to (an ad, a campaign), for the rules.
+                if contact == nil, message.source == nil {
+                    message.source = try RouterStore.attribution(database, location: location, address: message.contact)
+                }
                 let decision = try RoutingEngine(compiled: ticket.routing, world: SnapshotWorld(snapshot: snapshot, directory: directory))
                     .handle(.inbound(message, account: ticket.account), contact: contact, at: message.at)
                 // Encoded once: stored for repeats, and sent as it is.

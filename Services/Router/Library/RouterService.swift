@@ -220,11 +220,16 @@ public final class RouterService: Service {
     /// has never seen is not routing's: acknowledged, nothing stored.
     private func crmEvent(_ change: CRMEvent) async throws -> CRMEventAnswer {
         let address = ContactAddress.normalize(change.contact)
+        if let source = change.source {
+            _ = try configuration(change.location)
+            try await store.saveAttribution(location: change.location, address: address, source: source)
+        }
         let event: ContactEvent
         switch change.kind {
         case .tagged: event = .tagged(change.tags)
         case .deleted: event = .resolved
         case .assigned: event = change.user.map { .assignedInCRM(user: $0) } ?? .unassigned
+        case .attributed: return CRMEventAnswer(applied: change.source != nil, owner: nil, note: "attribution kept for the contact's first message")
         }
         let user = change.user
         let kind = change.kind
@@ -243,6 +248,8 @@ public final class RouterService: Service {
                     return contact.open ? nil : "already resolved"
                 case .tagged:
                     return Set(change.tags).isSubset(of: Set(contact.tags)) ? "no new tag" : nil
+                case .attributed:
+                    return "attribution only"
                 }
             }
         } catch let error as WireError where error.code == .notFound && error.message.hasPrefix("no contact") {

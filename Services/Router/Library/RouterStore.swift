@@ -73,6 +73,10 @@ final class RouterStore: Sendable {
                 at REAL NOT NULL) STRICT;
             CREATE INDEX contact_events_time ON contact_events (location, at);
             """),
+        // GoHighLevel's attribution of a contact (ad, campaign), for its first message's rules.
+        Migration("CRM attribution", sql: """
+            CREATE TABLE crm_attribution (location TEXT NOT NULL, address TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (location, address)) STRICT;
+            """),
     ]
 
     /// SQL that counts `table`'s open rows per `user` column into `open_loads` under `kind`:
@@ -142,6 +146,23 @@ final class RouterStore: Sendable {
 
     func contact(location: String, address: String) async throws -> ContactState? {
         try await store.read { database in try Self.contact(database, location: location, address: address) }
+    }
+
+    /// The source GoHighLevel attributes the contact to (`CRMEvent.source`), kept for the rules
+    /// of its first message when that message carries none of its own.
+    static func attribution(_ database: Database, location: String, address: String) throws -> MessageSource? {
+        try database.first("SELECT source FROM crm_attribution WHERE location = ? AND address = ?", [.text(location), .text(address)]) {
+            try WireJSON.decode(MessageSource.self, from: Array($0.string(0).utf8))
+        }
+    }
+
+    func saveAttribution(location: String, address: String, source: MessageSource) async throws {
+        let text = String(decoding: try WireJSON.encode(source), as: UTF8.self)
+        try await store.write { database in
+            try database.run(
+                "INSERT INTO crm_attribution (location, address, source) VALUES (?, ?, ?) ON CONFLICT(location, address) DO UPDATE SET source = excluded.source",
+                [.text(location), .text(address), .text(text)])
+        }
     }
 
     /// When the router last decided about the contact (nil: never).
