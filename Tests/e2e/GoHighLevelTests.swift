@@ -18,7 +18,8 @@ import Testing
         let mesh: Mesh
         let location: String
 
-        init(config: String = "deploy/config/demo.json", oauth: Bool = false, change: (inout [String: Any]) -> Void = { _ in }) async throws {
+        /// `acceptToken` false: GoHighLevel does not know the fixed token (revoked).
+        init(config: String = "deploy/config/demo.json", oauth: Bool = false, acceptToken: Bool = true, change: (inout [String: Any]) -> Void = { _ in }) async throws {
             folder = TemporaryDirectory()
             fake = try FakeGoHighLevel(key: Mesh.Secrets.developmentGoHighLevelKey)
             var secrets = Mesh.Secrets()
@@ -27,7 +28,7 @@ import Testing
                 secrets.ghlOAuth = #"{"clientId": "client-1", "clientSecret": "secret-1", "refreshToken": "\#(refresh)"}"#
             } else {
                 secrets.ghlToken = "pit-" + UUID().uuidString
-                fake.acceptFixedToken(secrets.ghlToken!)
+                if acceptToken { fake.acceptFixedToken(secrets.ghlToken!) }
             }
             let binaries = try BuildProducts.executable("switchboardctl").deletingLastPathComponent()
             mesh = try Mesh(binaries: binaries, stateFolder: folder.file("state"), testClock: false, secrets: secrets, crmBaseURL: fake.baseURL)
@@ -165,6 +166,16 @@ import Testing
         for index in 1...4 { #expect(world.fake.contact(phone: "+1555444000\(index)")?.assignedTo == "u_bob") }
         #expect(world.fake.calls.filter { $0.path == "/oauth/token" && $0.status == 200 }.count == 2, "one refresh at start, one after the expiry")
         #expect(world.fake.calls.contains { $0.status == 401 }, "the expired token was refused once")
+    }
+
+    @Test func aRevokedTokenIsADeadLetterThatSaysSoNotARetryLoop() async throws {
+        let world = try await World(acceptToken: false)
+        defer { world.stop() }
+        try await world.write(from: "+15554449001", to: "+15550003333")
+        #expect(try await world.crmSettled(count: 1))
+        let crm = try await world.crmDeliveries()
+        #expect(crm.first?.status == "dead" && crm.first?.lastError?.contains("replace the ghl-token credential") == true, "\(crm.map { ($0.status, $0.lastError ?? "") })")
+        #expect(world.fake.calls.filter { $0.status == 401 }.count == 1, "refused once, not retried")
     }
 
     @Test func aDailyQuota429WaitsForTheNextDayInsteadOfRetrying() async throws {
