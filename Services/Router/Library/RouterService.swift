@@ -217,7 +217,10 @@ public final class RouterService: Service {
     /// is kept like a manual assignment, and an owner removed unassigns, unless it is no change
     /// (the owner Switchboard set, echoed back) or older than the router's latest decision about
     /// the contact (which it would undo); a deleted contact is resolved. A contact the router
-    /// has never seen is not routing's: acknowledged, nothing stored.
+    /// has never seen is not routing's: acknowledged, nothing stored. (Known limit: an echo of
+    /// Switchboard's own write that reaches the router only after a newer decision looks like a
+    /// change made by hand; the owner it names was Switchboard's, and the contact ends up with
+    /// that owner marked manual until released.)
     private func crmEvent(_ change: CRMEvent) async throws -> CRMEventAnswer {
         let address = ContactAddress.normalize(change.contact)
         if let source = change.source {
