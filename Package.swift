@@ -57,7 +57,7 @@ let package = Package(
         // Services: a library with the logic, a thin executable.
         .target(
             name: "SwitchboardDirectory",
-            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Directory/Library", swiftSettings: strict),
         .executableTarget(
             name: "switchboard-directory", dependencies: ["SwitchboardDirectory"],
@@ -81,7 +81,7 @@ let package = Package(
 
         .target(
             name: "SwitchboardRouter",
-            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
+            dependencies: ["SwitchboardCodec", "SwitchboardDomain", "SwitchboardHTTP", "SwitchboardNet", "SwitchboardRuntime", "SwitchboardStore"],
             path: "Services/Router/Library", swiftSettings: strict),
         .executableTarget(
             name: "switchboard-router", dependencies: ["SwitchboardRouter"],

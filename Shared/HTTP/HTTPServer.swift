@@ -91,7 +91,8 @@ public final class HTTPServer: Sendable {
             return healthy() ? .text(200, "ok\n") : .text(503, "unavailable\n")
         }
         route("GET", "/metrics") { _ in
-            HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(metrics.prometheusText().utf8))
+            await metrics.refresh()
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")], body: Array(metrics.prometheusText().utf8))
         }
     }
 
@@ -181,4 +182,26 @@ extension HTTPServer: Service {
 
     /// The event loops its connections run on.
     public var heartbeatProbes: [Heartbeat.Probe] { EventLoopGroup.shared.heartbeatProbes }
+}
+
+extension HTTPServer {
+    /// The `http` setting of the services without webhooks, for Prometheus and health checks:
+    /// off unless set (the installed configuration sets it: `deploy/config/*.json`, port
+    /// `suggestedPort`), so a test's or a second instance's process never collides on a port.
+    public static func operationalKey(suggestedPort: Int) -> Settings.Key {
+        Settings.Key("http", help: "host:port of /metrics (Prometheus text) and /healthz, e.g. 127.0.0.1:\(suggestedPort); unset: none")
+    }
+
+    /// A server with just `GET /metrics` and `GET /healthz` on the `http` setting's address,
+    /// nil when the setting is unset.
+    public static func operational(settings: Settings, logger: Logger, metrics: MetricsRegistry) throws -> HTTPServer? {
+        guard let address = try settings.address("http") else { return nil }
+        var options = Options()
+        options.host = address.host
+        options.port = address.port
+        options.maximumConnections = 64
+        let server = HTTPServer(options: options, logger: logger, metrics: metrics)
+        server.addOperationalRoutes()
+        return server
+    }
 }

@@ -37,6 +37,9 @@ public final class MetricsRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Read just before each rendering: gauges of what a store holds (queue depths, dead
+    /// letters, open contacts), computed when scraped rather than kept up to date per event.
+    private let collectors = Mutex<[@Sendable () async -> Void]>([])
 
     public init() {}
 
@@ -61,7 +64,17 @@ public final class MetricsRegistry: Sendable {
         }
     }
 
-    /// Sets the `# HELP` text of a metric.
+    /// Adds a collector that sets gauges from current state; ``refresh()`` runs them.
+    public func collect(_ collector: @escaping @Sendable () async -> Void) {
+        collectors.withLock { $0.append(collector) }
+    }
+
+    /// Runs every collector (before `/metrics` renders).
+    public func refresh() async {
+        for collector in collectors.withLock({ $0 }) { await collector() }
+    }
+
+    /// Sets the `# HELP` text of a metric (else ``MetricsCatalogue`` gives it).
     public func describe(_ name: String, _ help: String) {
         state.withLock { $0.help[name] = help }
     }
@@ -77,7 +90,7 @@ public final class MetricsRegistry: Sendable {
         let snapshot = state.withLock { $0 }
         var lines: [String] = []
         func header(_ name: String, _ type: String) {
-            if let help = snapshot.help[name] { lines.append("# HELP \(name) \(help)") }
+            if let help = snapshot.help[name] ?? MetricsCatalogue.help[name] { lines.append("# HELP \(name) \(help)") }
             lines.append("# TYPE \(name) \(type)")
         }
         for name in Set(snapshot.counters.keys.map(\.name)).sorted() {

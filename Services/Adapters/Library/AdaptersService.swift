@@ -47,6 +47,11 @@ public final class AdaptersService: Service {
             memoryLimit: max(4, configuration.forwardMemoryLimit))
         self.logger = logger
         self.metrics = metrics
+        metrics.collect { [store] in
+            for (status, count) in (try? await store.counts()) ?? [:] {
+                metrics.setGauge("switchboard_inbox_events", labels: ["status": status], to: Double(count))
+            }
+        }
     }
 
     /// Starts forwarding whatever the inbox holds, including what a previous process left.

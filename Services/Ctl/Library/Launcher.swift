@@ -48,6 +48,7 @@ enum Launcher {
                   Console:  http://127.0.0.1:\(try mesh.console?.port("http") ?? 7105)/   admin password for this run: \(consolePassword)
                   Webhooks: http://127.0.0.1:\(mesh.webhookPort)/webhooks/twilio, …/twilio/status, …/whatsapp, …/imessage
                   Lines:    adapters 7101, router 7102, directory 7103, notifier 7104
+                  Metrics:  http://127.0.0.1:{7100,7112,7113,7114,7105}/metrics (adapters, router, directory, notifier, console), /healthz beside each
                   Development secrets were generated for this run; try `switchboardctl get loads --location \(config.location.id)`.
                 Ctrl-C stops everything.
                 """)

@@ -79,15 +79,15 @@ public final class Mesh: Sendable {
         // The notifier reports to the router and the router sends to the notifier: the router's
         // port is chosen first so both can be told it.
         let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Self.freePort())"
-        directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite"])
+        directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite", "--http", port(7113)])
         let directoryPort = try directory.port("lines")
         notifier = try start("notifier", [
             "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2", "--router", routerAddress,
-            "--directory", "127.0.0.1:\(directoryPort)",
+            "--directory", "127.0.0.1:\(directoryPort)", "--http", port(7114),
         ] + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
         let notifierPort = try notifier.port("lines")
         router = try start("router", [
-            "--listen", routerAddress, "--database", stateFolder + "/router.sqlite",
+            "--listen", routerAddress, "--database", stateFolder + "/router.sqlite", "--http", port(7112),
             "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
         ])
         let routerPort = try router.port("lines")

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardHTTP
 import SwitchboardNet
 public import SwitchboardRuntime
 
@@ -8,6 +9,7 @@ public enum DirectoryCommand {
         .listen(port: 7103),
         .database("directory"),
         Settings.Key("max-connections", default: "1024", help: "connections accepted at once"),
+        HTTPServer.operationalKey(suggestedPort: 7113),
     ]
 
     public static func main(arguments: [String]) async -> Int32 {
@@ -20,7 +22,8 @@ public enum DirectoryCommand {
             let service = try await DirectoryService(databasePath: try settings.databasePath(default: "state/directory.sqlite"), logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "directory", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([service, server])
+            let http = try HTTPServer.operational(settings: settings, logger: logger, metrics: metrics)
+            let parts = ServiceGroup([service, server] + [http].compactMap { $0 })
             try await parts.start()
             return ServiceMain.Running(status: "\(server.status) version=\(service.version)", parts: parts)
         }

@@ -20,6 +20,7 @@ public final class DirectoryService: Service {
         store = try await DirectoryStore(path: databasePath)
         self.logger = logger
         self.metrics = metrics
+        metrics.collect { [store] in metrics.setGauge("switchboard_directory_version", to: Double(store.state.version)) }
     }
 
     /// The version of the published state.

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardHTTP
 import SwitchboardNet
 public import SwitchboardRuntime
 
@@ -19,6 +20,7 @@ public enum NotifierCommand {
         Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router (owners found in GoHighLevel are reported there)"),
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory (GoHighLevel's users are synced there)"),
+        HTTPServer.operationalKey(suggestedPort: 7114),
         Settings.Key("ghl-user-sync-minutes", default: "60", help: "minutes between syncs of the directory's users from GoHighLevel (0: only on demand)"),
     ]
 
@@ -77,7 +79,8 @@ public enum NotifierCommand {
             let service = try NotifierService(configuration: configuration, router: router, directory: directory, logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([router, directory, service, server])
+            let http = try HTTPServer.operational(settings: settings, logger: logger, metrics: metrics)
+            let parts = ServiceGroup([router, directory, service, server] + [http].compactMap { $0 })
             try await parts.start()
             return ServiceMain.Running(status: server.status, parts: parts)
         }

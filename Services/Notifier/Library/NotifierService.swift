@@ -61,6 +61,12 @@ public final class NotifierService: Service {
             logger: logger, metrics: metrics, clock: configuration.clock)
         clock = configuration.clock
         self.metrics = metrics
+        metrics.collect { [store] in
+            for (status, count) in (try? await store.counts()) ?? [:] {
+                metrics.setGauge("switchboard_deliveries", labels: ["status": status], to: Double(count))
+            }
+            if let reports = try? await store.ownerReportCount() { metrics.setGauge("switchboard_crm_owner_reports_pending", to: Double(reports)) }
+        }
     }
 
     /// Starts delivering whatever is pending, including what a previous process left.

@@ -325,6 +325,10 @@ final class NotifierStore: Sendable {
         }
     }
 
+    func ownerReportCount() async throws -> Int {
+        try await store.read { try $0.first("SELECT COUNT(*) FROM crm_owner_reports") { $0.int(0) } ?? 0 }
+    }
+
     func removeOwnerReport(id: String) async throws {
         try await store.write { database in try database.run("DELETE FROM crm_owner_reports WHERE id = ?", [.text(id)]) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardHTTP
 import SwitchboardNet
 public import SwitchboardRuntime
 
@@ -9,6 +10,7 @@ public enum RouterCommand {
         .database("router"),
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory"),
         Settings.Key("notifier", default: "127.0.0.1:7104", help: "host:port of switchboard-notifier"),
+        HTTPServer.operationalKey(suggestedPort: 7112),
     ]
 
     public static let secretNames = ["token", "directory-token", "notifier-token"]
@@ -30,7 +32,8 @@ public enum RouterCommand {
             let service = try await RouterService(databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "router", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([directory, notifier, service, server])
+            let http = try HTTPServer.operational(settings: settings, logger: logger, metrics: metrics)
+            let parts = ServiceGroup([directory, notifier, service, server] + [http].compactMap { $0 })
             try await parts.start()
             return ServiceMain.Running(status: server.status, parts: parts)
         }

@@ -29,6 +29,10 @@ public final class RouterService: Service {
         for (version, config) in try await store.configs() {
             configurations.apply(try CompiledRouting(config), version: version)
         }
+        metrics.collect { [store] in
+            if let pending = try? await store.outboxCount() { metrics.setGauge("switchboard_outbox_pending", to: Double(pending)) }
+            if let open = try? await store.openContactCount() { metrics.setGauge("switchboard_open_contacts", to: Double(open)) }
+        }
     }
 
     public func start() { outbox.start() }

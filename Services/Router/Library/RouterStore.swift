@@ -283,5 +283,10 @@ final class RouterStore: Sendable {
         try await store.read { try $0.first("SELECT COUNT(*) FROM outbox") { $0.int(0) } ?? 0 }
     }
 
+    /// Open contacts of every location (for `/metrics`).
+    func openContactCount() async throws -> Int {
+        try await store.read { try $0.first("SELECT COUNT(*) FROM contacts WHERE open = 1") { $0.int(0) } ?? 0 }
+    }
+
     func close() { store.close() }
 }
