@@ -39,6 +39,7 @@ final class FakeRouter: Sendable {
 
     var messages: [InboundMessage] { received.values }
     var crmEvents: [CRMEvent] { changes.values }
+    var replyEvents: [ReplyEvent] { replies.values }
 
     func waitFor(count: Int, timeout: Double = 30) async throws {
         guard try await eventually(timeout: timeout, { messages.count >= count }) else {
@@ -235,6 +236,53 @@ final class FakeRouter: Sendable {
         try await router.waitFor(count: 1)
         #expect(router.messages.map(\.text) == ["Is this one in stock?"])
         #expect(try await eventually { try await Self.counts(adapters.client)["done"] == 1 })
+    }
+
+    /// One WhatsApp person, two identifiers: once a payload names both the phone and the
+    /// business-scoped user id, a message or a status naming only one of them is the same contact
+    /// (the key first seen); a user known only by the BSUID keeps it after the phone appears.
+    @Test func aWhatsAppUserKnownByPhoneAndByUsernameStaysOneContact() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let secret = "meta-app-secret"
+        let adapters = try await Self.start(directory, routerPort: router.server.port, environment: ["SWITCHBOARD_WHATSAPP_APP_SECRET": secret])
+        func post(_ value: [String: Any]) async throws -> Int {
+            var change = value
+            change["messaging_product"] = "whatsapp"
+            change["metadata"] = ["display_phone_number": "15125550100", "phone_number_id": "pn1"]
+            let body = Array(try JSONSerialization.data(withJSONObject: [
+                "object": "whatsapp_business_account", "entry": [["id": "waba", "changes": [["field": "messages", "value": change]]]],
+            ]))
+            return try await Self.post(adapters.httpPort, "/webhooks/whatsapp", headers: [
+                "X-Hub-Signature-256": WebhookSigner.meta(body: body, appSecret: secret), "Content-Type": "application/json",
+            ], body: body)
+        }
+        func message(_ id: String, from phone: String?, userID: String?) -> [String: Any] {
+            var message: [String: Any] = ["id": id, "timestamp": "1755800400", "type": "text", "text": ["body": "hi \(id)"]]
+            if let phone { message["from"] = phone }
+            if let userID { message["from_user_id"] = userID }
+            return ["contacts": [["profile": ["name": "Kerry"], "wa_id": phone as Any, "user_id": userID as Any].compactMapValues { $0 is NSNull ? nil : $0 }],
+                    "messages": [message]]
+        }
+        // Known by phone first; then a payload naming both; then the username alone, and a status.
+        #expect(try await post(message("wamid.1", from: "15551230001", userID: nil)) == 200)
+        #expect(try await post(message("wamid.2", from: "15551230001", userID: "US.111")) == 200)
+        #expect(try await post(message("wamid.3", from: nil, userID: "US.111")) == 200)
+        #expect(try await post(["statuses": [["id": "wamid.out1", "status": "sent", "timestamp": "1755800500", "recipient_user_id": "US.111"]]]) == 200)
+        // Known by username first (the payload sample); then both: the username stays the key.
+        let sample = Array(try SharedFiles.data("payloads/whatsapp-inbound-bsuid-no-phone.json"))
+        #expect(try await Self.post(adapters.httpPort, "/webhooks/whatsapp", headers: [
+            "X-Hub-Signature-256": WebhookSigner.meta(body: sample, appSecret: secret), "Content-Type": "application/json",
+        ], body: sample) == 200)
+        #expect(try await post(message("wamid.5", from: "15557770002", userID: "US.13491208655302741918")) == 200)
+        #expect(try await post(message("wamid.6", from: "15557770002", userID: nil)) == 200)
+
+        try await router.waitFor(count: 6)
+        let contacts = Dictionary(router.messages.map { ($0.messageId, $0.contact) }, uniquingKeysWith: { first, _ in first })
+        #expect(contacts["wamid.1"] == "+15551230001" && contacts["wamid.2"] == "+15551230001" && contacts["wamid.3"] == "+15551230001")
+        let bsuid = "US.13491208655302741918"
+        #expect(contacts.values.filter { $0 == bsuid }.count == 3, "the username-first person stays one contact: \(contacts)")
+        #expect(try await eventually { router.replyEvents.first?.contact == "+15551230001" }, "a status naming only the username is not dropped")
     }
 
     /// Twilio's JSON bodies are signed through `bodySHA256`: the hash pins the body, the

@@ -99,7 +99,8 @@ public final class AdaptersService: Service {
     /// What a checked webhook needs: an answer now, or its events committed and then the answer.
     private enum Verdict {
         case answer(HTTPResponse)
-        case commit(provider: String, events: [InboxEvent], at: Date, answer: HTTPResponse)
+        /// `identities`: WhatsApp's identifiers of each event's contact, linked as they commit.
+        case commit(provider: String, events: [InboxEvent], at: Date, answer: HTTPResponse, identities: [WhatsAppIdentity] = [])
     }
 
     /// Commits the verdict's events, then answers: the provider hears 200 only once they are on disk.
@@ -107,8 +108,8 @@ public final class AdaptersService: Service {
         switch verdict {
         case .answer(let response):
             reply(response)
-        case .commit(let provider, let events, let at, let answer):
-            store.store(events, receivedAt: at, committed: { [forwarder] rows in forwarder.committed(rows) }) { [self] result in
+        case .commit(let provider, let events, let at, let answer, let identities):
+            store.store(events, identities: identities, receivedAt: at, committed: { [forwarder] rows in forwarder.committed(rows) }) { [self] result in
                 switch result {
                 case .success(let added):
                     metrics.increment("switchboard_webhooks_total", labels: ["provider": provider, "outcome": "accepted"])
@@ -188,11 +189,11 @@ public final class AdaptersService: Service {
         }
         let (at, _) = receivedAt(request)
         do {
-            let events = try WhatsAppParser.events(request.body, receivedAt: at) { metadata in
+            let identified = try WhatsAppParser.identifiedEvents(request.body, receivedAt: at) { metadata in
                 if let id = metadata.phoneNumberId, let channel = channels.first(where: { $0.phoneNumberId == id }) { return channel.account }
                 return ContactAddress.normalize(metadata.displayPhoneNumber ?? "")
             }
-            return .commit(provider: "whatsapp", events: events, at: at, answer: .text(200, "ok\n"))
+            return .commit(provider: "whatsapp", events: identified.map(\.event), at: at, answer: .text(200, "ok\n"), identities: identified.map(\.identity))
         } catch {
             return .answer(malformed("whatsapp", error))
         }

@@ -51,6 +51,30 @@ public enum InboxEvent: Sendable, Equatable {
         case .crm(let event): event.contact
         }
     }
+
+    /// The same event about `contact`.
+    func with(contact: String) -> InboxEvent {
+        switch self {
+        case .inbound(var message):
+            message.contact = contact
+            return .inbound(message)
+        case .reply(var reply):
+            reply.contact = contact
+            return .reply(reply)
+        case .crm(var event):
+            event.contact = contact
+            return .crm(event)
+        }
+    }
+
+    /// The JSON the router is sent.
+    func payload() throws -> [UInt8] {
+        switch self {
+        case .inbound(let message): message.jsonBytes
+        case .reply(let reply): try WireJSON.encode(reply)
+        case .crm(let change): try WireJSON.encode(change)
+        }
+    }
 }
 
 /// The adapters' SQLite file: provider channels and the inbound inbox.
@@ -81,6 +105,11 @@ final class AdaptersStore: Sendable {
                 finished_at REAL,
                 UNIQUE (kind, platform, message_id)) STRICT;
             CREATE INDEX inbox_pending ON inbox (status, seq);
+            """),
+        // One WhatsApp person, two identifiers: each phone number and business-scoped user id
+        // seen maps to the contact key the person was first known by.
+        Migration("WhatsApp identities", sql: """
+            CREATE TABLE whatsapp_identities (identifier TEXT PRIMARY KEY, contact TEXT NOT NULL) STRICT;
             """),
     ]
 
@@ -119,25 +148,31 @@ final class AdaptersStore: Sendable {
     /// order with every other commit and with ``readPending(limit:after:take:)``: the forwarder
     /// takes events from both without missing or doubling one. `completion` runs there too, just
     /// after it.
+    ///
+    /// `identities` (WhatsApp's, parallel to `events`) are linked in the same transaction, and an
+    /// event's contact becomes the key its person was first known by (``contactKey(_:in:)``).
     func store(
-        _ events: [InboxEvent], receivedAt: Date, committed: @escaping @Sendable ([Pending]) -> Void,
+        _ events: [InboxEvent], identities: [WhatsAppIdentity] = [], receivedAt: Date, committed: @escaping @Sendable ([Pending]) -> Void,
         completion: @escaping @Sendable (Result<Int, any Error>) -> Void
     ) {
         let rows: [(InboxEvent, [UInt8])]
         do {
-            rows = try events.map { event -> (InboxEvent, [UInt8]) in
-                switch event {
-                case .inbound(let message): (event, message.jsonBytes)
-                case .reply(let reply): (event, try WireJSON.encode(reply))
-                case .crm(let change): (event, try WireJSON.encode(change))
-                }
-            }
+            rows = try events.map { ($0, try $0.payload()) }
         } catch {
             return completion(.failure(error))
         }
         store.enqueueWrite({ database -> [Pending] in
             var added: [Pending] = []
-            for (event, payload) in rows {
+            for (index, (stated, statedPayload)) in rows.enumerated() {
+                var event = stated
+                var payload = statedPayload
+                if index < identities.count, !identities[index].isEmpty {
+                    let key = try Self.contactKey(identities[index], in: database)
+                    if key != event.contact {
+                        event = event.with(contact: key)
+                        payload = try event.payload()
+                    }
+                }
                 try database.run(
                     "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [.text(event.kind), .text(event.platform.rawValue), .text(event.messageID), .text(event.contact),
@@ -151,6 +186,29 @@ final class AdaptersStore: Sendable {
             if case .success(let added) = result, !added.isEmpty { committed(added) }
             completion(result.map(\.count))
         })
+    }
+
+    /// The contact key of a WhatsApp person: the key the person was first known by (a phone
+    /// number, or a BSUID when they first wrote without one); links every identifier of
+    /// `identity` to it. (Two keys already in use for one person, a phone and a BSUID each seen
+    /// alone before a payload names both, are not merged: routing has two contacts; the phone's
+    /// key wins from then on.)
+    static func contactKey(_ identity: WhatsAppIdentity, in database: Database) throws -> String {
+        func known(_ identifier: String?) throws -> String? {
+            guard let identifier else { return nil }
+            return try database.first("SELECT contact FROM whatsapp_identities WHERE identifier = ?", [.text(identifier)]) { $0.string(0) }
+        }
+        let phoneKey = try known(identity.phone)
+        let userKey = try known(identity.userID)
+        guard let key = phoneKey ?? userKey ?? identity.phone ?? identity.userID else { return "" }
+        // Every BSUID is recorded (a person first known by it keeps it as their key); a phone
+        // only when the payload links it to a BSUID (alone, a phone is its own key).
+        func link(_ identifier: String) throws {
+            try database.run("INSERT INTO whatsapp_identities (identifier, contact) VALUES (?, ?)", [.text(identifier), .text(key)])
+        }
+        if let userID = identity.userID, userKey == nil { try link(userID) }
+        if let phone = identity.phone, identity.userID != nil, phoneKey == nil { try link(phone) }
+        return key
     }
 
     /// An event waiting for the router: its JSON exactly as committed, sent on as it is.

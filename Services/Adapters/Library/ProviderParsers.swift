@@ -150,18 +150,27 @@ enum WhatsAppParser {
         var status: String
         var timestamp: String?
         var recipientId: String?
-        enum CodingKeys: String, CodingKey { case id, status, timestamp, recipientId = "recipient_id" }
+        /// A business-scoped user id, for a user the status names without a phone number.
+        var recipientUserId: String?
+        enum CodingKeys: String, CodingKey { case id, status, timestamp, recipientId = "recipient_id", recipientUserId = "recipient_user_id" }
     }
 
     /// Every event in the payload. `account(for:)` maps a phone number id to the account number.
     static func events(_ body: [UInt8], receivedAt: Date, account: (Metadata) -> String) throws -> [InboxEvent] {
+        try identifiedEvents(body, receivedAt: receivedAt, account: account).map(\.event)
+    }
+
+    /// Every event with the identifiers Meta gave its contact: a phone number, a business-scoped
+    /// user id (BSUID), or both, for the inbox to link (``AdaptersStore``): a person who writes
+    /// once with a phone number and once with only their username stays one contact.
+    static func identifiedEvents(_ body: [UInt8], receivedAt: Date, account: (Metadata) -> String) throws -> [(event: InboxEvent, identity: WhatsAppIdentity)] {
         let payload: Payload
         do {
             payload = try JSONDecoder().decode(Payload.self, from: Data(body))
         } catch {
             throw MalformedWebhook("WhatsApp webhook is not a valid notification: \(error)")
         }
-        var events: [InboxEvent] = []
+        var events: [(event: InboxEvent, identity: WhatsAppIdentity)] = []
         for change in payload.entry.flatMap(\.changes) {
             guard let value = change.value else { continue }
             let accountNumber = account(value.metadata)
@@ -169,17 +178,23 @@ enum WhatsAppParser {
                 guard let rawContact = message.from ?? message.fromUserId else { throw MalformedWebhook("WhatsApp message \(message.id) has no sender") }
                 let profile = value.contacts?.first { $0.waId == message.from || ($0.userId != nil && $0.userId == message.fromUserId) } ?? value.contacts?.first
                 let source = message.referral.map { MessageSource(type: $0.sourceType ?? "unknown", id: $0.sourceId, campaign: $0.headline) }
-                events.append(.inbound(InboundMessage(
+                // The BSUID: on the message, else on the contact entry that names the same phone.
+                let userID = message.fromUserId ?? value.contacts?.first { $0.waId != nil && $0.waId == message.from }?.userId
+                let identity = WhatsAppIdentity(phone: message.from.map(ContactAddress.normalize), userID: userID.map(ContactAddress.normalize))
+                events.append((.inbound(InboundMessage(
                     provider: "whatsapp", messageId: message.id, platform: .whatsapp, account: accountNumber,
                     contact: ContactAddress.normalize(rawContact), contactName: profile?.profile?.name,
                     text: message.writtenText, mediaCount: ["image", "video", "audio", "document", "sticker"].contains(message.type ?? "") ? 1 : 0,
-                    source: source, at: time(message.timestamp) ?? receivedAt)))
+                    source: source, at: time(message.timestamp) ?? receivedAt)), identity))
             }
             for status in value.statuses ?? [] where status.status == "sent" {
-                guard let recipient = status.recipientId else { continue }
-                events.append(.reply(ReplyEvent(
+                // A user without a phone number is named by their BSUID: not dropped.
+                guard let recipient = status.recipientId ?? status.recipientUserId else { continue }
+                let identity = WhatsAppIdentity(
+                    phone: status.recipientId.map(ContactAddress.normalize), userID: status.recipientUserId.map(ContactAddress.normalize))
+                events.append((.reply(ReplyEvent(
                     provider: "whatsapp", messageId: status.id, platform: .whatsapp, account: accountNumber,
-                    contact: ContactAddress.normalize(recipient), at: time(status.timestamp) ?? receivedAt)))
+                    contact: ContactAddress.normalize(recipient), at: time(status.timestamp) ?? receivedAt)), identity))
             }
         }
         return events
@@ -188,6 +203,18 @@ enum WhatsAppParser {
     static func time(_ unixSeconds: String?) -> Date? {
         unixSeconds.flatMap(Double.init).map { Date(timeIntervalSince1970: $0) }
     }
+}
+
+/// The identifiers WhatsApp gave one contact in one payload: a phone number (`from`, `wa_id`,
+/// `recipient_id`), a business-scoped user id (`from_user_id`, `user_id`, `recipient_user_id`),
+/// or both. The phone is not always the key, since a person first seen by their BSUID keeps it.
+struct WhatsAppIdentity: Sendable, Equatable {
+    var phone: String?
+    var userID: String?
+
+    /// Whether there is anything to link or look up (a phone alone may be linked to a BSUID
+    /// seen first).
+    var isEmpty: Bool { phone == nil && userID == nil }
 }
 
 /// SMS/iMessage bridge webhooks (Sendblue-style JSON).
