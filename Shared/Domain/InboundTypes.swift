@@ -83,6 +83,12 @@ public enum ContactAddress {
     ///
     /// Every message is normalized twice (adapters, router); ASCII input, nearly all of it, takes
     /// a byte-level path that tests hold equal to ``normalizeCharacters(_:)``.
+    /// Whether a normalized address can key a contact or an account: not empty, and more than
+    /// the punctuation of a number (`+`).
+    public static func isUsable(_ address: String) -> Bool {
+        address.contains { $0.isLetter || $0.isNumber }
+    }
+
     public static func normalize(_ raw: String) -> String {
         var raw = raw
         return raw.withUTF8 { utf8 in

@@ -14,6 +14,14 @@ enum TwilioParser {
         parameters.first { $0.name == name }?.value
     }
 
+    /// A party of the message (`From`, `To`) as an address, refused when it normalizes to
+    /// nothing usable (empty, a bare `+`): such an event would be stored as garbage.
+    static func party(_ parameters: [(name: String, value: String)], _ name: String) throws -> String {
+        let address = ContactAddress.normalize(value(parameters, name) ?? "")
+        guard ContactAddress.isUsable(address) else { throw MalformedWebhook("Twilio webhook without a usable \(name)") }
+        return address
+    }
+
     /// The parameters of a JSON body (an object whose values are strings, numbers or booleans,
     /// as Twilio's JSON webhooks send the form's fields); nil for anything else.
     static func jsonParameters(_ body: [UInt8]) -> [(name: String, value: String)]? {
@@ -33,16 +41,18 @@ enum TwilioParser {
 
     /// An inbound message; `at` is the arrival time (Twilio sends no message timestamp).
     static func inbound(_ parameters: [(name: String, value: String)], at: Date) throws -> InboundMessage {
-        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty,
-              let from = value(parameters, "From"), let to = value(parameters, "To")
-        else { throw MalformedWebhook("Twilio webhook without MessageSid, From or To") }
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty else {
+            throw MalformedWebhook("Twilio webhook without MessageSid")
+        }
+        let from = try party(parameters, "From")
+        let to = try party(parameters, "To")
         var source: MessageSource?
         if let type = value(parameters, "ReferralSourceType") {
             source = MessageSource(type: type, id: value(parameters, "ReferralSourceId"), campaign: value(parameters, "ReferralHeadline"))
         }
         return InboundMessage(
-            provider: "twilio", messageId: sid, platform: .twilio, account: ContactAddress.normalize(to),
-            contact: ContactAddress.normalize(from), contactName: value(parameters, "ProfileName"), text: value(parameters, "Body") ?? "",
+            provider: "twilio", messageId: sid, platform: .twilio, account: to,
+            contact: from, contactName: value(parameters, "ProfileName"), text: value(parameters, "Body") ?? "",
             mediaCount: Int(value(parameters, "NumMedia") ?? "0") ?? 0, source: source, at: at)
     }
 
@@ -50,12 +60,13 @@ enum TwilioParser {
     /// (From = the business, To = the contact); queued, failed or undelivered ones are not. Both
     /// callbacks of one message carry its sid, so the inbox stores the reply once.
     static func reply(_ parameters: [(name: String, value: String)], at: Date) throws -> ReplyEvent? {
-        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"),
-              let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus"),
-              let from = value(parameters, "From"), let to = value(parameters, "To")
-        else { throw MalformedWebhook("Twilio status callback without MessageSid, MessageStatus, From or To") }
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty,
+              let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus")
+        else { throw MalformedWebhook("Twilio status callback without MessageSid or MessageStatus") }
+        let from = try party(parameters, "From")
+        let to = try party(parameters, "To")
         guard status == "sent" || status == "delivered" else { return nil }
-        return ReplyEvent(provider: "twilio", messageId: sid, platform: .twilio, account: ContactAddress.normalize(from), contact: ContactAddress.normalize(to), at: at)
+        return ReplyEvent(provider: "twilio", messageId: sid, platform: .twilio, account: from, contact: to, at: at)
     }
 }
 
@@ -174,8 +185,11 @@ enum WhatsAppParser {
         for change in payload.entry.flatMap(\.changes) {
             guard let value = change.value else { continue }
             let accountNumber = account(value.metadata)
+            guard ContactAddress.isUsable(accountNumber) else { throw MalformedWebhook("WhatsApp change without the business number in its metadata") }
             for message in value.messages ?? [] {
-                guard let rawContact = message.from ?? message.fromUserId else { throw MalformedWebhook("WhatsApp message \(message.id) has no sender") }
+                guard let rawContact = message.from ?? message.fromUserId, ContactAddress.isUsable(ContactAddress.normalize(rawContact)), !message.id.isEmpty else {
+                    throw MalformedWebhook("WhatsApp message \(message.id) has no usable sender or id")
+                }
                 let profile = value.contacts?.first { $0.waId == message.from || ($0.userId != nil && $0.userId == message.fromUserId) } ?? value.contacts?.first
                 let source = message.referral.map { MessageSource(type: $0.sourceType ?? "unknown", id: $0.sourceId, campaign: $0.headline) }
                 // The BSUID: on the message, else on the contact entry that names the same phone.
@@ -189,7 +203,9 @@ enum WhatsAppParser {
             }
             for status in value.statuses ?? [] where status.status == "sent" {
                 // A user without a phone number is named by their BSUID: not dropped.
-                guard let recipient = status.recipientId ?? status.recipientUserId else { continue }
+                guard let recipient = status.recipientId ?? status.recipientUserId, ContactAddress.isUsable(ContactAddress.normalize(recipient)), !status.id.isEmpty else {
+                    continue
+                }
                 let identity = WhatsAppIdentity(
                     phone: status.recipientId.map(ContactAddress.normalize), userID: status.recipientUserId.map(ContactAddress.normalize))
                 events.append((.reply(ReplyEvent(
