@@ -64,6 +64,17 @@ import SwitchboardTestSupport
         #expect(!WebhookSignatures.twilioJSONValid(signature: json.signature, url: json.url, body: Array((json.body + " ").utf8), authToken: vector.auth_token))
     }
 
+    /// Behind a proxy on another port (`public-base-url https://hooks.example.com:8443`) Twilio
+    /// signs the URL with that port: it verifies with it, and not without it or with another.
+    @Test func twilioSignaturesOverANonDefaultPortNeedThatPort() {
+        let parameters = [(name: "From", value: "+15550001111"), (name: "MessageSid", value: "SM1")]
+        let signed = WebhookSigner.twilio(url: "https://hooks.example.com:8443/webhooks/twilio", parameters: parameters, authToken: "token")
+        #expect(WebhookSignatures.twilioValid(signature: signed, url: "https://hooks.example.com:8443/webhooks/twilio", parameters: parameters, authToken: "token"))
+        #expect(!WebhookSignatures.twilioValid(signature: signed, url: "https://hooks.example.com/webhooks/twilio", parameters: parameters, authToken: "token"))
+        #expect(!WebhookSignatures.twilioValid(signature: signed, url: "https://hooks.example.com:443/webhooks/twilio", parameters: parameters, authToken: "token"))
+        #expect(!WebhookSignatures.twilioValid(signature: signed, url: "https://hooks.example.com:9443/webhooks/twilio", parameters: parameters, authToken: "token"))
+    }
+
     @Test func twilioSignsRepeatedNamesWithTheirValuesInByteOrderWhateverOrderTheyArrive() {
         let token = "12345"
         let url = "https://hooks.example.com/webhooks/twilio"
