@@ -74,7 +74,7 @@ public struct CandidateExpansion: Sendable {
             }
             return Candidate(
                 id: user.id, name: user.name, weight: entry.weight, maxOpen: user.maxOpen, notify: user.notify,
-                timezone: zoneName, localTime: localTime, reasons: reasons)
+                timezone: zoneName, localTime: localTime, reasons: reasons, skills: user.skills)
         }
     }
 

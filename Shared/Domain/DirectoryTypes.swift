@@ -141,10 +141,12 @@ public struct Candidate: Codable, Sendable, Equatable {
     public var localTime: String
     /// Every reason the user is not eligible; empty when eligible.
     public var reasons: [Ineligibility]
+    /// The user's skills, for assignments that require some (`requireSkills`).
+    public var skills: [String]
 
     public init(
         id: String, name: String, weight: Int, maxOpen: Int?, notify: [NotifyChannel], timezone: String, localTime: String,
-        reasons: [Ineligibility]
+        reasons: [Ineligibility], skills: [String] = []
     ) {
         self.id = id
         self.name = name
@@ -154,9 +156,23 @@ public struct Candidate: Codable, Sendable, Equatable {
         self.timezone = timezone
         self.localTime = localTime
         self.reasons = reasons
+        self.skills = skills
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, weight, maxOpen, notify, timezone, localTime, reasons }
+    enum CodingKeys: String, CodingKey { case id, name, weight, maxOpen, notify, timezone, localTime, reasons, skills }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        name = try container.decode(String.self, forKey: .name)
+        weight = try container.decode(Int.self, forKey: .weight)
+        maxOpen = try container.decodeIfPresent(Int.self, forKey: .maxOpen)
+        notify = try container.decode([NotifyChannel].self, forKey: .notify)
+        timezone = try container.decode(String.self, forKey: .timezone)
+        localTime = try container.decode(String.self, forKey: .localTime)
+        reasons = try container.decode([Ineligibility].self, forKey: .reasons)
+        skills = try container.decodeIfPresent([String].self, forKey: .skills) ?? []
+    }
 
     /// Eligible on every count the directory knows (capacity is the router's to check).
     public var eligible: Bool { reasons.isEmpty }
@@ -229,6 +245,10 @@ extension ResolveResponse {
                 writer.key("detail"); writer.string(reason.detail)
                 writer.endObject()
             }
+            writer.endArray()
+            writer.key("skills")
+            writer.beginArray()
+            for skill in candidate.skills { writer.string(skill) }
             writer.endArray()
             writer.endObject()
         }

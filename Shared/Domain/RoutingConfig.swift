@@ -132,15 +132,27 @@ public struct Assignment: Codable, Sendable, Equatable {
     public var afterHours: Target?
     public var backup: [Target]
     public var requireOnShift: Bool
+    /// Skills every candidate must have (`users[].skills`); one without them is not eligible.
+    public var requireSkills: [String]
 
-    public init(target: Target, afterHours: Target? = nil, backup: [Target] = [], requireOnShift: Bool = true) {
+    public init(target: Target, afterHours: Target? = nil, backup: [Target] = [], requireOnShift: Bool = true, requireSkills: [String] = []) {
         self.target = target
         self.afterHours = afterHours
         self.backup = backup
         self.requireOnShift = requireOnShift
+        self.requireSkills = requireSkills
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case target, afterHours, backup, requireOnShift }
+    enum CodingKeys: String, CodingKey, CaseIterable { case target, afterHours, backup, requireOnShift, requireSkills }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(target, forKey: .target)
+        try container.encodeIfPresent(afterHours, forKey: .afterHours)
+        try container.encode(backup, forKey: .backup)
+        try container.encode(requireOnShift, forKey: .requireOnShift)
+        if !requireSkills.isEmpty { try container.encode(requireSkills, forKey: .requireSkills) }
+    }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -149,6 +161,7 @@ public struct Assignment: Codable, Sendable, Equatable {
         afterHours = try container.decodeIfPresent(Target.self, forKey: .afterHours)
         backup = try container.decodeIfPresent([Target].self, forKey: .backup) ?? []
         requireOnShift = try container.decodeIfPresent(Bool.self, forKey: .requireOnShift) ?? true
+        requireSkills = try container.decodeIfPresent([String].self, forKey: .requireSkills) ?? []
     }
 }
 
@@ -203,10 +216,18 @@ public struct Conditions: Codable, Sendable, Equatable {
     /// A case-insensitive regular expression on the message text.
     public var text: String?
     public var previouslyOwned: Bool?
+    /// Country calling codes (`"34"`, `"+52"`): holds when the contact's E.164 number starts with
+    /// one of them.
+    public var countryCodes: [String]?
+    /// Language codes (`"es"`): holds when the contact carries the tag `lang:<code>` or
+    /// `language:<code>` (case-insensitive), as a form, a person or a workflow set it.
+    public var languages: [String]?
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case accounts, platforms, source, contact, hours, tagsAny, tagsNone, text, previouslyOwned }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case accounts, platforms, source, contact, hours, tagsAny, tagsNone, text, previouslyOwned, countryCodes, languages
+    }
 
     public init(from decoder: any Decoder) throws {
         try StrictKeys.check(decoder, allowed: CodingKeys.allCases.map(\.rawValue))
@@ -220,5 +241,25 @@ public struct Conditions: Codable, Sendable, Equatable {
         tagsNone = try container.decodeIfPresent([String].self, forKey: .tagsNone)
         text = try container.decodeIfPresent(String.self, forKey: .text)
         previouslyOwned = try container.decodeIfPresent(Bool.self, forKey: .previouslyOwned)
+        countryCodes = try container.decodeIfPresent([String].self, forKey: .countryCodes)
+        languages = try container.decodeIfPresent([String].self, forKey: .languages)
+    }
+
+    /// Whether `address` (E.164) starts with one of `codes` (with or without their `+`).
+    public static func address(_ address: String, hasCountryCodeIn codes: [String]) -> Bool {
+        guard address.hasPrefix("+") else { return false }
+        return codes.contains { code in
+            let digits = code.filter(\.isNumber)
+            return !digits.isEmpty && address.dropFirst().hasPrefix(digits)
+        }
+    }
+
+    /// The languages `tags` declare (`lang:es`, `language:es`), lowercased.
+    public static func languages(of tags: [String]) -> Set<String> {
+        Set(tags.compactMap { tag -> String? in
+            let lowered = tag.lowercased()
+            for prefix in ["lang:", "language:"] where lowered.hasPrefix(prefix) { return String(lowered.dropFirst(prefix.count)) }
+            return nil
+        })
     }
 }

@@ -103,8 +103,12 @@ public struct ConfigLinter {
                 warning("\(place): every user of this target is inactive or not assignable")
             }
         }
+        let skills = Set(config.users.flatMap { $0.skills.map { $0.lowercased() } })
         func checkAssignment(_ assignment: Assignment, _ place: String, inRule: Bool) {
             checkTarget(assignment.target, "\(place).target", inRule: inRule)
+            for skill in assignment.requireSkills where !skills.contains(skill.lowercased()) {
+                warning("\(place).requireSkills: no user has skill \"\(skill)\", so no one is eligible")
+            }
             if let afterHours = assignment.afterHours {
                 checkTarget(afterHours, "\(place).afterHours", inRule: inRule)
                 if config.location.businessHours == nil { warning("\(place).afterHours: the location has no business hours, so it never applies") }
@@ -136,6 +140,9 @@ public struct ConfigLinter {
             if let pattern = rule.when.text, (try? NSRegularExpression(pattern: pattern)) == nil { error("\(place).when.text: invalid regular expression \"\(pattern)\"") }
             if let kind = rule.when.contact, !["new", "existing"].contains(kind) { error("\(place).when.contact: must be new or existing") }
             if let hoursKind = rule.when.hours, !["business", "after"].contains(hoursKind) { error("\(place).when.hours: must be business or after") }
+            for code in rule.when.countryCodes ?? [] where code.filter(\.isNumber).isEmpty || code.contains(where: { !$0.isNumber && $0 != "+" }) {
+                error("\(place).when.countryCodes: \"\(code)\" is not a country calling code (e.g. \"34\" or \"+52\")")
+            }
             for tag in rule.when.tagsAny ?? [] where !producedTags.contains(tag) {
                 warning("\(place).when.tagsAny: no account and no tag entry produces tag \"\(tag)\"")
             }
@@ -161,5 +168,6 @@ public struct ConfigLinter {
         return within(earlier.accounts, later.accounts) && within(earlier.platforms, later.platforms) && within(earlier.source, later.source)
             && same(earlier.contact, later.contact) && same(earlier.hours, later.hours) && same(earlier.text, later.text)
             && same(earlier.previouslyOwned, later.previouslyOwned) && tagsAnyOK && tagsNoneOK
+            && within(earlier.countryCodes, later.countryCodes) && within(earlier.languages, later.languages)
     }
 }

@@ -86,3 +86,28 @@ import Testing
         }
     }
 }
+
+/// Lint's checks of required skills and region conditions (#23).
+@Suite struct ConfigLinterSkillsAndRegionTests {
+    @Test func aSkillNoUserHasIsAWarningAndABadCountryCodeAnError() throws {
+        let skills = try ConfigLinterTests.lint { document in
+            ConfigLinterTests.edit(&document, "accounts", 0) { account in
+                var assignment = account["assignment"] as! [String: Any]
+                assignment["requireSkills"] = ["klingon"]
+                account["assignment"] = assignment
+            }
+        }
+        #expect(skills.warnings.contains { $0.hasPrefix("accounts[0].assignment.requireSkills: no user has skill \"klingon\"") }, "\(skills.warnings)")
+        let codes = try ConfigLinterTests.lint { document in
+            document["rules"] = [["id": "geo", "when": ["countryCodes": ["34", "+5x"]], "then": ["target": ["user": "u_a"]]]]
+        }
+        #expect(codes.errors == ["rules[0].when.countryCodes: \"+5x\" is not a country calling code (e.g. \"34\" or \"+52\")"], "\(codes.errors)")
+        let narrower = try ConfigLinterTests.lint { document in
+            document["rules"] = [
+                ["id": "spain", "priority": 1, "when": ["countryCodes": ["34"]], "then": ["target": ["user": "u_a"]]],
+                ["id": "all", "priority": 2, "then": ["target": ["user": "u_b"]]],
+            ]
+        }
+        #expect(!narrower.warnings.contains { $0.contains("never fires") }, "a country rule first does not hide a broader one: \(narrower.warnings)")
+    }
+}

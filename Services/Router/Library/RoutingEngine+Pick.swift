@@ -35,7 +35,7 @@ extension RoutingEngine {
                 trace.targets.append(TraceTarget(role: role, target: target.summary, candidates: [], pick: "The target assigns no one."))
                 return .noneTarget
             default:
-                if let user = try pickFrom(target, role: role, requireOnShift: assignment.requireOnShift, contact: contact, at: at,
+                if let user = try pickFrom(target, role: role, requireOnShift: assignment.requireOnShift, requireSkills: assignment.requireSkills, contact: contact, at: at,
                                                  fresh: fresh, excluding: excluding, threads: threads, trace: &trace, rotations: &rotations) {
                     return .user(user, via)
                 }
@@ -50,7 +50,7 @@ extension RoutingEngine {
 
     /// One target: expand, check eligibility (with capacity), pick by mode.
     private func pickFrom(
-        _ target: Target, role: String, requireOnShift: Bool, contact: ContactState, at: Date, fresh: Bool, excluding: String?,
+        _ target: Target, role: String, requireOnShift: Bool, requireSkills: [String] = [], contact: ContactState, at: Date, fresh: Bool, excluding: String?,
         threads: Bool, trace: inout DecisionTrace, rotations: inout [String: RotationState]
     ) throws -> Candidate? {
         let expanded: Target
@@ -73,6 +73,8 @@ extension RoutingEngine {
             if fresh, contact.open, !threads, contact.owner == candidate.id { load = max(0, load - 1) }
             if let maxOpen = candidate.maxOpen, load >= maxOpen { reasons.append("at capacity \(load)/\(maxOpen)") }
             if candidate.id == excluding { reasons.append("being drained") }
+            let skills = Set(candidate.skills.map { $0.lowercased() })
+            for skill in requireSkills where !skills.contains(skill.lowercased()) { reasons.append("lacks skill \(skill)") }
             traced.append(TraceCandidate(user: candidate.id, eligible: reasons.isEmpty, reasons: reasons))
             if reasons.isEmpty { eligible.append(candidate) }
         }

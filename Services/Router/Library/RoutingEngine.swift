@@ -255,6 +255,15 @@ public struct RoutingEngine: Sendable {
         if let owned = when.previouslyOwned, owned == contact.ownerHistory.isEmpty {
             return owned ? "the contact was never owned" : "the contact was owned before"
         }
+        if let codes = when.countryCodes, !Conditions.address(contact.address, hasCountryCodeIn: codes) {
+            return "the number \(contact.address) has none of the country codes \(codes.joined(separator: ", "))"
+        }
+        if let languages = when.languages {
+            let declared = Conditions.languages(of: contact.tags)
+            if !languages.contains(where: { declared.contains($0.lowercased()) }) {
+                return "the contact declares \(declared.isEmpty ? "no language" : "language \(declared.sorted().joined(separator: ", "))"), not \(languages.joined(separator: ", "))"
+            }
+        }
         return nil
     }
 
