@@ -11,6 +11,7 @@ import Testing
             Assignment(target: .team("t_s", .leastLoaded)),
             Assignment(target: .pool(["u_a", "u_b"], .weighted, weights: ["u_a": 3, "u_b": 1])),
             Assignment(target: .none),
+            Assignment(target: .team("t_s", .roundRobin), requireSkills: ["spanish", "vip"]),
         ]
         for assignment in assignments {
             let form = AssignmentForm(assignment)
@@ -18,6 +19,7 @@ import Testing
             fields += form.poolMembers.map { ("pool_member", $0) } + form.weights.map { ("weight_\($0.key)", $0.value) }
             fields += form.backups.enumerated().map { ("backup_\($0.offset + 1)", $0.element) }
             if form.requireOnShift { fields.append(("require_on_shift", "on")) }
+            fields.append(("require_skills", form.requireSkills))
             let json = try #require(try AssignmentForm(form: fields).json())
             #expect(try WireJSON.decode(Assignment.self, from: try WireJSON.encode(json)) == assignment)
         }

@@ -72,6 +72,8 @@ enum AccountsPage {
                 \(Layout.select("after_hours", label: "Outside business hours, assign to", options: chainChoices, selected: form.afterHours))
                 <div class="check"><input type="checkbox" id="require_on_shift" name="require_on_shift"\(form.requireOnShift ? " checked" : "")>
                 <label class="check" for="require_on_shift">Only users on shift now</label></div>
+                <label for="require_skills">Only users with these skills (comma-separated, e.g. spanish)</label>
+                <input type="text" id="require_skills" name="require_skills" value="\(Layout.escape(form.requireSkills))">
                 <div class="actions"><button type="submit" name="action" value="preview" class="secondary">Preview: what would change</button>
                 <button type="submit" name="action" value="save">Save</button></div>
                 </form>

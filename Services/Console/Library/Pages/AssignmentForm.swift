@@ -1,3 +1,4 @@
+import Foundation
 import SwitchboardCodec
 import SwitchboardDomain
 
@@ -18,6 +19,8 @@ struct AssignmentForm: Equatable {
     var backups: [String] = Array(repeating: "", count: backupSlots)
     var afterHours = ""
     var requireOnShift = true
+    /// Skills every candidate must have, as typed: comma-separated.
+    var requireSkills = ""
 
     init(_ assignment: Assignment?) {
         guard let assignment else { return }
@@ -30,6 +33,7 @@ struct AssignmentForm: Equatable {
         for (index, backup) in assignment.backup.prefix(Self.backupSlots).enumerated() { backups[index] = Self.choice(backup) }
         afterHours = assignment.afterHours.map(Self.choice) ?? ""
         requireOnShift = assignment.requireOnShift
+        requireSkills = assignment.requireSkills.joined(separator: ", ")
     }
 
     /// Reads the submitted form; a field it does not know is refused by name.
@@ -43,6 +47,7 @@ struct AssignmentForm: Equatable {
             case "pool_mode": poolMode = value
             case "after_hours": afterHours = value
             case "require_on_shift": requireOnShift = value == "on" || value == "true"
+            case "require_skills": requireSkills = value
             case _ where name.hasPrefix("weight_"): weights[String(name.dropFirst("weight_".count))] = value
             case _ where name.hasPrefix("backup_"):
                 guard let slot = Int(name.dropFirst("backup_".count)), (1...Self.backupSlots).contains(slot) else {
@@ -66,6 +71,8 @@ struct AssignmentForm: Equatable {
         }
         if !chain.isEmpty { assignment["backup"] = .array(chain) }
         if !afterHours.isEmpty { assignment["afterHours"] = try Self.json(afterHours, field: "afterHours") }
+        let skills = requireSkills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if !skills.isEmpty { assignment["requireSkills"] = .array(skills.map { .string($0) }) }
         return .object(assignment)
     }
 
