@@ -300,8 +300,12 @@ public struct RoutingEngine: Sendable {
                     contact.ownerAccount = account.id
                 }
             } else if contact.owner == user.id {
+                // ROUTING.md step 7: the reason still says a fresh decision was made
+                // (`context_switch`, `owner_unavailable`); the owner is told of the message, and
+                // under `context` now owns the contact for this account.
                 trace.steps.append("The fresh decision picks the current owner \(user.id): kept.")
-                decision = Decision(contact: contact, user: user.id, reason: .kept, account: account.id, trace: trace)
+                contact.ownerAccount = account.id
+                decision = Decision(contact: contact, user: user.id, reason: freshReason ?? .kept, account: account.id, trace: trace)
                 decision.rotations = rotations
                 decision.notifications = [NotificationEffect(user: user.id, kind: .message, channels: user.notify, name: user.name)]
                 decision.crmChanged = tagsChanged
