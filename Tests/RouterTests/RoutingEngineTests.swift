@@ -128,9 +128,10 @@ import SwitchboardRouter
         let engine = try RoutingEngine(config: config, world: world)
         let first = try Self.route(engine, world, Self.message("+15552000001", at: "2026-11-30T10:00:00Z"))
         #expect(first.user == "u_a")
-        // Context switch to acc2: the rule sends the contact back to its previous owner (the current one).
+        // Context switch to acc2: the rule sends the contact back to its previous owner (the current
+        // one); the reason says a fresh decision was made (ROUTING.md step 7).
         let second = try Self.route(engine, world, Self.message("+15552000001", to: "+15550000002", at: "2026-11-30T10:01:00Z"))
-        #expect(second.user == "u_a" && second.reason == .kept)
+        #expect(second.user == "u_a" && second.reason == .contextSwitch)
         #expect(second.trace.rules.first?.contains("every condition holds") == true)
     }
 
