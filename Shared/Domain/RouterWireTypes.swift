@@ -249,3 +249,15 @@ public struct ContactsResponse: Codable, Sendable {
         self.reasons = reasons
     }
 }
+
+/// The body of every op that names only a location (`router.get_config`, `router.loads`,
+/// `directory.list_users`, `notifier.ghl_users`, …).
+public struct LocationRequest: Codable, Sendable {
+    public var location: String
+
+    public init(location: String) {
+        self.location = location
+    }
+
+    enum CodingKeys: String, CodingKey { case location }
+}

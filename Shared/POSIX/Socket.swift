@@ -209,3 +209,13 @@ public struct Socket: Sendable, Hashable {
         return value
     }
 }
+
+extension Socket {
+    /// A loopback port free now: bound, then released for another process to bind (which may
+    /// race for it; for wiring child processes that must be told each other's address first).
+    public static func unusedLoopbackPort() throws(SystemError) -> UInt16 {
+        let socket = try listen(host: "127.0.0.1", port: 0)
+        defer { socket.close() }
+        return try socket.localPort()
+    }
+}

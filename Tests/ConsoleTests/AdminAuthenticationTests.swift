@@ -64,7 +64,10 @@ import Testing
         _ = clock.advance(by: 12 * 3600 + 1)
         #expect(try await authentication.session(of: Self.request(cookie: token)) == nil, "expired after 12 hours")
 
-        guard case .signedIn(let second, _) = try await authentication.login(password: "the admin password") else { return }
+        guard case .signedIn(let second, _) = try await authentication.login(password: "the admin password") else {
+            Issue.record("the right password signs in again after an expiry")
+            return
+        }
         try await authentication.logout(token: second)
         #expect(try await authentication.session(of: Self.request(cookie: second)) == nil)
         await store.stop()

@@ -17,13 +17,6 @@ import Testing
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
     }
 
-    /// A port free now (bound, then released for nginx).
-    static func freePort() throws -> UInt16 {
-        let socket = try Socket.listen(host: "127.0.0.1", port: 0)
-        defer { socket.close() }
-        return try socket.localPort()
-    }
-
     @Test(.enabled(if: NginxExampleTests.available, "needs nginx, openssl and curl"))
     func theExampleServesSignedWebhooksAndTheConsoleOverTLSAndHidesMetrics() async throws {
         let mesh = try await ConsoleMesh()
@@ -34,8 +27,8 @@ import Testing
             "-keyout", folder.file("key.pem"), "-out", folder.file("cert.pem"),
         ])
         #expect(made == 0, "\(madeOutput)")
-        let https = try Self.freePort()
-        let plain = try Self.freePort()
+        let https = try Socket.unusedLoopbackPort()
+        let plain = try Socket.unusedLoopbackPort()
         let consolePort = mesh.client.port
         var site = try String(contentsOf: SharedFiles.repositoryRoot.appendingPathComponent("deploy/nginx/switchboard.conf"), encoding: .utf8)
         for name in ["hooks.example.com", "console.example.com"] {

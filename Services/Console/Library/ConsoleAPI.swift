@@ -81,11 +81,7 @@ extension ConsoleServer {
             return try Self.json(LintAnswer(ConfigLinter.lint(request.body).1))
         }
         routes.add("POST", "locations/*/simulate") { [self] captured in
-            try Self.requireContentType(request, "application/json")
-            let body = try Self.decode(JSONValue.self, request)
-            for key in body.objectValue?.keys.sorted() ?? [] where !["config", "since", "until"].contains(key) {
-                throw ConsoleError.badRequest("unknown field \"\(key)\" (config, since, until)", field: key)
-            }
+            let body = try Self.object(request, allowed: ["config", "since", "until"])
             guard let config = body["config"] else { throw ConsoleError.badRequest("missing field config", field: "config") }
             let (checked, _) = try MeshGateway.lint(try WireJSON.encode(config))
             guard checked.location.id == captured[0] else {
@@ -121,22 +117,13 @@ extension ConsoleServer {
             try Self.requireContentType(request, "application/json")
             let assignment = try Self.decode(JSONValue.self, request)
             return try Self.json(try await gateway.edit(captured[0], expectedVersion: try Self.expectedVersion(request)) { json in
-                guard let index = json.index(in: "accounts", id: captured[1]) else { throw ConsoleError.notFound("no account \(captured[1]) in \(captured[0])") }
-                json = json.updating("accounts", at: index) { $0.setting("assignment", to: assignment == .null ? nil : assignment) }
+                json = try json.settingAssignment(of: captured[1], to: assignment, location: captured[0])
             })
         }
         routes.add("PATCH", "locations/*/users/*") { [self] captured in
-            try Self.requireContentType(request, "application/json")
-            let patch = try Self.decode(JSONValue.self, request)
-            guard let fields = patch.objectValue else { throw ConsoleError.badRequest("send a JSON object of the fields to change") }
-            for key in fields.keys.sorted() where !Self.userFields.contains(key) {
-                throw ConsoleError.badRequest("unknown field \"\(key)\" (\(Self.userFields.sorted().joined(separator: ", ")))", field: key)
-            }
+            let fields = try Self.object(request, allowed: Self.userFields).objectValue ?? [:]
             return try Self.json(try await gateway.edit(captured[0], expectedVersion: try Self.expectedVersion(request)) { json in
-                guard let index = json.index(in: "users", id: captured[1]) else { throw ConsoleError.notFound("no user \(captured[1]) in \(captured[0])") }
-                json = json.updating("users", at: index) { current in
-                    fields.reduce(current) { user, field in user.setting(field.key, to: field.value == .null ? nil : field.value) }
-                }
+                json = try json.changingUser(captured[1], fields, location: captured[0])
             })
         }
         routes.add("GET", "locations/*/loads") { [self] captured in try Self.json(["loads": try await gateway.loads(captured[0])]) }
@@ -163,14 +150,10 @@ extension ConsoleServer {
 
     private func addContactRoutes(to routes: inout RouteTable, _ request: HTTPRequest) {
         routes.add("GET", "locations/*/contacts") { [self] captured in
-            let query = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+            let query = request.queryFields
             let limit = min(max(Int(query["limit"] ?? "") ?? 200, 1), 1000)
-            var listed = try await gateway.contacts(
-                captured[0], owner: query["owner"].flatMap { $0.isEmpty ? nil : $0 }, openOnly: query["open"] == "true", limit: limit)
-            if let text = query["q"]?.lowercased(), !text.isEmpty {
-                listed.contacts = listed.contacts.filter { $0.address.lowercased().contains(text) || ($0.name?.lowercased().contains(text) ?? false) }
-            }
-            return try Self.json(listed)
+            return try Self.json(try await gateway.contacts(
+                captured[0], owner: query["owner"].flatMap { $0.isEmpty ? nil : $0 }, openOnly: query["open"] == "true", matching: query["q"] ?? "", limit: limit))
         }
         routes.add("GET", "locations/*/contacts/*") { [self] captured in try Self.json(try await gateway.contact(captured[0], captured[1])) }
         routes.add("GET", "locations/*/contacts/*/explanation") { [self] captured in
@@ -211,7 +194,7 @@ extension ConsoleServer {
     /// `since`/`until` from the query: RFC 3339 instants or `YYYY-MM-DD` days (UTC); the last
     /// seven days by default.
     func reportWindow(_ request: HTTPRequest) throws -> (Date, Date) {
-        let query = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let query = request.queryFields
         var until = try query["until"].flatMap { $0.isEmpty ? nil : $0 }.map { try Self.date(.string($0), field: "until", endOfDay: true) } ?? clock.now
         let since = try query["since"].flatMap { $0.isEmpty ? nil : $0 }.map { try Self.date(.string($0), field: "since") } ?? until.addingTimeInterval(-7 * 86_400)
         if until > clock.now { until = clock.now }
@@ -251,6 +234,13 @@ struct LintAnswer: Encodable {
         valid = report.errors.isEmpty
         errors = report.errors.map(ConsoleError.Problem.init(lintMessage:))
         warnings = report.warnings
+    }
+}
+
+extension HTTPRequest {
+    /// The query's parameters by name (the first of a repeated one).
+    var queryFields: [String: String] {
+        Dictionary(query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
 }
 

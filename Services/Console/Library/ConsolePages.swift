@@ -57,7 +57,7 @@ extension ConsoleServer {
     }
 
     private func addPageRoutes(to routes: inout RouteTable, _ request: HTTPRequest, form: [(name: String, value: String)], token: String, csrf: String) {
-        let query = Dictionary(request.query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let query = request.queryFields
         func field(_ name: String) -> String? { form.first { $0.name == name }?.value }
 
         routes.add("GET", "") { [self] _ in
@@ -110,18 +110,14 @@ extension ConsoleServer {
                 return version
             }
             _ = try await gateway.edit(captured[0], expectedVersion: version) { json in
-                guard let index = json.index(in: "users", id: captured[1]) else { throw ConsoleError.notFound("no user \(captured[1]) in \(captured[0])") }
-                json = json.updating("users", at: index) { user in changes.reduce(user) { $0.setting($1.key, to: $1.value) } }
+                json = try json.changingUser(captured[1], changes, location: captured[0])
             }
             return Self.redirect("/locations/\(Layout.url(captured[0]))/team#user-\(Layout.url(captured[1]))")
         }
         routes.add("GET", "locations/*/contacts") { [self] captured in
             let filter = ContactsPage.Filter(text: query["q"] ?? "", owner: query["owner"] ?? "", openOnly: query["open"] == "true")
-            var listed = try await gateway.contacts(captured[0], owner: filter.owner.isEmpty ? nil : filter.owner, openOnly: filter.openOnly, limit: 200)
-            if !filter.text.isEmpty {
-                let text = filter.text.lowercased()
-                listed.contacts = listed.contacts.filter { $0.address.lowercased().contains(text) || ($0.name?.lowercased().contains(text) ?? false) }
-            }
+            let listed = try await gateway.contacts(
+                captured[0], owner: filter.owner.isEmpty ? nil : filter.owner, openOnly: filter.openOnly, matching: filter.text, limit: 200)
             let users = try await gateway.document(captured[0]).config.users
             return ContactsPage.list(location: captured[0], listed: listed, users: users, filter: filter, csrf: csrf)
         }
@@ -165,18 +161,14 @@ extension ConsoleServer {
         do {
             let assignment = try assignmentForm.json()
             if action == "preview" {
-                var json = try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(document.config))
-                if let index = json.index(in: "accounts", id: id) {
-                    json = json.updating("accounts", at: index) { $0.setting("assignment", to: assignment) }
-                }
-                let (proposed, report) = try MeshGateway.lint(try WireJSON.encode(json))
+                let json = try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(document.config))
+                let (proposed, report) = try MeshGateway.lint(try WireJSON.encode(try json.settingAssignment(of: id, to: assignment, location: location)))
                 let until = clock.now
                 let simulation = try await gateway.simulate(proposed, since: until.addingTimeInterval(-7 * 86_400), until: until)
                 return again([], preview: AccountsPage.Preview(warnings: report.warnings, simulation: simulation, days: 7), status: 200)
             }
             let saved = try await gateway.edit(location, expectedVersion: version) { json in
-                guard let index = json.index(in: "accounts", id: id) else { throw ConsoleError.notFound("no account \(id) in \(location)") }
-                json = json.updating("accounts", at: index) { $0.setting("assignment", to: assignment) }
+                json = try json.settingAssignment(of: id, to: assignment, location: location)
             }
             logger.info("assignment saved from the console", ["location": location, "account": id, "version": saved.version])
             return Self.redirect("/locations/\(Layout.url(location))/accounts/\(Layout.url(id))?saved=\(saved.version)")

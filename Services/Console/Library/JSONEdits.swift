@@ -26,3 +26,19 @@ extension JSONValue {
         return members
     }
 }
+
+extension JSONValue {
+    /// The document with account `account`'s assignment set (removed when nil or `null`).
+    func settingAssignment(of account: String, to assignment: JSONValue?, location: String) throws -> JSONValue {
+        guard let index = index(in: "accounts", id: account) else { throw ConsoleError.notFound("no account \(account) in \(location)") }
+        return updating("accounts", at: index) { $0.setting("assignment", to: assignment == .null ? nil : assignment) }
+    }
+
+    /// The document with user `user`'s `fields` set (a `null` value removes the field).
+    func changingUser(_ user: String, _ fields: [String: JSONValue], location: String) throws -> JSONValue {
+        guard let index = index(in: "users", id: user) else { throw ConsoleError.notFound("no user \(user) in \(location)") }
+        return updating("users", at: index) { current in
+            fields.reduce(current) { user, field in user.setting(field.key, to: field.value == .null ? nil : field.value) }
+        }
+    }
+}

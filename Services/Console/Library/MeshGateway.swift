@@ -106,10 +106,17 @@ final class MeshGateway: Sendable {
         return Saved(version: version, warnings: report.warnings)
     }
 
-    func contacts(_ location: String, owner: String?, openOnly: Bool, limit: Int) async throws -> ContactsResponse {
+    /// Contacts, most recently assigned first; `matching` (when not empty) keeps those whose
+    /// address or name contains it, without case.
+    func contacts(_ location: String, owner: String?, openOnly: Bool, matching text: String = "", limit: Int) async throws -> ContactsResponse {
         var body: [String: JSONValue] = ["location": .string(location), "open": .bool(openOnly), "limit": .number(Double(limit))]
         if let owner { body["owner"] = .string(owner) }
-        return try await router.call("router.contacts", JSONValue.object(body), as: ContactsResponse.self)
+        var listed = try await router.call("router.contacts", JSONValue.object(body), as: ContactsResponse.self)
+        let wanted = text.lowercased()
+        if !wanted.isEmpty {
+            listed.contacts = listed.contacts.filter { $0.address.lowercased().contains(wanted) || ($0.name?.lowercased().contains(wanted) ?? false) }
+        }
+        return listed
     }
 
     func contact(_ location: String, _ contact: String) async throws -> ContactResponse {

@@ -20,9 +20,7 @@ struct RouteTable {
             allowed.append(route.method)
         }
         if !allowed.isEmpty {
-            var refusal = ConsoleError(status: 405, code: "method_not_allowed", message: "use \(allowed.joined(separator: ", ")) on this path")
-            refusal.field = nil
-            throw refusal
+            throw ConsoleError(status: 405, code: "method_not_allowed", message: "use \(allowed.joined(separator: ", ")) on this path")
         }
         throw ConsoleError.notFound("nothing at /\(path.joined(separator: "/"))")
     }

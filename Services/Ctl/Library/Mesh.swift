@@ -78,7 +78,7 @@ public final class Mesh: Sendable {
         }
         // The notifier reports to the router and the router sends to the notifier: the router's
         // port is chosen first so both can be told it.
-        let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Self.freePort())"
+        let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Socket.unusedLoopbackPort())"
         directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite", "--http", port(7113)])
         let directoryPort = try directory.port("lines")
         notifier = try start("notifier", [
@@ -119,13 +119,6 @@ public final class Mesh: Sendable {
         notifierClient = client(notifierPort)
         routerClient = client(routerPort)
         adaptersClient = client(adaptersPort)
-    }
-
-    /// A loopback port free now (bound, then released for a child to bind).
-    static func freePort() throws -> UInt16 {
-        let socket = try Socket.listen(host: "127.0.0.1", port: 0)
-        defer { socket.close() }
-        return try socket.localPort()
     }
 
     /// Stops every service (adapters first, directory last) and closes the clients.

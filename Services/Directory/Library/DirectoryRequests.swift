@@ -89,10 +89,6 @@ struct UserIDRequest: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case id }
 }
 
-struct LocationRequest: Codable, Sendable {
-    var location: String
-    enum CodingKeys: String, CodingKey { case location }
-}
 
 struct UserResponse: Codable, Sendable {
     var user: DirectoryUser

@@ -52,7 +52,7 @@ struct CRMSync: Sendable {
             for retried in [false, true] {
                 let headers = ["Authorization": "Bearer \(token)", "Version": "2021-07-28", "Content-Type": "application/json", "Accept": "application/json"]
                 let result = await poster.send(method, url(path), headers: headers, body: data)
-                guard case .answered(401, _, _) = result, !retried else { return Step(result) }
+                guard case .answered(401, _, _) = result, !retried else { return Step(result, now: clock.now) }
                 switch await tokens.afterRejection(of: token, for: update.location) {
                 case .success(let fresh): token = fresh
                 case .failure(let failure): return .failed(Self.attempt(failure))
@@ -176,12 +176,13 @@ struct CRMSync: Sendable {
         case notFound
         case failed(AttemptResult)
 
-        init(_ result: HTTPPoster.Result) {
+        /// `now`: the sync's clock, from which a 429's wait is measured.
+        init(_ result: HTTPPoster.Result, now: Date) {
             if case .answered(let status, _, let body) = result {
                 if (200..<300).contains(status) { self = .ok(body); return }
                 if status == 404 { self = .notFound; return }
             }
-            self = .failed(AttemptResult(result, now: Date()))
+            self = .failed(AttemptResult(result, now: now))
         }
     }
 

@@ -58,17 +58,18 @@ final class GoHighLevelTokens: Sendable {
 
     /// A token for `location`'s next call; nil when the location has no CRM credential.
     func token(for location: String) async -> Result<String, Failure>? {
-        guard let credential = credential(location) else { return nil }
-        guard case .oauth = credential else {
-            if case .fixed(let token) = credential { return .success(token) }
-            return nil
+        let grant: CRMCredential
+        switch credential(location) {
+        case nil: return nil
+        case .fixed(let token)?: return .success(token)
+        case let oauth?: grant = oauth
         }
         return await refreshes.withLock {
             if let stored = try? await store.crmToken(location: location), let access = stored.accessToken,
                let expires = stored.expiresAt, expires.timeIntervalSince(clock.now) > 300 {
                 return .success(access)
             }
-            return await refresh(location, credential)
+            return await refresh(location, grant)
         }
     }
 

@@ -152,11 +152,6 @@ public final class NotifierService: Service {
     }
 }
 
-struct LocationRequest: Codable, Sendable {
-    var location: String
-    enum CodingKeys: String, CodingKey { case location }
-}
-
 struct AdvanceClock: Codable, Sendable {
     var seconds: Double
     enum CodingKeys: String, CodingKey { case seconds }

@@ -31,7 +31,3 @@ struct DrainRequest: Codable, Sendable {
     enum CodingKeys: String, CodingKey { case location, user, at }
 }
 
-struct LocationOnly: Codable, Sendable {
-    var location: String
-    enum CodingKeys: String, CodingKey { case location }
-}

@@ -46,7 +46,7 @@ public final class RouterService: Service {
 
     public func register(on server: LineServer) {
         server.register("router.put_config") { [self] (request: PutConfigRequest, _) in try await putConfig(request.config) }
-        server.register("router.get_config") { [self] (request: LocationOnly, _) in
+        server.register("router.get_config") { [self] (request: LocationRequest, _) in
             let entry = try configuration(request.location)
             return ConfigResponse(config: entry.config, version: entry.version)
         }
@@ -110,7 +110,7 @@ public final class RouterService: Service {
             let events = try await store.replayEvents(location: request.config.location.id, since: since, until: until)
             return try await Simulation.run(config: request.config, events: events)
         }
-        server.register("router.loads") { [self] (request: LocationOnly, _) in
+        server.register("router.loads") { [self] (request: LocationRequest, _) in
             let separate = configurations.entry(location: request.location)?.config.location.multiTouch == .separate
             return ["loads": try await store.allLoads(location: request.location, threads: separate)]
         }
@@ -178,43 +178,44 @@ public final class RouterService: Service {
     /// queued message's decision) and commits it with its log entry.
     private func handle(_ event: ContactEvent, location: String, contact rawAddress: String, at requested: Date?) async throws -> RouteAnswer {
         let address = ContactAddress.normalize(rawAddress)
-        switch try await handle(event, location: location, address: address, at: requested ?? Date(), unless: { _, _ in nil }) {
-        case .decided(let decision): return RouteAnswer(contact: address, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
-        case .skipped: preconditionFailure("nothing skips an operator's event")
-        }
+        let decision = try await handle(event, location: location, address: address, at: requested ?? Date())
+        return RouteAnswer(contact: address, owner: decision.contact.owner, reason: decision.reason, user: decision.user)
     }
 
-    private enum Handled {
-        case decided(Decision)
-        /// Not decided, with why, and the contact's owner.
-        case skipped(String, owner: String?)
+    /// Why an event decided nothing: the reason `unless` gave, and the contact's owner.
+    private struct NotDecided: Error {
+        var why: String
+        var owner: String?
     }
 
-    /// ``handle(_:location:contact:at:)``, with `unless` asked first (with the contact and
-    /// when the router last decided about it), inside the location's turn: a reason it gives
-    /// skips the event, nothing committed.
+    /// ``handle(_:location:contact:at:)`` for a normalized address. `unless`, when given, is asked
+    /// first inside the location's turn (with the contact, nil when the router has never seen it,
+    /// and when the router last decided about it): a reason it gives throws ``NotDecided`` and
+    /// commits nothing.
     private func handle(
-        _ event: ContactEvent, location: String, address: String, at: Date, unless skip: @escaping @Sendable (ContactState, Date?) -> String?
-    ) async throws -> Handled {
+        _ event: ContactEvent, location: String, address: String, at: Date, unless skip: (@Sendable (ContactState?, Date?) -> String?)? = nil
+    ) async throws -> Decision {
         // Refused before the wait: `pipeline(_:)` would make a pipeline for any location named.
         _ = try configuration(location)
-        let handled = try await pipeline(location).exclusively { () async throws -> Handled in
+        let decision = try await pipeline(location).exclusively { () async throws -> Decision in
             // Taken once the event has the location to itself: the version applied last.
             let routing = try configuration(location).routing
-            guard let contact = try await store.contact(location: location, address: address) else { throw WireError.notFound("no contact \(address)") }
-            if let why = skip(contact, try await store.latestDecisionAt(location: location, address: address)) { return .skipped(why, owner: contact.owner) }
+            let found = try await store.contact(location: location, address: address)
+            if let skip {
+                let decidedAt = found == nil ? nil : try await store.latestDecisionAt(location: location, address: address)
+                if let why = skip(found, decidedAt) { throw NotDecided(why: why, owner: found?.owner) }
+            }
+            guard let contact = found else { throw WireError.notFound("no contact \(address)") }
             let world = SnapshotWorld(
                 snapshot: try await store.locationSnapshot(location: location), directory: try await directory.expansion(location: location))
             let decision = try RoutingEngine(compiled: routing, world: world).handle(event, contact: contact, at: at)
             try await store.commit(
                 [commit(decision, of: event, previous: contact, config: routing.config, at: at)], location: location, logging: LoggedContactEvent(event, contact: address, at: at))
-            return .decided(decision)
+            return decision
         }
-        if case .decided(let decision) = handled {
-            count(decision)
-            outbox.wake()
-        }
-        return handled
+        count(decision)
+        outbox.wake()
+        return decision
     }
 
     /// A change a person made in GoHighLevel (`CRMEvent`): tags route as tags do; a new owner
@@ -241,9 +242,10 @@ public final class RouterService: Service {
         let user = change.user
         let kind = change.kind
         let happened = change.at
-        let handled: Handled
+        let tags = Set(change.tags)
         do {
-            handled = try await handle(event, location: change.location, address: address, at: change.at) { contact, decidedAt in
+            let decision = try await handle(event, location: change.location, address: address, at: change.at) { found, decidedAt in
+                guard let contact = found else { return "a contact routing has not seen" }
                 switch kind {
                 case .assigned:
                     if contact.owner == user { return "no change: \(user ?? "no one") already owns the contact" }
@@ -254,17 +256,14 @@ public final class RouterService: Service {
                 case .deleted:
                     return contact.open ? nil : "already resolved"
                 case .tagged:
-                    return Set(change.tags).isSubset(of: Set(contact.tags)) ? "no new tag" : nil
+                    return tags.isSubset(of: Set(contact.tags)) ? "no new tag" : nil
                 case .attributed:
                     return "attribution only"
                 }
             }
-        } catch let error as WireError where error.code == .notFound && error.message.hasPrefix("no contact") {
-            return CRMEventAnswer(applied: false, owner: nil, note: "a contact routing has not seen")
-        }
-        switch handled {
-        case .decided(let decision): return CRMEventAnswer(applied: true, owner: decision.contact.owner, note: "\(event.name) decided: \(decision.reason.rawValue)")
-        case .skipped(let why, let owner): return CRMEventAnswer(applied: false, owner: owner, note: why)
+            return CRMEventAnswer(applied: true, owner: decision.contact.owner, note: "\(event.name) decided: \(decision.reason.rawValue)")
+        } catch let skipped as NotDecided {
+            return CRMEventAnswer(applied: false, owner: skipped.owner, note: skipped.why)
         }
     }
 
