@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCodec
 import SwitchboardDomain
 
 /// Words for people: the Slack text of a notification.
@@ -23,18 +24,8 @@ enum NotificationText {
     }
 
     /// `text` with the three characters Slack's formatting gives meaning replaced by their
-    /// entities, `&` first (api.slack.com, "Escaping text").
+    /// entities (api.slack.com, "Escaping text").
     static func slackEscaped(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
+        MarkupEscaping.escape(text, quotes: false)
     }
 }
