@@ -64,6 +64,8 @@ extension RouterStore {
                 ON CONFLICT (location, kind, user) DO UPDATE SET count = count + excluded.count
                 """, [.text(commit.location), .text(load.kind.rawValue), .text(load.user), .integer(change)])
         }
+        // The decision row just written is the latest: its sequence needs no query.
+        var decisionSequence: Int?
         if decision.recorded {
             try database.run(
                 """
@@ -74,6 +76,7 @@ extension RouterStore {
                  .text(decision.reason.rawValue), SQLValue(decision.rule), SQLValue(decision.tag), SQLValue(decision.strategy), SQLValue(commit.message?.messageId),
                  .real(commit.at.timeIntervalSince1970), .text(decision.trace.jsonString), .bool(!decision.assigned.isEmpty),
                  SQLValue(commit.message?.jsonString)])
+            decisionSequence = Int(database.lastInsertRowID)
             for (key, state) in decision.rotations {
                 try database.run(
                     "INSERT INTO rotations (location, key, state) VALUES (?, ?, ?) ON CONFLICT(location, key) DO UPDATE SET state = excluded.state",
@@ -87,7 +90,7 @@ extension RouterStore {
         }
         var items = commit.effects.notifications.map { ($0.id, $0.jsonString) }
         if let crm = commit.effects.crm {
-            let item = crm(try Self.nextCRMSequence(database, notificationsFirst: items.count))
+            let item = crm(try Self.nextCRMSequence(database, notificationsFirst: items.count, latestDecision: decisionSequence))
             items.append((item.id, item.jsonString))
         }
         var added: [OutboxRow] = []
@@ -124,9 +127,10 @@ extension RouterStore {
     /// a tag added after a contact's last decision repeated that decision's number and the
     /// notifier skipped it as superseded; the decisions term keeps numbers above those of the
     /// updates written before the change.)
-    static func nextCRMSequence(_ database: Database, notificationsFirst: Int) throws -> Int {
+    /// `latestDecision`: the decisions' highest sequence when the caller has it (it just wrote it).
+    static func nextCRMSequence(_ database: Database, notificationsFirst: Int, latestDecision: Int? = nil) throws -> Int {
         let outbox = try database.first("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0)") { $0.int(0) } ?? 0
-        let decisions = try database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
+        let decisions = try latestDecision ?? database.first("SELECT COALESCE(MAX(seq), 0) FROM decisions") { $0.int(0) } ?? 0
         return outbox + notificationsFirst + 1 + decisions
     }
 }
