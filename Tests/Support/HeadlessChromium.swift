@@ -17,11 +17,11 @@ public final class HeadlessChromium: @unchecked Sendable {
     private let commands: Int32
     private let answers: Int32
     private let writeLock = NSLock()
-    /// Answers by command id, as the bytes that arrived (parsed by the waiting caller), shared
-    /// with the reader thread.
+    /// Answers by command id, as the bytes that arrived (parsed by the waiting caller), and how
+    /// many pages have finished loading (`Page.loadEventFired`), shared with the reader thread.
     private final class Mailbox: @unchecked Sendable {
         // @unchecked: NSCondition is thread-safe; the state lives in a Mutex.
-        let state = Mutex<(nextID: Int, replies: [Int: Data], closed: Bool)>((1, [:], false))
+        let state = Mutex<(nextID: Int, replies: [Int: Data], loads: Int, closed: Bool)>((1, [:], 0, false))
         let arrived = NSCondition()
     }
 
@@ -155,36 +155,29 @@ public final class HeadlessChromium: @unchecked Sendable {
 
     /// Navigates and waits until the new document has loaded.
     public func navigate(_ url: String) throws {
-        // The answer comes once the new document is committed, so the old one is gone.
+        let loaded = mailbox.state.withLock { $0.loads }
         _ = try send("Page.navigate", ["url": url])
-        try waitForLoad()
+        try waitForLoad(after: loaded, doing: "loading \(url)")
     }
 
-    /// Clicks what `selector` finds (a submit button, a link), then waits until a document other
-    /// than the current one has loaded completely (the current one carries a marker the next lacks).
+    /// Clicks what `selector` finds (a submit button, a link), then waits until the page it
+    /// leads to has loaded.
     public func clickAndWait(_ selector: String) throws {
-        let marker = "sb-\(UUID().uuidString)"
-        _ = try evaluate("window.__switchboardMarker = '\(marker)'; true")
+        let loaded = mailbox.state.withLock { $0.loads }
         let clicked = try evaluate("(() => { const e = document.querySelector(\(Self.quoted(selector))); if (!e) return false; e.click(); return true })()")
         guard clicked as? Bool == true else { throw TestFailure("nothing matches \(selector)") }
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            let value = try? evaluate("document.readyState === 'complete' && window.__switchboardMarker !== '\(marker)' ? location.href : ''")
-            if let href = value as? String, !href.isEmpty { return }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        throw TestFailure("no new page loaded after clicking \(selector)")
+        try waitForLoad(after: loaded, doing: "clicking \(selector)")
     }
 
-    private func waitForLoad() throws {
+    /// Waits (at most 30 s) for a `Page.loadEventFired` beyond the `loaded` seen before.
+    private func waitForLoad(after loaded: Int, doing action: String) throws {
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if let href = try? evaluate("document.readyState === 'complete' ? location.href : ''") as? String, !href.isEmpty, href != "about:blank" {
-                return
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while mailbox.state.withLock({ $0.loads }) == loaded {
+            if mailbox.state.withLock({ $0.closed }) { throw TestFailure("chromium exited") }
+            guard arrived.wait(until: deadline) else { throw TestFailure("no page loaded within 30 s after \(action)") }
         }
-        throw TestFailure("the page did not load within 30 s")
     }
 
     /// Sets a form field's value as typing would (and fires `input`/`change`).
@@ -231,8 +224,14 @@ public final class HeadlessChromium: @unchecked Sendable {
             while let end = pending.firstIndex(of: 0) {
                 let message = Array(pending[..<end])
                 pending.removeSubrange(...end)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any], let id = object["id"] as? Int else { continue }
-                mailbox.state.withLock { $0.replies[id] = Data(message) }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any] else { continue }
+                if let id = object["id"] as? Int {
+                    mailbox.state.withLock { $0.replies[id] = Data(message) }
+                } else if object["method"] as? String == "Page.loadEventFired" {
+                    mailbox.state.withLock { $0.loads += 1 }
+                } else {
+                    continue
+                }
                 arrived.lock()
                 arrived.broadcast()
                 arrived.unlock()
