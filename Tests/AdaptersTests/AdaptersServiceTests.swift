@@ -285,6 +285,26 @@ final class FakeRouter: Sendable {
         #expect(try await eventually { router.replyEvents.first?.contact == "+15551230001" }, "a status naming only the username is not dropped")
     }
 
+    /// The intake refuses an event that names no usable party, whatever the provider: a bridge
+    /// message from an empty number is answered 400 and nothing is stored.
+    @Test func anEventWithoutAUsableContactIsRefusedAtTheIntakeForEveryProvider() async throws {
+        let directory = TemporaryDirectory()
+        let router = try FakeRouter()
+        let adapters = try await Self.start(directory, routerPort: router.server.port, environment: ["SWITCHBOARD_BRIDGE_SIGNING_SECRET": "bridge-secret"])
+        func bridge(_ number: String) async throws -> Int {
+            let body = Array(try JSONSerialization.data(withJSONObject: [
+                "content": "hi", "is_outbound": false, "message_handle": "h-\(number.count)", "number": number, "from_number": number,
+                "to_number": "+15125550100", "sendblue_number": "+15125550100",
+            ]))
+            return try await Self.post(adapters.httpPort, "/webhooks/imessage", headers: ["sb-signing-secret": "bridge-secret", "Content-Type": "application/json"], body: body)
+        }
+        #expect(try await bridge("") == 400)
+        #expect(try await bridge("+") == 400)
+        #expect(try await Self.counts(adapters.client).values.reduce(0, +) == 0, "nothing stored")
+        #expect(try await bridge("+15551230009") == 200, "the same webhook with a number is stored")
+        try await router.waitFor(count: 1)
+    }
+
     /// Twilio's JSON bodies are signed through `bodySHA256`: the hash pins the body, the
     /// signature the URL; a changed body is refused and nothing is stored.
     @Test func aTwilioJSONBodySignedWithBodySHA256IsAcceptedAndATamperedOneRefused() async throws {

@@ -109,6 +109,7 @@ public final class AdaptersService: Service {
         case .answer(let response):
             reply(response)
         case .commit(let provider, let events, let at, let answer, let identities):
+            if let why = events.lazy.compactMap(\.malformation).first { return reply(malformed(provider, MalformedWebhook(why))) }
             store.store(events, identities: identities, receivedAt: at, committed: { [forwarder] rows in forwarder.committed(rows) }) { [self] result in
                 switch result {
                 case .success(let added):

@@ -52,6 +52,31 @@ public enum InboxEvent: Sendable, Equatable {
         }
     }
 
+    /// Why the event cannot be stored (nil: it can): an empty id, or a contact or account that
+    /// normalizes to nothing usable (empty, a bare `+`). Checked at the intake for every
+    /// provider, so garbage is refused there rather than stored and rejected later.
+    var malformation: String? {
+        switch self {
+        case .inbound, .reply:
+            let account = self.account
+            if messageID.isEmpty { return "\(platform.rawValue) event without an id" }
+            if !ContactAddress.isUsable(contact) { return "\(platform.rawValue) event \(messageID) without a usable contact" }
+            if !ContactAddress.isUsable(account) { return "\(platform.rawValue) event \(messageID) without a usable account" }
+            return nil
+        case .crm(let event):
+            if event.id.isEmpty { return "GoHighLevel event without a webhook id" }
+            return ContactAddress.isUsable(event.contact) ? nil : "GoHighLevel event \(event.id) without a usable contact"
+        }
+    }
+
+    var account: String {
+        switch self {
+        case .inbound(let message): message.account
+        case .reply(let reply): reply.account
+        case .crm(let event): event.location
+        }
+    }
+
     /// The same event about `contact`.
     func with(contact: String) -> InboxEvent {
         switch self {

@@ -14,13 +14,6 @@ enum TwilioParser {
         parameters.first { $0.name == name }?.value
     }
 
-    /// A party of the message (`From`, `To`) as an address, refused when it normalizes to
-    /// nothing usable (empty, a bare `+`): such an event would be stored as garbage.
-    static func party(_ parameters: [(name: String, value: String)], _ name: String) throws -> String {
-        let address = ContactAddress.normalize(value(parameters, name) ?? "")
-        guard ContactAddress.isUsable(address) else { throw MalformedWebhook("Twilio webhook without a usable \(name)") }
-        return address
-    }
 
     /// The parameters of a JSON body (an object whose values are strings, numbers or booleans,
     /// as Twilio's JSON webhooks send the form's fields); nil for anything else.
@@ -41,11 +34,9 @@ enum TwilioParser {
 
     /// An inbound message; `at` is the arrival time (Twilio sends no message timestamp).
     static func inbound(_ parameters: [(name: String, value: String)], at: Date) throws -> InboundMessage {
-        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty else {
-            throw MalformedWebhook("Twilio webhook without MessageSid")
-        }
-        let from = try party(parameters, "From")
-        let to = try party(parameters, "To")
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"),
+              let from = value(parameters, "From").map(ContactAddress.normalize), let to = value(parameters, "To").map(ContactAddress.normalize)
+        else { throw MalformedWebhook("Twilio webhook without MessageSid, From or To") }
         var source: MessageSource?
         if let type = value(parameters, "ReferralSourceType") {
             source = MessageSource(type: type, id: value(parameters, "ReferralSourceId"), campaign: value(parameters, "ReferralHeadline"))
@@ -60,11 +51,10 @@ enum TwilioParser {
     /// (From = the business, To = the contact); queued, failed or undelivered ones are not. Both
     /// callbacks of one message carry its sid, so the inbox stores the reply once.
     static func reply(_ parameters: [(name: String, value: String)], at: Date) throws -> ReplyEvent? {
-        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"), !sid.isEmpty,
-              let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus")
-        else { throw MalformedWebhook("Twilio status callback without MessageSid or MessageStatus") }
-        let from = try party(parameters, "From")
-        let to = try party(parameters, "To")
+        guard let sid = value(parameters, "MessageSid") ?? value(parameters, "SmsSid"),
+              let status = value(parameters, "MessageStatus") ?? value(parameters, "SmsStatus"),
+              let from = value(parameters, "From").map(ContactAddress.normalize), let to = value(parameters, "To").map(ContactAddress.normalize)
+        else { throw MalformedWebhook("Twilio status callback without MessageSid, MessageStatus, From or To") }
         guard status == "sent" || status == "delivered" else { return nil }
         return ReplyEvent(provider: "twilio", messageId: sid, platform: .twilio, account: from, contact: to, at: at)
     }
@@ -185,11 +175,8 @@ enum WhatsAppParser {
         for change in payload.entry.flatMap(\.changes) {
             guard let value = change.value else { continue }
             let accountNumber = account(value.metadata)
-            guard ContactAddress.isUsable(accountNumber) else { throw MalformedWebhook("WhatsApp change without the business number in its metadata") }
             for message in value.messages ?? [] {
-                guard let rawContact = message.from ?? message.fromUserId, ContactAddress.isUsable(ContactAddress.normalize(rawContact)), !message.id.isEmpty else {
-                    throw MalformedWebhook("WhatsApp message \(message.id) has no usable sender or id")
-                }
+                guard let rawContact = message.from ?? message.fromUserId else { throw MalformedWebhook("WhatsApp message \(message.id) has no sender") }
                 let profile = value.contacts?.first { $0.waId == message.from || ($0.userId != nil && $0.userId == message.fromUserId) } ?? value.contacts?.first
                 let source = message.referral.map { MessageSource(type: $0.sourceType ?? "unknown", id: $0.sourceId, campaign: $0.headline) }
                 // The BSUID: on the message, else on the contact entry that names the same phone.
@@ -203,9 +190,7 @@ enum WhatsAppParser {
             }
             for status in value.statuses ?? [] where status.status == "sent" {
                 // A user without a phone number is named by their BSUID: not dropped.
-                guard let recipient = status.recipientId ?? status.recipientUserId, ContactAddress.isUsable(ContactAddress.normalize(recipient)), !status.id.isEmpty else {
-                    continue
-                }
+                guard let recipient = status.recipientId ?? status.recipientUserId else { continue }
                 let identity = WhatsAppIdentity(
                     phone: status.recipientId.map(ContactAddress.normalize), userID: status.recipientUserId.map(ContactAddress.normalize))
                 events.append((.reply(ReplyEvent(
@@ -213,7 +198,9 @@ enum WhatsAppParser {
                     contact: ContactAddress.normalize(recipient), at: time(status.timestamp) ?? receivedAt)), identity))
             }
         }
-        return events
+        // One message or status that names no usable party is dropped, not the whole POST: Meta
+        // would retry it for days (the intake refuses such events from every provider).
+        return events.filter { $0.event.malformation == nil }
     }
 
     static func time(_ unixSeconds: String?) -> Date? {
