@@ -10,7 +10,7 @@ import Testing
 @Suite struct AdminAuthenticationTests {
     static let hash = PasswordHash(password: "the admin password", iterations: 1000)
 
-    static func authentication(_ path: String, clock: ManualWallClock) throws -> (AdminAuthentication, ConsoleStore) {
+    static func authentication(_ path: String, clock: ManualWallClock, hash: PasswordHash = hash) throws -> (AdminAuthentication, ConsoleStore) {
         let store = try ConsoleStore(path: path)
         return (AdminAuthentication(passwordHash: hash, store: store, clock: clock, policy: AdminAuthentication.Policy()), store)
     }
@@ -43,6 +43,26 @@ import Testing
             Issue.record("once the oldest failure aged out, the right password signs in")
             return
         }
+        await store.stop()
+    }
+
+    @Test func concurrentWrongPasswordsAreCheckedOneAtATimeSoNoneIsTriedPastTheLimit() async throws {
+        let folder = TemporaryDirectory()
+        // A slow hash (tens of ms a check) gives concurrent attempts time to overlap.
+        let (authentication, store) = try Self.authentication(
+            folder.file("console.sqlite"), clock: ManualWallClock(start: Date(timeIntervalSince1970: 1_800_000_000)),
+            hash: PasswordHash(password: "the admin password", iterations: 100_000))
+        let outcomes = try await withThrowingTaskGroup(of: AdminAuthentication.Outcome.self) { group in
+            for attempt in 0..<20 { group.addTask { try await authentication.login(password: "guess \(attempt)") } }
+            return try await group.reduce(into: [AdminAuthentication.Outcome]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == .refused }.count == 9, "nine refused, the tenth reaches the limit, the rest are limited: \(outcomes)")
+        #expect(outcomes.filter { if case .limited = $0 { true } else { false } }.count == 11)
+        // Past the limit no password is even checked: exactly ten failures were recorded (had the
+        // attempts overlapped, each would have been checked and recorded, and a right password
+        // among them could have signed in past the limit).
+        let recorded = try await store.failures(since: Date(timeIntervalSince1970: 0))
+        #expect(recorded.count == 10, "\(recorded.count) passwords checked")
         await store.stop()
     }
 

@@ -33,6 +33,10 @@ final class AdminAuthentication: Sendable {
 
     private let passwordHash: PasswordHash
     private let store: ConsoleStore
+    /// Sign-ins one at a time: the limit is counted and checked in one turn (concurrent guesses
+    /// cannot all pass a count read before any is recorded), and a flood of them costs one
+    /// PBKDF2 at a time.
+    private let attempts = AsyncLock()
     private let clock: any WallClock
     let policy: Policy
 
@@ -45,6 +49,10 @@ final class AdminAuthentication: Sendable {
 
     /// Checks a password, within the failure limit; a success opens a session.
     func login(password: String) async throws -> Outcome {
+        try await attempts.withLock { try await checkedLogin(password: password) }
+    }
+
+    private func checkedLogin(password: String) async throws -> Outcome {
         let now = clock.now
         let windowStart = now.addingTimeInterval(-policy.failureWindow)
         let failures = try await store.failures(since: windowStart)
