@@ -29,15 +29,10 @@ extension ConsoleServer {
         switch request.method {
         case "POST":
             guard AdminAuthentication.sameOrigin(request) else { throw ConsoleError.csrfRefused }
-            struct Login: Decodable {
-                var password: String
-                init(from decoder: any Decoder) throws {
-                    try StrictKeys.check(decoder, allowed: ["password"])
-                    password = try decoder.container(keyedBy: AnyCodingKey.self).decode(String.self, forKey: AnyCodingKey("password"))
-                }
+            guard let password = try Self.object(request, allowed: ["password"])["password"]?.stringValue else {
+                throw ConsoleError.badRequest("missing field password", field: "password")
             }
-            let login = try Self.decode(Login.self, request)
-            switch try await authentication.login(password: login.password) {
+            switch try await authentication.login(password: password) {
             case .signedIn(let token, let csrf):
                 logger.info("admin signed in", [:])
                 var response = try Self.json(["csrf": csrf])
@@ -242,13 +237,4 @@ extension HTTPRequest {
     var queryFields: [String: String] {
         Dictionary(query.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
     }
-}
-
-/// A coding key from a string, for request bodies decoded by hand.
-struct AnyCodingKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }

@@ -97,15 +97,15 @@ struct CRMSync: Sendable {
             }
         }
 
-        var known = state.ghlID ?? (update.contact.hasPrefix("ghl:") ? String(update.contact.dropFirst(4)) : nil)
+        let known = state.ghlID ?? (update.contact.hasPrefix("ghl:") ? String(update.contact.dropFirst(4)) : nil)
         var written = state
         var found: (id: String, owner: String?, existed: Bool)
         switch await locate(knownID: known) {
         case .found(let id, let current, let existed): found = (id, current, existed)
         case .stop(let outcome): return outcome
         }
+        // Created again after a 404: what Switchboard wrote to the deleted contact no longer counts.
         if known != nil && found.id != known { written = NotifierStore.CRMContact() }
-        known = found.id
 
         var owner = update.assignedTo
         var note: String?
