@@ -95,15 +95,20 @@ public struct Team: Codable, Sendable, Equatable {
     public var name: String
     public var lead: String?
     public var members: [String]
+    /// Whether contacts queued for the team are assigned by themselves, oldest first, as soon
+    /// as a member can take one (`docs/routing.md`, "Queued contacts picked up"). Off, they wait
+    /// for a person, as `ROUTING.md` has it.
+    public var assignQueued: Bool
 
-    public init(id: String, name: String, lead: String? = nil, members: [String] = []) {
+    public init(id: String, name: String, lead: String? = nil, members: [String] = [], assignQueued: Bool = false) {
         self.id = id
         self.name = name
         self.lead = lead
         self.members = members
+        self.assignQueued = assignQueued
     }
 
-    enum CodingKeys: String, CodingKey { case id, name, lead, members }
+    enum CodingKeys: String, CodingKey { case id, name, lead, members, assignQueued }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -111,6 +116,16 @@ public struct Team: Codable, Sendable, Equatable {
         name = try container.decodeIfPresent(String.self, forKey: .name) ?? id
         lead = try container.decodeIfPresent(String.self, forKey: .lead)
         members = try container.decodeIfPresent([String].self, forKey: .members) ?? []
+        assignQueued = try container.decodeIfPresent(Bool.self, forKey: .assignQueued) ?? false
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(name, forKey: .name)
+        try container.encodeIfPresent(lead, forKey: .lead)
+        try container.encode(members, forKey: .members)
+        if assignQueued { try container.encode(assignQueued, forKey: .assignQueued) }
     }
 }
 

@@ -22,6 +22,21 @@ extension ContactState: JSONWritable {
         writer.member("lastPlatform", lastPlatform)
         writer.member("threads", threads)
         writer.member("ownerHistory", ownerHistory)
+        if let replyDeadline { writer.member("replyDeadline", replyDeadline) }
+        if let queuedFor { writer.member("queuedFor", queuedFor) }
+        if let queuedAt { writer.member("queuedAt", queuedAt) }
+        writer.endObject()
+    }
+}
+
+extension ReplyDeadline: JSONWritable {
+    public func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("user", user)
+        writer.member("due", due)
+        writer.member("window", window)
+        writer.member("reassignments", reassignments)
+        writer.member("maxReassignments", maxReassignments)
         writer.endObject()
     }
 }

@@ -22,6 +22,12 @@ public struct ContactState: Codable, Sendable, Equatable {
     public var threads: [String: String] = [:]
     /// Every user who owned the contact, oldest first (the current owner last when set).
     public var ownerHistory: [String] = []
+    /// The reply the owner owes, when the assignment that picked them set `replyWithin`.
+    public var replyDeadline: ReplyDeadline?
+    /// The team the contact waits for (its latest decision was `queued`), and since when:
+    /// queued contacts are offered to the team, oldest first, when someone can take them.
+    public var queuedFor: String?
+    public var queuedAt: Date?
     public init(location: String, address: String) {
         self.location = location
         self.address = address
@@ -29,6 +35,7 @@ public struct ContactState: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case location, address, name, owner, ownerAccount, manual, open, tags, firstSource, lastAccount, lastText, lastSource, lastPlatform, threads, ownerHistory
+        case replyDeadline, queuedFor, queuedAt
     }
 
     /// The contact's most recent owner, the current one included.

@@ -134,16 +134,33 @@ public struct Assignment: Codable, Sendable, Equatable {
     public var requireOnShift: Bool
     /// Skills every candidate must have (`users[].skills`); one without them is not eligible.
     public var requireSkills: [String]
+    /// How long the user this assignment picks has to reply before the contact is decided
+    /// afresh without them (nil: no limit).
+    public var replyWithin: ReplyWindow?
+    /// Whether `replyWithin` counts every second or only business hours.
+    public var replyClock: ReplyClock
+    /// How many times a contact may be moved for want of a reply before the admins are told.
+    public var maxReassignments: Int
 
-    public init(target: Target, afterHours: Target? = nil, backup: [Target] = [], requireOnShift: Bool = true, requireSkills: [String] = []) {
+    public static let defaultMaxReassignments = 2
+
+    public init(
+        target: Target, afterHours: Target? = nil, backup: [Target] = [], requireOnShift: Bool = true, requireSkills: [String] = [],
+        replyWithin: ReplyWindow? = nil, replyClock: ReplyClock = .wall, maxReassignments: Int = Assignment.defaultMaxReassignments
+    ) {
         self.target = target
         self.afterHours = afterHours
         self.backup = backup
         self.requireOnShift = requireOnShift
         self.requireSkills = requireSkills
+        self.replyWithin = replyWithin
+        self.replyClock = replyClock
+        self.maxReassignments = maxReassignments
     }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case target, afterHours, backup, requireOnShift, requireSkills }
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case target, afterHours, backup, requireOnShift, requireSkills, replyWithin, replyClock, maxReassignments
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -152,6 +169,11 @@ public struct Assignment: Codable, Sendable, Equatable {
         try container.encode(backup, forKey: .backup)
         try container.encode(requireOnShift, forKey: .requireOnShift)
         if !requireSkills.isEmpty { try container.encode(requireSkills, forKey: .requireSkills) }
+        if let replyWithin {
+            try container.encode(replyWithin.description, forKey: .replyWithin)
+            try container.encode(replyClock, forKey: .replyClock)
+            try container.encode(maxReassignments, forKey: .maxReassignments)
+        }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -162,6 +184,20 @@ public struct Assignment: Codable, Sendable, Equatable {
         backup = try container.decodeIfPresent([Target].self, forKey: .backup) ?? []
         requireOnShift = try container.decodeIfPresent(Bool.self, forKey: .requireOnShift) ?? true
         requireSkills = try container.decodeIfPresent([String].self, forKey: .requireSkills) ?? []
+        if let text = try container.decodeIfPresent(String.self, forKey: .replyWithin) {
+            guard let window = ReplyWindow(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .replyWithin, in: container, debugDescription: "\"\(text)\" is not a duration such as 15m, 2h or 1h30m (at most 30d)")
+            }
+            replyWithin = window
+        } else {
+            replyWithin = nil
+        }
+        replyClock = try container.decodeIfPresent(ReplyClock.self, forKey: .replyClock) ?? .wall
+        maxReassignments = try container.decodeIfPresent(Int.self, forKey: .maxReassignments) ?? Assignment.defaultMaxReassignments
+        guard (0...20).contains(maxReassignments) else {
+            throw DecodingError.dataCorruptedError(forKey: .maxReassignments, in: container, debugDescription: "must be between 0 and 20")
+        }
     }
 }
 

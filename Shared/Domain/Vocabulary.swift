@@ -63,8 +63,15 @@ public enum DecisionReason: String, WireWord {
     case noConfig = "no_config"
     case contextSwitch = "context_switch"
     case ownerUnavailable = "owner_unavailable"
+    /// The owner did not reply within the assignment's `replyWithin`: someone else has it now.
+    case slaReassigned = "sla_reassigned"
+    /// The owner did not reply in time and the contact was not moved (the most re-assignments
+    /// were made, or no one else can take it): the owner keeps it and the admins are told.
+    case slaEscalated = "sla_escalated"
+    /// A queued contact was assigned when someone could take it.
+    case dequeued
     /// Events that change a contact without a routing decision.
-    case release, unassign, resolve
+    case release, unassign, resolve, reply
 
     /// Reasons that leave the contact with no one (reports count them as unassigned).
     public var leavesUnassigned: Bool { [.queued, .noneTarget, .noEligibleUser, .noConfig].contains(self) }
@@ -76,6 +83,8 @@ public enum NotificationKind: String, WireWord {
 
     case assigned, message, coverage, queued
     case manualRequired = "manual_required"
+    /// A contact was taken from its owner for want of a reply, and given to someone else.
+    case reassigned
 }
 
 /// How a user is notified.

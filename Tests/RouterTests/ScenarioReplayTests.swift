@@ -16,10 +16,6 @@ import SwitchboardTestSupport
         enum CodingKeys: String, CodingKey { case name, config, steps }
     }
 
-    static func scenarioFiles() throws -> [String] {
-        let folder = SharedFiles.url("scenarios")
-        return try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-    }
 
     struct Notified: Hashable, CustomStringConvertible {
         var to: String
@@ -30,9 +26,9 @@ import SwitchboardTestSupport
 
     /// Replays one scenario; returns the failures (empty when it passes).
     static func replay(_ file: String) throws -> [String] {
-        let scenario = try WireJSON.decoder.decode(Scenario.self, from: try SharedFiles.data("scenarios/\(file)"))
+        let scenario = try WireJSON.decoder.decode(Scenario.self, from: try Data(contentsOf: URL(fileURLWithPath: file)))
         let world = try MemoryRoutingWorld(config: scenario.config)
-        let engine = try RoutingEngine(config: scenario.config, world: world)
+        var engine = try RoutingEngine(config: scenario.config, world: world)
         var failures: [String] = []
         var notified: [Notified] = []
         var reasons: [String: String] = [:]
@@ -77,6 +73,17 @@ import SwitchboardTestSupport
                 default: .resolved
                 }
                 try world.handle(event, contact: address, at: at, engine: engine).forEach(record)
+            } else if let reply = step["reply"] {
+                let address = ContactAddress.normalize(reply["to"]?.stringValue ?? "")
+                if world.contact(address) != nil { try world.handle(.replied, contact: address, at: at, engine: engine).forEach(record) }
+            } else if step["advance"] != nil {
+                try world.advance(to: at, engine: engine).forEach(record)
+            } else if step["restart"] != nil {
+                continue  // The in-memory world has nothing to lose; the mesh's router restarts on its file.
+            } else if let applied = step["apply"] {
+                let config = try WireJSON.decode(LocationConfig.self, from: Array(try WireJSON.encode(applied)))
+                try world.reconfigure(config)
+                engine = try RoutingEngine(config: config, world: world)
             } else if let drain = step["drain"] {
                 try world.handle(.drained(user: drain["user"]?.stringValue ?? ""), contact: nil, at: at, engine: engine).forEach(record)
             } else if let change = step["directory"] {
@@ -126,7 +133,7 @@ import SwitchboardTestSupport
         return failures
     }
 
-    @Test(arguments: try scenarioFiles())
+    @Test(arguments: try SharedFiles.scenarioFiles())
     func scenarioDecisionsMatchRoutingMD(file: String) throws {
         let failures = try Self.replay(file)
         #expect(failures.isEmpty, "\(file):\n\(failures.joined(separator: "\n"))")

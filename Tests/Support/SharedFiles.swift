@@ -12,4 +12,13 @@ public enum SharedFiles {
     public static func data(_ relativePath: String) throws -> Data {
         try Data(contentsOf: url(relativePath))
     }
+
+    /// Every scenario file: the reference ones of `../shared/scenarios`, then the repository's
+    /// own (`scenarios/`, the paths `ROUTING.md` leaves to `docs/routing.md`), as full paths.
+    public static func scenarioFiles() throws -> [String] {
+        try [url("scenarios"), repositoryRoot.appendingPathComponent("scenarios")].flatMap { folder in
+            try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
+                .map { folder.appendingPathComponent($0).path }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 public import SwitchboardCrypto
 public import SwitchboardNet
 import SwitchboardPOSIX
@@ -38,7 +39,10 @@ public final class Mesh: Sendable {
     public let secrets: Secrets
     public let directory: ServiceProcess
     public let notifier: ServiceProcess
-    public let router: ServiceProcess
+    /// The router's process: replaced by ``restartRouter()``.
+    public var router: ServiceProcess { routerProcess.withLock { $0 } }
+    private let routerProcess: Mutex<ServiceProcess>
+    private let startRouter: @Sendable () throws -> ServiceProcess
     public let adapters: ServiceProcess
     public let directoryClient: LineClient
     public let notifierClient: LineClient
@@ -73,8 +77,9 @@ public final class Mesh: Sendable {
         if let token = secrets.lineToken {
             for name in ["TOKEN", "DIRECTORY_TOKEN", "NOTIFIER_TOKEN", "ROUTER_TOKEN"] { environment["SWITCHBOARD_\(name)"] = token }
         }
-        func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
-            try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: environment, echo: echo)
+        let serviceEnvironment = environment
+        @Sendable func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
+            try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: serviceEnvironment, echo: echo)
         }
         // The notifier reports to the router and the router sends to the notifier: the router's
         // port is chosen first so both can be told it.
@@ -86,10 +91,14 @@ public final class Mesh: Sendable {
             "--directory", "127.0.0.1:\(directoryPort)", "--http", port(7114),
         ] + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
         let notifierPort = try notifier.port("lines")
-        router = try start("router", [
+        // The router listens on the address chosen above, so a restarted one is found again.
+        let routerArguments = [
             "--listen", routerAddress, "--database", stateFolder + "/router.sqlite", "--http", port(7112),
-            "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
-        ])
+            "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)", "--test-clock", testClock ? "true" : "false",
+        ]
+        startRouter = { try start("router", routerArguments) }
+        let router = try startRouter()
+        routerProcess = Mutex(router)
         let routerPort = try router.port("lines")
         let goHighLevelKeyFile = stateFolder + "/ghl-webhook-public-key.pem"
         try secrets.goHighLevelKey.publicKeyPEM.write(toFile: goHighLevelKeyFile, atomically: true, encoding: .utf8)
@@ -119,6 +128,17 @@ public final class Mesh: Sendable {
         notifierClient = client(notifierPort)
         routerClient = client(routerPort)
         adaptersClient = client(adaptersPort)
+    }
+
+    /// Kills the router with SIGKILL and starts it again on its file and address: what a crash
+    /// and systemd's restart do. Returns once the new process listens.
+    public func restartRouter() throws {
+        let old = router
+        kill(old.pid, SIGKILL)
+        old.stop()
+        let new = try startRouter()
+        routerProcess.withLock { $0 = new }
+        _ = try new.port("lines")
     }
 
     /// Stops every service (adapters first, directory last) and closes the clients.

@@ -41,7 +41,7 @@ public struct ScenarioRunner {
             let channel = AdapterChannelFactory.channel(for: account)
             _ = try await mesh.adaptersClient.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
         }
-        var play = Playback(mesh: mesh, config: config, factory: WebhookFactory(secrets: mesh.secrets, publicBaseURL: "http://127.0.0.1"))
+        var play = Playback(mesh: mesh, config: config, raw: raw, factory: WebhookFactory(secrets: mesh.secrets, publicBaseURL: "http://127.0.0.1"))
         for (index, step) in scenario.steps.enumerated() {
             if let failure = try await play.step(step) {
                 return (scenario.name, "step \(index + 1): \(failure)")
@@ -54,7 +54,9 @@ public struct ScenarioRunner {
 /// The state of one scenario's playback.
 struct Playback {
     let mesh: Mesh
-    let config: LocationConfig
+    var config: LocationConfig
+    /// The configuration document as applied (``ConfigApplier/apply(_:raw:directory:router:)`` takes both).
+    var raw: JSONValue = .null
     let factory: WebhookFactory
     var generated = 0
     /// The notifier's item cursor at the previous `expectNotifications`.
@@ -101,6 +103,19 @@ struct Playback {
         }
         if let drain = step["drain"] {
             return try await routerOp("router.drain", ["location": .string(location), "user": drain["user"] ?? .null, "at": atValue])
+        }
+        if step["advance"] != nil {
+            return try await routerOp("router.advance_clock", ["to": atValue])
+        }
+        if let service = step["restart"]?.stringValue {
+            guard service == "router" else { return "only the router can be restarted, not \(service)" }
+            try mesh.restartRouter()
+            return try await drained()
+        }
+        if let applied = step["apply"] {
+            (config, raw) = try ConfigApplier.load(Array(try WireJSON.encode(applied)))
+            try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routerClient)
+            return try await drained()
         }
         if let change = step["directory"] {
             _ = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": change["user"] ?? .null, "set": change["set"] ?? .object([:])]), as: JSONValue.self)

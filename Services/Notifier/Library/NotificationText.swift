@@ -20,6 +20,7 @@ enum NotificationText {
         case .coverage: return "Please cover \(platform) contact \(who) on \(account): their owner is unavailable"
         case .queued: return "\(platform) contact \(who) is waiting in your team's queue (\(account))"
         case .manualRequired: return "\(platform) contact \(who) on \(account) needs a manual assignment"
+        case .reassigned: return "\(platform) contact \(who) on \(account) was given to a colleague: it had no reply in time"
         }
     }
 

@@ -43,6 +43,7 @@ struct DecisionEffects: Sendable {
         case .coverage: return "Cover for \(who) on \(via)"
         case .queued: return "\(who) is waiting in the queue (\(via))"
         case .manualRequired: return "\(who) on \(via) needs a manual assignment"
+        case .reassigned: return "\(who) on \(via) was re-assigned: no reply from \(effect.name ?? effect.user) in time"
         }
     }
 }

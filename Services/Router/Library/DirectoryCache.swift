@@ -28,6 +28,13 @@ final class DirectoryCache: Sendable {
     }
 
     private let state = Mutex(State())
+    private let onChange = Mutex<(@Sendable () -> Void)?>(nil)
+
+    /// Called when the directory announces a change (the router offers queued contacts again).
+    var changed: (@Sendable () -> Void)? {
+        get { onChange.withLock { $0 } }
+        set { onChange.withLock { $0 = newValue } }
+    }
 
     init(directory: LineClient, maximumAge: Double = 5) {
         self.directory = directory
@@ -69,6 +76,7 @@ final class DirectoryCache: Sendable {
             try await directory.subscribe("directory.watch", EmptyBody()) { [weak self] name, line in
                 guard name == "directory.changed", let body = try? Envelope.decodeBody([String: Int].self, from: line), let version = body["version"] else { return }
                 self?.state.withLock { $0.latestVersion = max($0.latestVersion, version) }
+                self?.changed?()
             }
         } catch {
             state.withLock { $0.subscribed = false }

@@ -44,8 +44,9 @@ final class LocationPipeline: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows.
-    private typealias Decided = (answer: [UInt8], reason: DecisionReason?, outbox: [RouterStore.OutboxRow])
+    /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows,
+    /// and the reply deadline it set, if any.
+    private typealias Decided = (answer: [UInt8], reason: DecisionReason?, outbox: [RouterStore.OutboxRow], due: Date?)
 
     let location: String
     /// Held while a batch is queued, and by the location's other events.
@@ -54,6 +55,8 @@ final class LocationPipeline: Sendable {
     private let directory: DirectoryCache
     /// Gets each batch's outbox rows once committed, in commit order, on the store's thread.
     private let committed: @Sendable ([RouterStore.OutboxRow]) -> Void
+    /// Gets the reply deadlines the batch set, once committed (the router's timers).
+    private let scheduled: @Sendable (Date) -> Void
     private let metrics: MetricsRegistry
     private let state = Mutex(State())
     /// The most messages decided in one store job.
@@ -61,9 +64,10 @@ final class LocationPipeline: Sendable {
 
     init(
         location: String, store: RouterStore, directory: DirectoryCache, metrics: MetricsRegistry,
-        committed: @escaping @Sendable ([RouterStore.OutboxRow]) -> Void
+        committed: @escaping @Sendable ([RouterStore.OutboxRow]) -> Void, scheduled: @escaping @Sendable (Date) -> Void
     ) {
         self.committed = committed
+        self.scheduled = scheduled
         self.location = location
         self.store = store
         self.directory = directory
@@ -139,7 +143,7 @@ final class LocationPipeline: Sendable {
             try database.attempt { () throws -> Decided in
                 var message = ticket.message
                 if let answer = try RouterStore.processedAnswer(database, platform: message.platform, messageID: message.messageId) {
-                    return (Array(answer.utf8), nil, [])
+                    return (Array(answer.utf8), nil, [], nil)
                 }
                 let contact = try RouterStore.contact(database, location: location, address: message.contact)
                 // A new contact's first message without a source of its own takes the one
@@ -158,7 +162,8 @@ final class LocationPipeline: Sendable {
                     message: message, answer: String(decoding: answer, as: UTF8.self))
                 let outbox = try RouterStore.write(commit, to: database)
                 snapshot.record(decision, replacing: contact, at: message.at)
-                return (answer, decision.reason, outbox)
+                let due = decision.contact.replyDeadline == contact?.replyDeadline ? nil : decision.contact.replyDeadline?.due
+                return (answer, decision.reason, outbox, due)
             }
         }
         state.withLock { $0.snapshot = snapshot }
@@ -179,8 +184,9 @@ final class LocationPipeline: Sendable {
         switch result {
         case .success(let outcomes):
             committed(outcomes.flatMap { (try? $0.get().outbox) ?? [] })
+            if let due = outcomes.compactMap({ try? $0.get().due }).min() { scheduled(due) }
             for (ticket, outcome) in zip(batch, outcomes) {
-                if case .success((_, let reason?, _)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason.rawValue]) }
+                if case .success((_, let reason?, _, _)) = outcome { metrics.increment("switchboard_decisions_total", labels: ["reason": reason.rawValue]) }
                 ticket.answer(outcome.map(\.answer))
             }
         case .failure(let error):

@@ -14,19 +14,21 @@ public struct LoggedContactEvent: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey { case event, contact, tags, user, at }
 
-    /// Logs `event` for `contact`; nil for an inbound message, which its decision row keeps.
+    /// Logs `event` for `contact`; nil for an inbound message, which its decision row keeps, and
+    /// for what the router did of itself as time passed (a reply overdue, a queue pass), which
+    /// a replay works out again from the configuration it replays.
     public init?(_ event: ContactEvent, contact: String, at: Date) {
         self.event = event.name
         self.contact = contact
         self.at = at
         switch event {
-        case .inbound: return nil
+        case .inbound, .replyOverdue, .dequeued: return nil
         case .tagged(let tags): self.tags = tags
         case .assigned(let user), .assignedInCRM(let user): self.user = user
         case .drained(let user):
             self.contact = nil
             self.user = user
-        case .released, .unassigned, .resolved: break
+        case .released, .unassigned, .resolved, .replied: break
         }
     }
 
@@ -39,6 +41,7 @@ public struct LoggedContactEvent: Codable, Sendable, Equatable {
         case "release": .released
         case "unassign": .unassigned
         case "resolve": .resolved
+        case "reply": .replied
         case "drain": user.map { .drained(user: $0) }
         default: nil
         }

@@ -21,15 +21,18 @@ public final class MemoryRoutingWorld: RoutingWorld {
 
     /// A world whose directory holds `config`'s users and teams.
     public init(config: LocationConfig) throws {
+        state = Mutex(State(directory: try Self.directory(of: config)))
+    }
+
+    private static func directory(of config: LocationConfig) throws -> CandidateExpansion {
         var schedules: [String: Schedule] = [:]
         for user in config.users {
             if let days = user.schedule { schedules[user.id] = try Schedule(days: days) }
         }
-        let directory = CandidateExpansion(
+        return CandidateExpansion(
             location: config.location.id, locationZone: config.location.timezone,
             users: Dictionary(uniqueKeysWithValues: config.users.map { ($0.id, $0) }), members: Set(config.users.map(\.id)),
             teams: Dictionary(uniqueKeysWithValues: config.teams.map { ($0.id, $0) }), schedules: schedules)
-        state = Mutex(State(directory: directory))
     }
 
     public func candidates(location: String, target: Target, at: Date) throws -> [Candidate] {
@@ -72,7 +75,8 @@ public final class MemoryRoutingWorld: RoutingWorld {
 
     /// Decides `event` with `engine` and commits it, as the router does: for the contact at
     /// `address`, or, for a drain without one, for every contact the user holds, oldest
-    /// assignment first. Returns the decisions in order.
+    /// assignment first. After an event that may free capacity, queued contacts are offered
+    /// again, as the router does. Returns the decisions in order.
     @discardableResult
     public func handle(_ event: ContactEvent, contact address: String?, at: Date, engine: RoutingEngine) throws -> [Decision] {
         let addresses: [String]
@@ -87,11 +91,54 @@ public final class MemoryRoutingWorld: RoutingWorld {
         } else {
             addresses = []
         }
-        return try addresses.map { address in
+        var decisions = try addresses.map { address in
             let decision = try engine.handle(event, contact: contact(address), at: at)
             commit(decision, at: at)
             return decision
         }
+        if event.mayFreeCapacity { decisions += try offerQueued(at: at, engine: engine) }
+        return decisions
+    }
+
+    /// Time passes up to `time` with no message: every reply deadline due by then fires at its
+    /// due time (earliest first, each followed by a queue pass, as the router's timers do), then
+    /// queued contacts are offered at `time` (`router.advance_clock`, the scenario's `advance`).
+    @discardableResult
+    public func advance(to time: Date, engine: RoutingEngine) throws -> [Decision] {
+        try fireDeadlines(upTo: time, engine: engine) + offerQueued(at: time, engine: engine)
+    }
+
+    /// Fires every reply deadline due by `time`, each at its due time (`simulate` calls this
+    /// before each replayed event).
+    @discardableResult
+    public func fireDeadlines(upTo time: Date, engine: RoutingEngine) throws -> [Decision] {
+        var decisions: [Decision] = []
+        while let next = TimedRouting.dueOrder(contacts, upTo: time).first, let due = next.replyDeadline?.due {
+            let decision = try engine.handle(.replyOverdue, contact: next, at: due)
+            commit(decision, at: due)
+            decisions.append(decision)
+            decisions += try offerQueued(at: due, engine: engine)
+        }
+        return decisions
+    }
+
+    /// One queue pass at `at` (``TimedRouting/queuePass(_:offer:)``).
+    public func offerQueued(at: Date, engine: RoutingEngine) throws -> [Decision] {
+        var decisions: [Decision] = []
+        try TimedRouting.queuePass(contacts.filter { $0.open && $0.queuedFor != nil }) { queued in
+            guard let decision = try engine.dequeue(queued, at: at) else { return false }
+            commit(decision, at: at)
+            decisions.append(decision)
+            return true
+        }
+        return decisions
+    }
+
+    /// A new configuration applied: the directory becomes its users and teams, as `apply`
+    /// makes it; contacts, loads, recency and rotation stay.
+    public func reconfigure(_ config: LocationConfig) throws {
+        let directory = try Self.directory(of: config)
+        state.withLock { $0.directory = directory }
     }
 
     /// A directory change (`directory.update_user`).

@@ -11,6 +11,8 @@ public enum RouterCommand {
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory"),
         Settings.Key("notifier", default: "127.0.0.1:7104", help: "host:port of switchboard-notifier"),
         HTTPServer.operationalKey(suggestedPort: 7112),
+        Settings.Key("queue-sweep-seconds", default: "30", help: "how often queued contacts are offered again (also at once on a directory change)"),
+        Settings.Key("test-clock", default: "false", help: "timers run only when router.advance_clock moves time (tests only, never production)"),
     ]
 
     public static let secretNames = ["token", "directory-token", "notifier-token"]
@@ -29,7 +31,12 @@ public enum RouterCommand {
             }
             let directory = try client("directory", token: "directory-token")
             let notifier = try client("notifier", token: "notifier-token")
-            let service = try await RouterService(databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics)
+            let sweepEvery = try settings.double("queue-sweep-seconds") ?? 30
+            guard sweepEvery > 0 else { throw SettingsError("queue-sweep-seconds must be more than 0, got \(sweepEvery)") }
+            let timing: RouterService.Timing = try settings.bool("test-clock") ? .manual : .live(sweepEvery: sweepEvery)
+            if case .manual = timing { logger.warning("test clock enabled: reply deadlines and queue passes run only on router.advance_clock") }
+            let service = try await RouterService(
+                databasePath: path, directory: directory, notifier: notifier, logger: logger, metrics: metrics, timing: timing)
             let server = try LineServer(
                 service: "router", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
             let http = try HTTPServer.operational(settings: settings, logger: logger, metrics: metrics)

@@ -19,13 +19,33 @@ public final class RouterService: Service {
     private let metrics: MetricsRegistry
     private let configurations = AppliedConfigurations()
     private let pipelines = Mutex<[String: LocationPipeline]>([:])
+    private let timing: Timing
+    /// Set once in `init`, after `self` exists (the timers call back into the router).
+    private nonisolated(unsafe) var timers: RouterTimers!
 
-    public init(databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
+    /// How the router's timers run (``RouterTimers``).
+    public enum Timing: Sendable {
+        /// On the wall clock; queued contacts are also offered every `sweepEvery` seconds.
+        case live(sweepEvery: Double)
+        /// Only when `router.advance_clock` moves time (`--test-clock`, tests only).
+        case manual
+    }
+
+    public init(
+        databasePath: String, directory: LineClient, notifier: LineClient, logger: Logger, metrics: MetricsRegistry, timing: Timing = .live(sweepEvery: 30)
+    ) async throws {
         store = try RouterStore(path: databasePath)
         self.directory = DirectoryCache(directory: directory)
         outbox = OutboxForwarder(store: store, notifier: notifier, logger: logger)
         self.logger = logger
         self.metrics = metrics
+        self.timing = timing
+        timers = RouterTimers(work: RouterTimers.Work(
+            nextDue: { [store] in try await store.nextDue() },
+            fireDue: { [weak self] now in await self?.fireDue(now) ?? (0, false) },
+            offerQueued: { [weak self] now in await self?.offerQueued(at: now) ?? 0 }
+        ), sweepEvery: timing.sweepEvery)
+        if case .live = timing { self.directory.changed = { [timers] in timers?.directoryChanged() } }
         for (version, config) in try await store.configs() {
             configurations.apply(try CompiledRouting(config), version: version)
         }
@@ -35,9 +55,13 @@ public final class RouterService: Service {
         }
     }
 
-    public func start() { outbox.start() }
+    public func start() {
+        outbox.start()
+        if case .live = timing { timers.start() }
+    }
 
     public func stop() async {
+        await timers.stop()
         await outbox.stop()
         store.close()
     }
@@ -59,12 +83,7 @@ public final class RouterService: Service {
         server.registerDeferred("router.route") { [self] request, _, reply in
             try await route(try request.decodeBody(InboundMessage.self), reply: reply)
         }
-        server.register("router.reply") { [self] (reply: ReplyEvent, _) in
-            guard let (entry, _) = configurations.entry(platform: reply.platform, address: reply.account) else {
-                throw WireError.notFound("no account for \(reply.platform):\(reply.account)")
-            }
-            return ["recorded": try await store.recordReply(location: entry.config.location.id, contact: reply.contact, at: reply.at)]
-        }
+        server.register("router.reply") { [self] (reply: ReplyEvent, _) in try await self.reply(reply) }
         server.register("router.tag") { [self] (request: TagRequest, _) in
             try await handle(.tagged(request.tags), location: request.location, contact: request.contact, at: request.at)
         }
@@ -117,6 +136,14 @@ public final class RouterService: Service {
         server.register("router.pending") { [self] (_: EmptyBody, _) in
             ["outbox": try await store.outboxCount()]
         }
+        if case .manual = timing {
+            // `--test-clock` only: tests move time instead of waiting for it.
+            server.register("router.advance_clock") { [self] (request: AdvanceClockRequest, _) in
+                let (fired, dequeued) = try await timers.advance(to: request.to)
+                outbox.wake()
+                return ["fired": fired, "dequeued": dequeued]
+            }
+        }
     }
 
     // MARK: Configuration
@@ -135,7 +162,11 @@ public final class RouterService: Service {
         let document = String(decoding: try WireJSON.prettyEncoder.encode(config), as: UTF8.self)
         let (version, changed) = try await store.putConfig(config, document: document, now: Date())
         configurations.apply(routing, version: version)
-        if changed { logger.info("configuration applied", ["location": config.location.id, "version": version]) }
+        if changed {
+            logger.info("configuration applied", ["location": config.location.id, "version": version])
+            // A new configuration may give queued contacts someone to go to.
+            if case .live = timing { timers.directoryChanged() }
+        }
         return ["version": version, "changed": changed ? 1 : 0]
     }
 
@@ -149,7 +180,8 @@ public final class RouterService: Service {
         pipelines.withLock { pipelines in
             if let pipeline = pipelines[location] { return pipeline }
             let pipeline = LocationPipeline(
-                location: location, store: store, directory: directory, metrics: metrics, committed: { [outbox] rows in outbox.offer(rows) })
+                location: location, store: store, directory: directory, metrics: metrics, committed: { [outbox] rows in outbox.offer(rows) },
+                scheduled: { [timers] due in timers?.scheduled(due) })
             pipelines[location] = pipeline
             return pipeline
         }
@@ -211,11 +243,107 @@ public final class RouterService: Service {
             let decision = try RoutingEngine(compiled: routing, world: world).handle(event, contact: contact, at: at)
             try await store.commit(
                 [commit(decision, of: event, previous: contact, config: routing.config, at: at)], location: location, logging: LoggedContactEvent(event, contact: address, at: at))
+            decision.contact.replyDeadline.map { timers.scheduled($0.due) }
+            if event.mayFreeCapacity { _ = try await offerQueuedHoldingLocation(location, at: at) }
             return decision
         }
         count(decision)
         outbox.wake()
         return decision
+    }
+
+    /// A business reply (`router.reply`): the contact's reply deadline is paid (through the
+    /// routing core, logged for `simulate`), and the first reply after an assignment fixes its
+    /// first-response time. A contact the router has never seen records nothing.
+    private func reply(_ reply: ReplyEvent) async throws -> [String: Bool] {
+        guard let (entry, _) = configurations.entry(platform: reply.platform, address: ContactAddress.normalize(reply.account)) else {
+            throw WireError.notFound("no account for \(reply.platform):\(reply.account)")
+        }
+        let location = entry.config.location.id
+        let address = ContactAddress.normalize(reply.contact)
+        do {
+            _ = try await handle(.replied, location: location, address: address, at: reply.at) { found, _ in found == nil ? "a contact routing has not seen" : nil }
+        } catch is NotDecided {
+            return ["recorded": false]
+        }
+        return ["recorded": try await store.recordReply(location: location, contact: address, at: reply.at)]
+    }
+
+    // MARK: Time-driven routing
+
+    /// Fires every reply deadline due by `now`, at `now`, each with its location to itself.
+    private func fireDue(_ now: Date) async -> (fired: Int, failed: Bool) {
+        let due: [(location: String, address: String)]
+        do {
+            due = try await store.dueContacts(upTo: now)
+        } catch {
+            logger.error("reply deadlines not read", ["error": "\(error)"])
+            return (0, true)
+        }
+        var fired = 0
+        var failed = false
+        for (location, address) in due {
+            do {
+                _ = try await handle(.replyOverdue, location: location, address: address, at: now) { found, _ in
+                    (found?.replyDeadline?.due).map { $0 <= now } == true ? nil : "no reply is due"
+                }
+                fired += 1
+            } catch is NotDecided {
+                continue
+            } catch {
+                logger.error("reply deadline not handled", ["location": location, "contact": address, "error": "\(error)"])
+                failed = true
+            }
+        }
+        return (fired, failed)
+    }
+
+    /// Offers the queued contacts of every location that has some, at `time`.
+    private func offerQueued(at time: Date) async -> Int {
+        let locations: [String]
+        do {
+            locations = try await store.locationsWithQueues()
+        } catch {
+            logger.error("queues not read", ["error": "\(error)"])
+            return 0
+        }
+        var assigned = 0
+        for location in locations where configurations.entry(location: location)?.config.assignsAnyQueue ?? false {
+            do {
+                assigned += try await pipeline(location).exclusively { try await offerQueuedHoldingLocation(location, at: time) }
+            } catch {
+                logger.error("queue not offered", ["location": location, "error": "\(error)"])
+            }
+        }
+        if assigned > 0 { outbox.wake() }
+        return assigned
+    }
+
+    /// One queue pass over `location` at `time` (``TimedRouting/queuePass(_:offer:)``), each
+    /// contact placed seeing the loads the ones before it left, all committed in one
+    /// transaction. The caller holds the location (``LocationPipeline/exclusively(_:)``).
+    private func offerQueuedHoldingLocation(_ location: String, at time: Date) async throws -> Int {
+        guard let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return 0 }
+        let queued = try await store.queuedContacts(location: location)
+        guard !queued.isEmpty else { return 0 }
+        var snapshot = try await store.locationSnapshot(location: location)
+        let expansion = try await directory.expansion(location: location)
+        var commits: [RouterStore.Commit] = []
+        try TimedRouting.queuePass(queued) { contact in
+            let engine = RoutingEngine(compiled: routing, world: SnapshotWorld(snapshot: snapshot, directory: expansion))
+            guard let decision = try engine.dequeue(contact, at: time) else { return false }
+            snapshot.record(decision, replacing: contact, at: time)
+            commits.append(commit(decision, of: .dequeued, previous: contact, config: routing.config, at: time))
+            return true
+        }
+        guard !commits.isEmpty else { return 0 }
+        try await store.commit(commits, location: location, logging: nil)
+        for decision in commits.map(\.decision) {
+            count(decision)
+            decision.contact.replyDeadline.map { timers.scheduled($0.due) }
+        }
+        outbox.wake()
+        return commits.count
     }
 
     /// A change a person made in GoHighLevel (`CRMEvent`): tags route as tags do; a new owner
@@ -287,6 +415,8 @@ public final class RouterService: Service {
                 commits.append(commit(decision, of: event, previous: contact, config: routing.config, at: at))
             }
             try await store.commit(commits, location: request.location, logging: LoggedContactEvent(event, contact: "", at: at))
+            for decision in commits.map(\.decision) { decision.contact.replyDeadline.map { timers.scheduled($0.due) } }
+            _ = try await offerQueuedHoldingLocation(request.location, at: at)
             return commits.map(\.decision)
         }
         decisions.forEach(count)
@@ -315,6 +445,20 @@ public final class RouterService: Service {
             lines.append("Decision: no one, because \(row.reason.rawValue.replacingOccurrences(of: "_", with: " ")).")
         }
         return lines
+    }
+}
+
+struct AdvanceClockRequest: Decodable, Sendable {
+    var to: Date
+    enum CodingKeys: String, CodingKey { case to }
+}
+
+extension RouterService.Timing {
+    var sweepEvery: Double {
+        switch self {
+        case .live(let seconds): seconds
+        case .manual: .infinity
+        }
     }
 }
 

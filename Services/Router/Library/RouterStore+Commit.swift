@@ -45,11 +45,13 @@ extension RouterStore {
         let assignedAt: SQLValue = decision.assigned.isEmpty ? .null : .real(commit.at.timeIntervalSince1970)
         try database.run(
             """
-            INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO contacts (location, address, state, owner, open, manual, assigned_at, due_at, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(location, address) DO UPDATE SET state = excluded.state, owner = excluded.owner, open = excluded.open,
-                manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at)
+                manual = excluded.manual, assigned_at = COALESCE(excluded.assigned_at, contacts.assigned_at),
+                due_at = excluded.due_at, queued_at = excluded.queued_at
             """,
-            [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt])
+            [.text(commit.location), .text(contact.address), .text(contactJSON), SQLValue(contact.owner), .bool(contact.open), .bool(contact.manual), assignedAt,
+             SQLValue(contact.replyDeadline?.due.timeIntervalSince1970), SQLValue(contact.open ? contact.queuedAt?.timeIntervalSince1970 : nil)])
         if commit.previous.map({ $0.threads != contact.threads || $0.open != contact.open }) ?? !contact.threads.isEmpty {
             try database.run("DELETE FROM threads WHERE location = ? AND address = ?", [.text(commit.location), .text(contact.address)])
             for (account, assignee) in contact.threads {

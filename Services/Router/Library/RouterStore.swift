@@ -77,6 +77,15 @@ final class RouterStore: Sendable {
         Migration("CRM attribution", sql: """
             CREATE TABLE crm_attribution (location TEXT NOT NULL, address TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (location, address)) STRICT;
             """),
+        // Routing that acts as time passes: each contact's reply deadline and queue arrival,
+        // copied from its state by every commit, so the timers find the next due contact and
+        // the queue passes the waiting ones without reading every contact.
+        Migration("reply deadlines and queues", sql: """
+            ALTER TABLE contacts ADD COLUMN due_at REAL;
+            ALTER TABLE contacts ADD COLUMN queued_at REAL;
+            CREATE INDEX contacts_due ON contacts (due_at) WHERE due_at IS NOT NULL;
+            CREATE INDEX contacts_queued ON contacts (location, queued_at) WHERE queued_at IS NOT NULL;
+            """),
     ]
 
     /// SQL that counts `table`'s open rows per `user` column into `open_loads` under `kind`:

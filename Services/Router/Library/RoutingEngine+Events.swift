@@ -24,6 +24,22 @@ public enum ContactEvent: Sendable, Equatable {
     /// `user` is leaving: the contact is decided afresh without them (`router.drain`, for each
     /// contact the user holds).
     case drained(user: String)
+    /// The business answered the contact (`router.reply`): the reply owed is paid.
+    case replied
+    /// The contact's reply deadline passed (the router's timer): decided afresh without the
+    /// owner, or the admins told.
+    case replyOverdue
+    /// Capacity may have freed: a queued contact is offered again.
+    case dequeued
+
+    /// Whether the event can leave someone with room for a queued contact (an owner loses a
+    /// contact, or a contact leaves an owner's load): the router offers queued contacts after it.
+    public var mayFreeCapacity: Bool {
+        switch self {
+        case .assigned, .assignedInCRM, .unassigned, .resolved, .drained, .replyOverdue: true
+        case .inbound, .tagged, .released, .replied, .dequeued: false
+        }
+    }
 
     /// The event's name in the decision history, in answers and in the event log.
     public var name: String {
@@ -36,6 +52,9 @@ public enum ContactEvent: Sendable, Equatable {
         case .unassigned: "unassign"
         case .resolved: "resolve"
         case .drained: "drain"
+        case .replied: "reply"
+        case .replyOverdue: "sla"
+        case .dequeued: "dequeue"
         }
     }
 }
@@ -63,6 +82,15 @@ extension RoutingEngine {
         case .inbound(let message, let account): return try inbound(message, account: account, contact: contact)
         case .tagged(let tags): return try tagged(tags, contact: existing(), at: at)
         case .assigned(let user): return try assign(existing(), to: user, at: at)
+        case .replied:
+            var replied = try existing()
+            replied.replyDeadline = nil
+            return unrecorded(event, reason: .reply, contact: replied, at: at, crmChanged: false)
+        case .replyOverdue: return try replyOverdue(existing(), at: at)
+        case .dequeued:
+            let contact = try existing()
+            if let decision = try dequeue(contact, at: at) { return decision }
+            return unrecorded(event, reason: .queued, contact: contact, at: at, crmChanged: false)
         case .assignedInCRM(let user):
             var decision = try assign(existing(), to: user, at: at)
             decision.trace = DecisionTrace(event: "\(user) was made owner of \(decision.contact.address) in GoHighLevel at \(RFC3339.format(at))")
@@ -79,10 +107,16 @@ extension RoutingEngine {
             unassigned.ownerAccount = nil
             unassigned.threads = [:]
             unassigned.manual = false
+            unassigned.replyDeadline = nil
+            unassigned.queuedFor = nil
+            unassigned.queuedAt = nil
             return unrecorded(event, reason: .unassign, contact: unassigned, at: at, crmChanged: true)
         case .resolved:
             var resolved = try existing()
             resolved.open = false
+            resolved.replyDeadline = nil
+            resolved.queuedFor = nil
+            resolved.queuedAt = nil
             return unrecorded(event, reason: .resolve, contact: resolved, at: at, crmChanged: false)
         case .drained(let user): return try drain(existing(), user: user, at: at)
         }
@@ -96,7 +130,7 @@ extension RoutingEngine {
     }
 
     /// A change made by a person that decides no one.
-    private func unrecorded(_ event: ContactEvent, reason: DecisionReason, contact: ContactState, at: Date, crmChanged: Bool) -> Decision {
+    func unrecorded(_ event: ContactEvent, reason: DecisionReason, contact: ContactState, at: Date, crmChanged: Bool) -> Decision {
         var decision = Decision(
             contact: contact, user: nil, reason: reason, account: nil,
             trace: DecisionTrace(event: "\(event.name) of \(contact.address) at \(RFC3339.format(at))"))
@@ -133,7 +167,8 @@ extension RoutingEngine {
         var trace = DecisionTrace(event: "\(user) is drained: \(contact.address) is decided afresh at \(RFC3339.format(at))")
         trace.steps.append("Replaying the latest message to \(account.name), without \(user).")
         let facts = Facts(at: at, text: contact.lastText ?? "", source: contact.lastSource, account: account, isNew: false)
-        return try decide(facts, contact: contact, trace: trace, freshReason: .ownerUnavailable, thread: separate, excluding: user, tagsChanged: false)
+        return try decide(facts, contact: contact, trace: trace, freshReason: .ownerUnavailable, thread: separate,
+                          excluding: Excluded(user: user, why: "being drained"), tagsChanged: false)
     }
 
     /// Manual assignment: a person sets the owner.
@@ -141,6 +176,9 @@ extension RoutingEngine {
         var contact = contact
         contact.owner = user
         contact.manual = true
+        contact.replyDeadline = nil
+        contact.queuedFor = nil
+        contact.queuedAt = nil
         if contact.ownerHistory.last != user { contact.ownerHistory.append(user) }
         var trace = DecisionTrace(event: "\(user) was assigned \(contact.address) by a person at \(RFC3339.format(at))")
         trace.steps.append("Manual assignments are kept until released.")

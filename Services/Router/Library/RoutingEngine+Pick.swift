@@ -5,6 +5,12 @@ extension RoutingEngine {
     /// Which part of an assignment supplied the user (for the reason, `ROUTING.md` step 7).
     enum Via: Equatable { case target, afterHours, backup }
 
+    /// A user a fresh decision may not pick, and why (drained, or missed a reply).
+    struct Excluded {
+        var user: String
+        var why: String
+    }
+
     enum PickResult {
         case user(Candidate, Via)
         case queued(team: String)
@@ -18,7 +24,7 @@ extension RoutingEngine {
     ///   - fresh: the contact being decided leaves its current owner's load.
     ///   - excluding: a user who may not be picked (the one being drained).
     func pick(
-        _ assignment: Assignment, contact: ContactState, at: Date, fresh: Bool, excluding: String?, threads: Bool,
+        _ assignment: Assignment, contact: ContactState, at: Date, fresh: Bool, excluding: Excluded?, threads: Bool,
         trace: inout DecisionTrace, rotations: inout [String: RotationState]
     ) throws -> PickResult {
         let afterHours = !isBusinessHours(at) && assignment.afterHours != nil
@@ -50,7 +56,7 @@ extension RoutingEngine {
 
     /// One target: expand, check eligibility (with capacity), pick by mode.
     private func pickFrom(
-        _ target: Target, role: String, requireOnShift: Bool, requireSkills: [String] = [], contact: ContactState, at: Date, fresh: Bool, excluding: String?,
+        _ target: Target, role: String, requireOnShift: Bool, requireSkills: [String] = [], contact: ContactState, at: Date, fresh: Bool, excluding: Excluded?,
         threads: Bool, trace: inout DecisionTrace, rotations: inout [String: RotationState]
     ) throws -> Candidate? {
         let expanded: Target
@@ -72,7 +78,7 @@ extension RoutingEngine {
             var load = loads[candidate.id] ?? 0
             if fresh, contact.open, !threads, contact.owner == candidate.id { load = max(0, load - 1) }
             if let maxOpen = candidate.maxOpen, load >= maxOpen { reasons.append("at capacity \(load)/\(maxOpen)") }
-            if candidate.id == excluding { reasons.append("being drained") }
+            if let excluding, candidate.id == excluding.user { reasons.append(excluding.why) }
             let skills = Set(candidate.skills.map { $0.lowercased() })
             for skill in requireSkills where !skills.contains(skill.lowercased()) { reasons.append("lacks skill \(skill)") }
             traced.append(TraceCandidate(user: candidate.id, eligible: reasons.isEmpty, reasons: reasons))

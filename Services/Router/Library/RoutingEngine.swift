@@ -188,12 +188,12 @@ public struct RoutingEngine: Sendable {
 
     /// Chooses the assignment (rules, then tags, then the account) and picks.
     func decide(
-        _ event: Facts, contact: ContactState, trace: DecisionTrace, freshReason: DecisionReason?, thread: Bool, excluding: String?, tagsChanged: Bool
+        _ event: Facts, contact: ContactState, trace: DecisionTrace, freshReason: DecisionReason?, thread: Bool, excluding: Excluded?, tagsChanged: Bool, reassignments: Int = 0
     ) throws -> Decision {
         var trace = trace
         let chosen = chooseAssignment(event, contact: contact, trace: &trace)
         return try apply(chosen, contact: contact, account: event.account, at: event.at, trace: trace,
-                               freshReason: freshReason, thread: thread, excluding: excluding, tagsChanged: tagsChanged)
+                         freshReason: freshReason, thread: thread, excluding: excluding, tagsChanged: tagsChanged, reassignments: reassignments)
     }
 
     /// Where an assignment came from.
@@ -270,7 +270,7 @@ public struct RoutingEngine: Sendable {
     /// Steps 5–8 for a chosen assignment (or none).
     func apply(
         _ chosen: (Assignment, Source)?, contact: ContactState, account: Account, at: Date, trace: DecisionTrace,
-        freshReason: DecisionReason?, thread: Bool, excluding: String?, tagsChanged: Bool
+        freshReason: DecisionReason?, thread: Bool, excluding: Excluded?, tagsChanged: Bool, reassignments: Int = 0
     ) throws -> Decision {
         var trace = trace
         var contact = contact
@@ -293,6 +293,8 @@ public struct RoutingEngine: Sendable {
             if via == .afterHours { reason = .afterHours }
             if via == .backup { reason = .backup }
             if let freshReason { reason = freshReason }
+            contact.queuedFor = nil
+            contact.queuedAt = nil
             if thread {
                 contact.threads[account.id] = user.id
                 if contact.owner == nil {
@@ -314,6 +316,7 @@ public struct RoutingEngine: Sendable {
                 contact.owner = user.id
                 contact.ownerAccount = account.id
                 contact.manual = false
+                contact.replyDeadline = replyDeadline(assignment, user: user.id, at: at, reassignments: reassignments, trace: &trace)
             }
             if contact.ownerHistory.last != user.id { contact.ownerHistory.append(user.id) }
             decision = Decision(contact: contact, user: user.id, reason: reason, account: account.id, trace: trace)
@@ -323,6 +326,10 @@ public struct RoutingEngine: Sendable {
         case .queued(let team):
             let members = try world.candidates(location: location, target: .queue(team), at: at)
             let reachable = members.filter { $0.reasons.allSatisfy { !$0.code.unreachable } }
+            if contact.queuedFor != team || contact.queuedAt == nil {
+                contact.queuedFor = team
+                contact.queuedAt = at
+            }
             decision = try unassigned(
                 contact: contact, previousOwner: previousOwner, thread: thread, account: account, reason: .queued,
                 notifications: reachable.map { NotificationEffect(user: $0.id, kind: .queued, channels: $0.notify, name: $0.name) },
@@ -347,18 +354,41 @@ public struct RoutingEngine: Sendable {
     ) throws -> Decision {
         var contact = contact
         var trace = trace
+        if reason != .queued {
+            contact.queuedFor = nil
+            contact.queuedAt = nil
+        }
         if thread {
             contact.threads[account.id] = nil
         } else if previousOwner != nil {
             contact.owner = nil
             contact.ownerAccount = nil
             contact.manual = false
+            contact.replyDeadline = nil
         }
         trace.steps.append("No one was assigned: \(reason).")
         var decision = Decision(contact: contact, user: nil, reason: reason, account: account.id, trace: trace)
         decision.notifications = notifications
         decision.crmChanged = tagsChanged || (!thread && previousOwner != nil)
         return decision
+    }
+
+    /// The reply `user` owes under `assignment`'s `replyWithin` from `at`, counted in wall or
+    /// business time; nil when the assignment sets none (or business hours never open).
+    func replyDeadline(_ assignment: Assignment, user: String, at: Date, reassignments: Int, trace: inout DecisionTrace) -> ReplyDeadline? {
+        guard let window = assignment.replyWithin else { return nil }
+        let due: Date?
+        switch assignment.replyClock {
+        case .wall: due = at.addingTimeInterval(Double(window.seconds))
+        case .business: due = hours.map { $0.addingOpenTime(window.seconds, to: at, in: zone) } ?? at.addingTimeInterval(Double(window.seconds))
+        }
+        guard let due else {
+            trace.steps.append("\(user) is to reply within \(window) of business hours, which do not open in the next 60 days: no deadline.")
+            return nil
+        }
+        let clock = assignment.replyClock == .business ? " of business hours" : ""
+        trace.steps.append("\(user) is to reply within \(window)\(clock): by \(RFC3339.format(due)).")
+        return ReplyDeadline(user: user, due: due, window: window.description, reassignments: reassignments, maxReassignments: assignment.maxReassignments)
     }
 
     // MARK: Notifications

@@ -11,12 +11,24 @@ public import SwitchboardDomain
 /// configuration's users and teams (their status as configured, not as it was at each
 /// message); an event about a contact the window has not seen yet is skipped. Identical
 /// configuration and directory reproduce every automatic decision.
+///
+/// What the router does as time passes is worked out again for the proposed configuration:
+/// reply deadlines fire at their due times between the events, and queued contacts are offered
+/// after every event that may free capacity. (The router also offers them on a timer, which catches a
+/// user back from away; the replay does not see directory changes, so it does not.)
 public enum Simulation {
     /// One event of the window.
     public enum Event: Sendable {
         /// An inbound message, with the user it actually went to.
         case message(InboundMessage, actual: String?)
         case contact(LoggedContactEvent)
+
+        var at: Date {
+            switch self {
+            case .message(let message, _): message.at
+            case .contact(let logged): logged.at
+            }
+        }
     }
 
     public typealias Report = SimulationReport
@@ -28,6 +40,8 @@ public enum Simulation {
         var report = Report()
         var changed = Set<String>()
         for event in events {
+            // What the router's timers did between the events, worked out for this configuration.
+            try world.fireDeadlines(upTo: event.at, engine: engine)
             switch event {
             case .message(let message, let actualUser):
                 report.events += 1
