@@ -37,11 +37,28 @@ public struct SimulationReport: Codable, Sendable {
     public var firstChanges: [Change] = []
     /// Contact events other than messages replayed.
     public var contactEvents = 0
+    /// Decisions the proposed configuration makes of itself as time passes, by reason
+    /// (`sla_reassigned`, `sla_escalated`, `dequeued`).
+    public var timed: [String: Int] = [:]
     public var seconds = 0.0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, contactEvents, seconds
+        case events, skipped, reproduced, actual, simulated, changedContacts, firstChanges, contactEvents, timed, seconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        events = try container.decode(Int.self, forKey: .events)
+        skipped = try container.decode(Int.self, forKey: .skipped)
+        reproduced = try container.decode(Int.self, forKey: .reproduced)
+        actual = try container.decode([String: Int].self, forKey: .actual)
+        simulated = try container.decode([String: Int].self, forKey: .simulated)
+        changedContacts = try container.decode(Int.self, forKey: .changedContacts)
+        firstChanges = try container.decode([Change].self, forKey: .firstChanges)
+        contactEvents = try container.decode(Int.self, forKey: .contactEvents)
+        timed = try container.decodeIfPresent([String: Int].self, forKey: .timed) ?? [:]
+        seconds = try container.decode(Double.self, forKey: .seconds)
     }
 }

@@ -104,8 +104,23 @@ public struct ConfigLinter {
             }
         }
         let skills = Set(config.users.flatMap { $0.skills.map { $0.lowercased() } })
+        /// Teams some assignment can queue a contact for (a queue target, or a team target that
+        /// finds no one).
+        var queueingTeams = Set<String>()
         func checkAssignment(_ assignment: Assignment, _ place: String, inRule: Bool) {
             checkTarget(assignment.target, "\(place).target", inRule: inRule)
+            for target in [assignment.target, assignment.afterHours].compactMap({ $0 }) + assignment.backup {
+                if case .queue(let team) = target { queueingTeams.insert(team) }
+                if case .team(let team, _) = target { queueingTeams.insert(team) }
+            }
+            if let window = assignment.replyWithin {
+                if config.location.multiTouch == .separate {
+                    warning("\(place).replyWithin: the location's multiTouch is separate, whose thread assignees are not moved for want of a reply")
+                }
+                if assignment.replyClock == .business, config.location.businessHours == nil {
+                    warning("\(place).replyClock: the location has no business hours, so \(window) of business time is \(window) of wall time")
+                }
+            }
             for skill in assignment.requireSkills where !skills.contains(skill.lowercased()) {
                 warning("\(place).requireSkills: no user has skill \"\(skill)\", so no one is eligible")
             }
@@ -151,6 +166,9 @@ public struct ConfigLinter {
                 warning("\(place): never fires, rule \(earlier.id) comes first and holds whenever it does")
                 break
             }
+        }
+        for (index, team) in config.teams.enumerated() where team.assignQueued && !queueingTeams.contains(team.id) {
+            warning("teams[\(index)].assignQueued: no assignment queues contacts for \(team.id)")
         }
     }
 

@@ -78,6 +78,17 @@ import Testing
                 $0["when"] = ["tagsAny": ["gold"]] } }),
             ("users[1].schedule: u_a's shifts never overlap the location's business hours", { Self.edit(&$0, "users", 1) {
                 $0["schedule"] = ["sat": ["09:00-17:00"]] } }),
+            ("accounts[0].assignment.replyWithin: the location's multiTouch is separate", { document in
+                var location = document["location"] as! [String: Any]; location["multiTouch"] = "separate"; document["location"] = location
+                Self.edit(&document, "accounts", 0) { account in
+                    var assignment = account["assignment"] as! [String: Any]; assignment["replyWithin"] = "15m"; account["assignment"] = assignment } }),
+            ("tags[0].assignment.replyClock: the location has no business hours, so 1h of business time is 1h of wall time", { document in
+                var location = document["location"] as! [String: Any]; location.removeValue(forKey: "businessHours"); document["location"] = location
+                Self.edit(&document, "tags", 0) { $0["assignment"] = ["target": ["user": "u_b"], "replyWithin": "1h", "replyClock": "business"] } }),
+            ("teams[1].assignQueued: no assignment queues contacts for t_idle", { document in
+                var teams = document["teams"] as! [[String: Any]]
+                teams.append(["id": "t_idle", "name": "Idle", "members": ["u_b"], "assignQueued": true])
+                document["teams"] = teams }),
         ]
         for (message, change) in cases {
             let report = try Self.lint(change)

@@ -69,14 +69,15 @@ import SwitchboardTestSupport
         return try WireJSON.decode(JSONValue.self, from: Array(try JSONSerialization.data(withJSONObject: config)))
     }
 
-    static func start(_ folder: TemporaryDirectory, config: JSONValue, notifier: FakeNotifier? = nil) async throws -> Mesh {
+    /// `routerArguments`: more flags for the router (`--test-clock true`).
+    static func start(_ folder: TemporaryDirectory, config: JSONValue, notifier: FakeNotifier? = nil, routerArguments: [String] = []) async throws -> Mesh {
         let directory = try ChildProcess("switchboard-directory", ["--listen", "127.0.0.1:0", "--database", folder.file("directory.sqlite")])
         let directoryPort = try directory.listeningPort()
         let notifier = try notifier ?? FakeNotifier()
         let router = try ChildProcess("switchboard-router", [
             "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
             "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifier.server.port)",
-        ])
+        ] + routerArguments)
         let routerClient = LineClient(host: "127.0.0.1", port: try router.listeningPort())
         let directoryClient = LineClient(host: "127.0.0.1", port: directoryPort)
         let location = config["location"]!
@@ -224,14 +225,14 @@ import SwitchboardTestSupport
 
         var client: LineClient { state.withLock { $0.client } }
 
-        func restart(folder: TemporaryDirectory, directoryPort: UInt16, notifierPort: UInt16) throws {
+        func restart(folder: TemporaryDirectory, directoryPort: UInt16, notifierPort: UInt16, arguments: [String] = []) throws {
             let old = state.withLock { $0.process }
             old.signal(SIGKILL)
             _ = try old.waitForExit()
             let router = try ChildProcess("switchboard-router", [
                 "--listen", "127.0.0.1:0", "--database", folder.file("router.sqlite"),
                 "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)",
-            ])
+            ] + arguments)
             let client = LineClient(host: "127.0.0.1", port: try router.listeningPort())
             state.withLock { $0 = (router, client) }
         }

@@ -285,6 +285,9 @@ public enum CtlCommand {
             let events = Int(report["events"]?.doubleValue ?? 0)
             let reproduced = Int(report["reproduced"]?.doubleValue ?? 0)
             print("simulated \(events) messages of \(config.location.id) with \(file): \(reproduced) decided as before, \(Int(report["changedContacts"]?.doubleValue ?? 0)) contacts would change")
+            if case .object(let timed)? = report["timed"], !timed.isEmpty {
+                print("as time passed: " + timed.sorted { $0.key < $1.key }.map { "\(Int($0.value.doubleValue ?? 0)) \($0.key)" }.joined(separator: ", "))
+            }
             let actual = report["actual"]
             let simulated = report["simulated"]
             var users = Set<String>()

@@ -39,9 +39,15 @@ public enum Simulation {
         let engine = try RoutingEngine(config: config, world: world)
         var report = Report()
         var changed = Set<String>()
+        /// Counts the decisions made of themselves (a deadline fired, a queued contact taken).
+        func noteTimed(_ decisions: [Decision]) {
+            for decision in decisions where decision.recorded && [.slaReassigned, .slaEscalated, .dequeued].contains(decision.reason) {
+                report.timed[decision.reason.rawValue, default: 0] += 1
+            }
+        }
         for event in events {
             // What the router's timers did between the events, worked out for this configuration.
-            try world.fireDeadlines(upTo: event.at, engine: engine)
+            noteTimed(try world.fireDeadlines(upTo: event.at, engine: engine))
             switch event {
             case .message(let message, let actualUser):
                 report.events += 1
@@ -50,7 +56,8 @@ public enum Simulation {
                     report.skipped += 1
                     continue
                 }
-                let decision = try world.handle(.inbound(message, account: account), contact: message.contact, at: message.at, engine: engine)[0]
+                let decisions = try world.handle(.inbound(message, account: account), contact: message.contact, at: message.at, engine: engine)
+                let decision = decisions[0]
                 if let user = decision.user { report.simulated[user, default: 0] += 1 }
                 if decision.user == actualUser {
                     report.reproduced += 1
@@ -65,7 +72,7 @@ public enum Simulation {
                     continue
                 }
                 report.contactEvents += 1
-                _ = try world.handle(event, contact: logged.contact, at: logged.at, engine: engine)
+                noteTimed(try world.handle(event, contact: logged.contact, at: logged.at, engine: engine))
             }
         }
         report.changedContacts = changed.count

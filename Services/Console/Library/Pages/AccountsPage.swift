@@ -93,6 +93,11 @@ enum AccountsPage {
             <p>Replaying the last \(preview.days) days (\(simulation.events) messages): \(simulation.reproduced) decided as before,
             <strong>\(simulation.changedContacts) contacts would go elsewhere</strong>.</p>
             """
+        if !simulation.timed.isEmpty {
+            let words = ["sla_reassigned": "moved for want of a reply", "sla_escalated": "escalated to the admins", "dequeued": "taken from the queue"]
+            html += "<p>As time passed: " + simulation.timed.sorted { $0.key < $1.key }
+                .map { "\($0.value) \(Layout.escape(words[$0.key] ?? $0.key))" }.joined(separator: ", ") + ".</p>"
+        }
         let users = Set(simulation.actual.keys).union(simulation.simulated.keys).sorted()
         let names = Dictionary(config.users.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         if !users.isEmpty {
