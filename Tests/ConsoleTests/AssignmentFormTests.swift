@@ -12,6 +12,7 @@ import Testing
             Assignment(target: .pool(["u_a", "u_b"], .weighted, weights: ["u_a": 3, "u_b": 1])),
             Assignment(target: .none),
             Assignment(target: .team("t_s", .roundRobin), requireSkills: ["spanish", "vip"]),
+            Assignment(target: .team("t_s", .roundRobin), replyWithin: ReplyWindow("1h30m"), replyClock: .business, maxReassignments: 0),
         ]
         for assignment in assignments {
             let form = AssignmentForm(assignment)
@@ -20,6 +21,7 @@ import Testing
             fields += form.backups.enumerated().map { ("backup_\($0.offset + 1)", $0.element) }
             if form.requireOnShift { fields.append(("require_on_shift", "on")) }
             fields.append(("require_skills", form.requireSkills))
+            fields += [("reply_within", form.replyWithin), ("reply_clock", form.replyClock), ("max_reassignments", form.maxReassignments)]
             let json = try #require(try AssignmentForm(form: fields).json())
             #expect(try WireJSON.decode(Assignment.self, from: try WireJSON.encode(json)) == assignment)
         }
@@ -30,6 +32,8 @@ import Testing
         #expect(throws: ConsoleError.self) { try AssignmentForm(form: [("target", "user:u_a"), ("targett", "x")]) }
         #expect(throws: ConsoleError.self) { try AssignmentForm(form: [("backup_9", "user:u_a")]) }
         #expect(throws: ConsoleError.self) { try AssignmentForm(form: [("target", "robot:u_a")]).json() }
+        #expect(throws: ConsoleError.self) { try AssignmentForm(form: [("target", "user:u_a"), ("reply_within", "soon")]).json() }
+        #expect(throws: ConsoleError.self) { try AssignmentForm(form: [("target", "user:u_a"), ("reply_within", "5m"), ("max_reassignments", "99")]).json() }
         #expect(throws: ConsoleError.self) {
             try AssignmentForm(form: [("target", "pool"), ("pool_mode", "weighted"), ("pool_member", "u_a"), ("weight_u_a", "lots")]).json()
         }

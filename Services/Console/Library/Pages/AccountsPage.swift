@@ -74,6 +74,12 @@ enum AccountsPage {
                 <label class="check" for="require_on_shift">Only users on shift now</label></div>
                 <label for="require_skills">Only users with these skills (comma-separated, e.g. spanish)</label>
                 <input type="text" id="require_skills" name="require_skills" value="\(Layout.escape(form.requireSkills))">
+                <fieldset><legend>When the assignee does not reply</legend>
+                <label for="reply_within">Re-assign after no reply within (e.g. 15m, 2h; empty: never)</label>
+                <input type="text" id="reply_within" name="reply_within" value="\(Layout.escape(form.replyWithin))">
+                \(Layout.select("reply_clock", label: "Counting", options: [("wall", "every minute"), ("business", "business hours only")], selected: form.replyClock))
+                <label for="max_reassignments">Re-assign at most this many times, then tell the admins</label>
+                <input type="number" min="0" max="20" id="max_reassignments" name="max_reassignments" value="\(Layout.escape(form.maxReassignments))"></fieldset>
                 <div class="actions"><button type="submit" name="action" value="preview" class="secondary">Preview: what would change</button>
                 <button type="submit" name="action" value="save">Save</button></div>
                 </form>

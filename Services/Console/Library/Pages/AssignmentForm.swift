@@ -21,6 +21,10 @@ struct AssignmentForm: Equatable {
     var requireOnShift = true
     /// Skills every candidate must have, as typed: comma-separated.
     var requireSkills = ""
+    /// The reply window as typed (`15m`); empty: none.
+    var replyWithin = ""
+    var replyClock = ReplyClock.wall.rawValue
+    var maxReassignments = String(Assignment.defaultMaxReassignments)
 
     init(_ assignment: Assignment?) {
         guard let assignment else { return }
@@ -34,6 +38,9 @@ struct AssignmentForm: Equatable {
         afterHours = assignment.afterHours.map(Self.choice) ?? ""
         requireOnShift = assignment.requireOnShift
         requireSkills = assignment.requireSkills.joined(separator: ", ")
+        replyWithin = assignment.replyWithin?.description ?? ""
+        replyClock = assignment.replyClock.rawValue
+        maxReassignments = String(assignment.maxReassignments)
     }
 
     /// Reads the submitted form; a field it does not know is refused by name.
@@ -48,6 +55,9 @@ struct AssignmentForm: Equatable {
             case "after_hours": afterHours = value
             case "require_on_shift": requireOnShift = value == "on" || value == "true"
             case "require_skills": requireSkills = value
+            case "reply_within": replyWithin = value.trimmingCharacters(in: .whitespaces)
+            case "reply_clock": replyClock = value
+            case "max_reassignments": maxReassignments = value.trimmingCharacters(in: .whitespaces)
             case _ where name.hasPrefix("weight_"): weights[String(name.dropFirst("weight_".count))] = value
             case _ where name.hasPrefix("backup_"):
                 guard let slot = Int(name.dropFirst("backup_".count)), (1...Self.backupSlots).contains(slot) else {
@@ -73,6 +83,17 @@ struct AssignmentForm: Equatable {
         if !afterHours.isEmpty { assignment["afterHours"] = try Self.json(afterHours, field: "afterHours") }
         let skills = requireSkills.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if !skills.isEmpty { assignment["requireSkills"] = .array(skills.map { .string($0) }) }
+        if !replyWithin.isEmpty {
+            guard ReplyWindow(replyWithin) != nil else {
+                throw ConsoleError.badRequest("reply within \"\(replyWithin)\" is not a duration such as 15m, 2h or 1h30m", field: "replyWithin")
+            }
+            guard let most = Int(maxReassignments), (0...20).contains(most) else {
+                throw ConsoleError.badRequest("re-assignments must be a whole number from 0 to 20 (got \"\(maxReassignments)\")", field: "maxReassignments")
+            }
+            assignment["replyWithin"] = .string(replyWithin)
+            assignment["replyClock"] = .string(replyClock)
+            assignment["maxReassignments"] = .number(Double(most))
+        }
         return .object(assignment)
     }
 
