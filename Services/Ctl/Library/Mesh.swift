@@ -78,8 +78,10 @@ public final class Mesh: Sendable {
             for name in ["TOKEN", "DIRECTORY_TOKEN", "NOTIFIER_TOKEN", "ROUTER_TOKEN"] { environment["SWITCHBOARD_\(name)"] = token }
         }
         let serviceEnvironment = environment
-        @Sendable func start(_ name: String, _ arguments: [String]) throws -> ServiceProcess {
-            try ServiceProcess(name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments, environment: serviceEnvironment, echo: echo)
+        @Sendable func start(_ name: String, _ arguments: [String], adding more: [String: String] = [:]) throws -> ServiceProcess {
+            try ServiceProcess(
+                name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments,
+                environment: serviceEnvironment.merging(more) { _, added in added }, echo: echo)
         }
         // The notifier reports to the router and the router sends to the notifier: the router's
         // port is chosen first so both can be told it.
@@ -110,11 +112,10 @@ public final class Mesh: Sendable {
         let adaptersPort = try adapters.port("lines")
         webhookPort = try adapters.port("http")
         if let password = secrets.consolePassword {
-            environment["SWITCHBOARD_CONSOLE_PASSWORD_HASH"] = PasswordHash(password: password, iterations: consoleHashIterations).description
             console = try start("console", [
                 "--listen", port(7105), "--database", stateFolder + "/console.sqlite",
                 "--router", "127.0.0.1:\(routerPort)", "--directory", "127.0.0.1:\(directoryPort)",
-            ])
+            ], adding: ["SWITCHBOARD_CONSOLE_PASSWORD_HASH": PasswordHash(password: password, iterations: consoleHashIterations).description])
         } else {
             console = nil
         }
