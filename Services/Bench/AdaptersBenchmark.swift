@@ -24,7 +24,7 @@ struct AdaptersBenchmark {
         configuration.defaults.twilioAuthToken = Self.token
         let metrics = MetricsRegistry()
         // No router listens: events stay in the inbox, so only intake is measured.
-        let service = try await AdaptersService(configuration: configuration, router: LineClient(host: "127.0.0.1", port: 9), logger: logger, metrics: metrics)
+        let service = try await AdaptersService(configuration: configuration, routers: RouterRing(single: LineClientOptions(host: "127.0.0.1", port: 9)), logger: logger, metrics: metrics)
         let http = HTTPServer(options: HTTPServer.Options(), logger: logger, metrics: metrics)
         service.register(on: http)
         let port = try http.listen()

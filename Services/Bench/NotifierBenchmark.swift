@@ -28,7 +28,7 @@ struct NotifierBenchmark {
         // No CRM in this benchmark: the router client is never called.
         configuration.userSyncInterval = 0
         let service = try NotifierService(
-            configuration: configuration, router: LineClient(host: "127.0.0.1", port: 1), directory: LineClient(host: "127.0.0.1", port: 1), logger: logger, metrics: metrics)
+            configuration: configuration, routers: RouterRing(single: LineClientOptions(host: "127.0.0.1", port: 1)), directory: LineClient(host: "127.0.0.1", port: 1), logger: logger, metrics: metrics)
         let server = LineServer(service: "notifier", options: LineServerOptions(), logger: logger, metrics: metrics)
         service.register(on: server)
         let port = try server.listen()

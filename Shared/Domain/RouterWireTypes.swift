@@ -229,6 +229,30 @@ public struct ConfigResponse: Codable, Sendable {
 }
 
 /// One entry of `router.locations`: a location the router has a configuration for.
+/// `router.accounts`: the accounts of every location a router instance holds, so the adapters
+/// can send an account's events to its location's instance.
+public struct AccountIndex: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var platform: Platform
+        public var address: String
+        public var location: String
+
+        public init(platform: Platform, address: String, location: String) {
+            self.platform = platform
+            self.address = address
+            self.location = location
+        }
+
+        enum CodingKeys: String, CodingKey { case platform, address, location }
+    }
+
+    public var accounts: [Entry]
+
+    public init(accounts: [Entry]) { self.accounts = accounts }
+
+    enum CodingKeys: String, CodingKey { case accounts }
+}
+
 public struct LocationSummary: Codable, Sendable, Equatable {
     public var id: String
     public var name: String

@@ -11,6 +11,7 @@ public enum AdaptersCommand {
         Settings.Key("http", default: "127.0.0.1:7100", help: "host:port of the webhook HTTP server"),
         .database("adapters"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
+        RouterRing.settingKey,
         Settings.Key("public-base-url", help: "URL prefix providers call, e.g. https://hooks.example.com (Twilio signs it)"),
         Settings.Key("max-body", default: "1048576", help: "largest webhook body, bytes"),
         Settings.Key("max-whatsapp-body", default: "3145728", help: "largest WhatsApp webhook body, bytes (Meta documents ~3 MB)"),
@@ -42,9 +43,8 @@ public enum AdaptersCommand {
                 configuration.goHighLevelKey = key
             }
             if configuration.testClock { logger.warning("test clock enabled: X-Switchboard-Received-At sets event times") }
-            let router = LineClient(options: try LineClientOptions(
-                settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-adapters"))
-            let service = try await AdaptersService(configuration: configuration, router: router, logger: logger, metrics: metrics)
+            let routers = try RouterRing(settings: settings, secrets: secrets, tokenName: "router-token", clientName: "switchboard-adapters")
+            let service = try await AdaptersService(configuration: configuration, routers: routers, logger: logger, metrics: metrics)
 
             var httpOptions = HTTPServer.Options()
             if let address = try settings.address("http") {
@@ -59,7 +59,7 @@ public enum AdaptersCommand {
 
             let lines = try LineServer(
                 service: "adapters", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
-            let parts = ServiceGroup([router, service, lines, http])
+            let parts = ServiceGroup([routers, service, lines, http])
             try await parts.start()
             return ServiceMain.Running(status: "http=\(httpOptions.host):\(http.port) \(lines.status)", parts: parts)
         }

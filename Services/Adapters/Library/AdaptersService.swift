@@ -39,11 +39,12 @@ public final class AdaptersService: Service {
     private let logger: Logger
     private let metrics: MetricsRegistry
 
-    public init(configuration: Configuration, router: LineClient, logger: Logger, metrics: MetricsRegistry) async throws {
+    /// `routers`: the router instances, each event sent to its location's (docs/scaling.md).
+    public init(configuration: Configuration, routers: RouterRing, logger: Logger, metrics: MetricsRegistry) async throws {
         self.configuration = configuration
         store = try await AdaptersStore(path: configuration.databasePath)
         forwarder = Forwarder(
-            store: store, router: router, logger: logger, metrics: metrics, backoff: configuration.forwardBackoff,
+            store: store, routers: RouterPartitions(ring: routers, logger: logger), logger: logger, metrics: metrics, backoff: configuration.forwardBackoff,
             memoryLimit: max(4, configuration.forwardMemoryLimit))
         self.logger = logger
         self.metrics = metrics

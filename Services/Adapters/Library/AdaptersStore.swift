@@ -44,6 +44,15 @@ public enum InboxEvent: Sendable, Equatable {
         }
     }
 
+    /// What chooses the router instance (``PartitionKey``): the account written to or from,
+    /// whose location the routers know, or the location a GoHighLevel event names.
+    var partitionKey: PartitionKey {
+        switch self {
+        case .inbound, .reply: .account(platform: platform, address: ContactAddress.normalize(account))
+        case .crm(let event): .location(event.location)
+        }
+    }
+
     var contact: String {
         switch self {
         case .inbound(let message): message.contact
@@ -136,6 +145,11 @@ final class AdaptersStore: Sendable {
         Migration("WhatsApp identities", sql: """
             CREATE TABLE whatsapp_identities (identifier TEXT PRIMARY KEY, contact TEXT NOT NULL) STRICT;
             """),
+        // Which router instance an event goes to (docs/scaling.md); NULL for events stored
+        // before routers were partitioned, which go to the first instance.
+        Migration("partition keys", sql: """
+            ALTER TABLE inbox ADD COLUMN partition_key TEXT;
+            """),
     ]
 
     let store: Store
@@ -199,11 +213,13 @@ final class AdaptersStore: Sendable {
                     }
                 }
                 try database.run(
-                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at, partition_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(event.kind), .text(event.platform.rawValue), .text(event.messageID), .text(event.contact),
-                     .text(String(decoding: payload, as: UTF8.self)), .text(InboxStatus.pending.rawValue), .real(receivedAt.timeIntervalSince1970)])
+                     .text(String(decoding: payload, as: UTF8.self)), .text(InboxStatus.pending.rawValue), .real(receivedAt.timeIntervalSince1970),
+                     .text(event.partitionKey.description)])
                 if database.changes > 0 {
-                    added.append(Pending(seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload))
+                    added.append(Pending(
+                        seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload, partitionKey: event.partitionKey))
                 }
             }
             return added
@@ -242,6 +258,8 @@ final class AdaptersStore: Sendable {
         var kind: String
         var contact: String
         var payload: [UInt8]
+        /// nil: stored before partitioning (the first router instance).
+        var partitionKey: PartitionKey?
     }
 
     /// Reads up to `limit` pending events with a sequence above `after()`, oldest first, and hands
@@ -249,10 +267,11 @@ final class AdaptersStore: Sendable {
     func readPending(limit: Int, after: @escaping @Sendable () -> Int, take: @escaping @Sendable ([Pending]) -> Void) async throws {
         try await store.read { database in
             let rows = try database.rows(
-                "SELECT seq, kind, contact, payload FROM inbox WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT seq, kind, contact, payload, partition_key FROM inbox WHERE status = ? AND seq > ? ORDER BY seq LIMIT ?",
                 [.text(InboxStatus.pending.rawValue), .integer(Int64(after())), .integer(Int64(limit))]
             ) { row in
-                Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8))
+                Pending(seq: row.int(0), kind: row.string(1), contact: row.string(2), payload: Array(row.string(3).utf8),
+                        partitionKey: row.optionalString(4).flatMap(PartitionKey.init(parsing:)))
             }
             take(rows)
         }

@@ -46,7 +46,7 @@ final class Forwarder: Sendable {
     /// The most events held in memory; beyond it, events wait in the file.
     let memoryLimit: Int
     private let store: AdaptersStore
-    private let router: LineClient
+    private let routers: RouterPartitions
     private let logger: Logger
     private let metrics: MetricsRegistry
     private let backoff: Backoff
@@ -56,9 +56,11 @@ final class Forwarder: Sendable {
     /// Forwards awaiting the router's answer and its record; stopping waits for them.
     private let forwards = InFlight()
 
-    init(store: AdaptersStore, router: LineClient, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64, memoryLimit: Int = 4096) {
+    init(
+        store: AdaptersStore, routers: RouterPartitions, logger: Logger, metrics: MetricsRegistry, backoff: Backoff, concurrency: Int = 64, memoryLimit: Int = 4096
+    ) {
         self.store = store
-        self.router = router
+        self.routers = routers
         self.logger = logger
         self.metrics = metrics
         self.backoff = backoff
@@ -159,6 +161,10 @@ final class Forwarder: Sendable {
     /// its own between them.
     private func forward(_ item: AdaptersStore.Pending) {
         let started = DispatchTime.now()
+        guard case .send(let router) = routers.route(item.partitionKey) else {
+            // Its account's location is being looked up: the contact backs off and tries again.
+            return settle(item, finished: false)
+        }
         router.send(InboxEvent.operation(kind: item.kind), encodedBody: item.payload) { [self] answer in
             switch answer {
             case .success:

@@ -15,6 +15,7 @@ public enum ConsoleCommand {
         Settings.Key("listen", default: "127.0.0.1:7105", help: "host:port of the console's HTTP server (put HTTPS in front: docs/https.md)"),
         .database("console"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router"),
+        RouterRing.settingKey,
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory"),
         Settings.Key("secure-cookies", default: "false", help: "mark the session cookie Secure (set when browsers reach the console over HTTPS)"),
         Settings.Key("session-hours", default: "12", help: "hours a sign-in lasts"),
@@ -40,12 +41,11 @@ public enum ConsoleCommand {
             var policy = AdminAuthentication.Policy()
             policy.secureCookies = try settings.bool("secure-cookies")
             policy.sessionLifetime = (try settings.double("session-hours") ?? 12) * 3600
-            let router = LineClient(options: try LineClientOptions(
-                settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-console"))
+            let router = try RouterRing(settings: settings, secrets: secrets, tokenName: "router-token", clientName: "switchboard-console")
             let directory = LineClient(options: try LineClientOptions(
                 settings: settings, key: "directory", secrets: secrets, tokenName: "directory-token", clientName: "switchboard-console"))
             let server = ConsoleServer(
-                gateway: MeshGateway(router: router, directory: directory),
+                gateway: MeshGateway(routers: router, directory: directory),
                 authentication: AdminAuthentication(passwordHash: passwordHash, store: store, clock: SystemWallClock(), policy: policy),
                 clock: SystemWallClock(), logger: logger)
 

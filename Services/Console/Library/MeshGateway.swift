@@ -29,24 +29,30 @@ final class MeshGateway: Sendable {
         var warnings: [String]
     }
 
-    let router: LineClient
+    /// The router instances; each location's calls go to its own (docs/scaling.md).
+    let routers: RouterRing
     let directory: LineClient
     private let edits = AsyncLock()
 
-    init(router: LineClient, directory: LineClient) {
-        self.router = router
+    init(routers: RouterRing, directory: LineClient) {
+        self.routers = routers
         self.directory = directory
     }
 
     func locations() async throws -> [LocationSummary] {
         struct Listed: Decodable { var locations: [LocationSummary] }
-        return try await router.call("router.locations", EmptyBody(), as: Listed.self).locations
+        var all: [LocationSummary] = []
+        for (_, client) in routers.all { all += try await client.call("router.locations", EmptyBody(), as: Listed.self).locations }
+        return all.sorted { $0.id < $1.id }
     }
+
+    /// The client of `location`'s router instance.
+    private func router(_ location: String) -> LineClient { routers.client(for: location) }
 
     func document(_ location: String) async throws -> Document {
         struct Users: Decodable { var users: [DirectoryUser] }
         struct Teams: Decodable { var teams: [Team] }
-        let stored = try await router.call("router.get_config", ["location": location], as: ConfigResponse.self)
+        let stored = try await router(location).call("router.get_config", ["location": location], as: ConfigResponse.self)
         var config = stored.config
         config.users = try await directory.call("directory.list_users", ["location": location], as: Users.self).users
             .filter { !$0.removed }
@@ -76,7 +82,7 @@ final class MeshGateway: Sendable {
     func replace(_ location: String, bytes: [UInt8], expectedVersion: Int?) async throws -> Saved {
         try await edits.withLock {
             if let expectedVersion {
-                let current = try? await router.call("router.get_config", ["location": location], as: ConfigResponse.self).version
+                let current = try? await router(location).call("router.get_config", ["location": location], as: ConfigResponse.self).version
                 try Self.check(expectedVersion, current: current, location: location)
             }
             return try await save(bytes, location: location)
@@ -102,7 +108,7 @@ final class MeshGateway: Sendable {
         guard checked.location.id == location else {
             throw ConsoleError.badRequest("the document is for location \(checked.location.id), not \(location)", field: "location.id")
         }
-        let version = try await ConfigApplier.apply(checked, raw: try WireJSON.decode(JSONValue.self, from: bytes), directory: directory, router: router)
+        let version = try await ConfigApplier.apply(checked, raw: try WireJSON.decode(JSONValue.self, from: bytes), directory: directory, router: router(location))
         return Saved(version: version, warnings: report.warnings)
     }
 
@@ -111,7 +117,7 @@ final class MeshGateway: Sendable {
     func contacts(_ location: String, owner: String?, openOnly: Bool, matching text: String = "", limit: Int) async throws -> ContactsResponse {
         var body: [String: JSONValue] = ["location": .string(location), "open": .bool(openOnly), "limit": .number(Double(limit))]
         if let owner { body["owner"] = .string(owner) }
-        var listed = try await router.call("router.contacts", JSONValue.object(body), as: ContactsResponse.self)
+        var listed = try await router(location).call("router.contacts", JSONValue.object(body), as: ContactsResponse.self)
         let wanted = text.lowercased()
         if !wanted.isEmpty {
             listed.contacts = listed.contacts.filter { $0.address.lowercased().contains(wanted) || ($0.name?.lowercased().contains(wanted) ?? false) }
@@ -120,11 +126,11 @@ final class MeshGateway: Sendable {
     }
 
     func contact(_ location: String, _ contact: String) async throws -> ContactResponse {
-        try await router.call("router.contact", ["location": location, "contact": contact], as: ContactResponse.self)
+        try await router(location).call("router.contact", ["location": location, "contact": contact], as: ContactResponse.self)
     }
 
     func explanation(_ location: String, _ contact: String) async throws -> ExplainResponse {
-        try await router.call("router.explain", ["location": location, "contact": contact], as: ExplainResponse.self)
+        try await router(location).call("router.explain", ["location": location, "contact": contact], as: ExplainResponse.self)
     }
 
     /// `assign` (with `user`), `release`, `unassign`, `resolve` or `tag` (with `tags`).
@@ -132,16 +138,16 @@ final class MeshGateway: Sendable {
         var body: [String: JSONValue] = ["location": .string(location), "contact": .string(contact)]
         if let user { body["user"] = .string(user) }
         if action == "tag" { body["tags"] = .array(tags.map { .string($0) }) }
-        return try await router.call("router.\(action)", JSONValue.object(body), as: JSONValue.self)
+        return try await router(location).call("router.\(action)", JSONValue.object(body), as: JSONValue.self)
     }
 
     func loads(_ location: String) async throws -> [String: Int] {
         struct Loads: Decodable { var loads: [String: Int] }
-        return try await router.call("router.loads", ["location": location], as: Loads.self).loads
+        return try await router(location).call("router.loads", ["location": location], as: Loads.self).loads
     }
 
     func report(_ location: String, since: Date, until: Date) async throws -> RoutingReport {
-        try await router.call(
+        try await router(location).call(
             "router.report", ["location": location, "since": RFC3339.format(since), "until": RFC3339.format(until)], as: RoutingReport.self, timeout: 60)
     }
 
@@ -150,7 +156,7 @@ final class MeshGateway: Sendable {
             "config": try WireJSON.decode(JSONValue.self, from: try WireJSON.encode(config)),
             "since": .string(RFC3339.format(since)), "until": .string(RFC3339.format(until)),
         ])
-        return try await router.call("router.simulate", body, as: SimulationReport.self, timeout: 120)
+        return try await router(config.location.id).call("router.simulate", body, as: SimulationReport.self, timeout: 120)
     }
 }
 

@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import SwitchboardCodec
 public import SwitchboardCrypto
 public import SwitchboardNet
 import SwitchboardPOSIX
@@ -37,21 +38,45 @@ public final class Mesh: Sendable {
     }
 
     public let secrets: Secrets
+    /// How many router and adapters instances the mesh runs (docs/scaling.md). With more than
+    /// one router, the instances are `r1`…`rN`, each with its own file, and every service finds
+    /// a location's instance through the partition file the mesh writes (``partitionFile``).
+    public struct Layout: Sendable {
+        public var routers: Int
+        public var adapters: Int
+        public init(routers: Int = 1, adapters: Int = 1) {
+            self.routers = max(1, routers)
+            self.adapters = max(1, adapters)
+        }
+    }
+
     public let directory: ServiceProcess
     public let notifier: ServiceProcess
-    /// The router's process: replaced by ``restartRouter()``.
-    public var router: ServiceProcess { routerProcess.withLock { $0 } }
-    private let routerProcess: Mutex<ServiceProcess>
-    private let startRouter: @Sendable () throws -> ServiceProcess
-    public let adapters: ServiceProcess
+    /// The router instances' names, in order (`router` alone, or `r1`…`rN`).
+    public let routerNames: [String]
+    /// The first router instance's process (replaced by ``restartRouter(_:)``).
+    public var router: ServiceProcess { routerProcesses.withLock { $0[routerNames[0]]! } }
+    private let routerProcesses: Mutex<[String: ServiceProcess]>
+    private let routerStarters: [String: @Sendable () throws -> ServiceProcess]
+    /// Every adapters instance; ``adapters`` is the first.
+    public let adaptersInstances: [ServiceProcess]
+    public var adapters: ServiceProcess { adaptersInstances[0] }
     public let directoryClient: LineClient
     public let notifierClient: LineClient
+    /// The first router instance's client; ``routers`` finds any location's.
     public let routerClient: LineClient
+    public let routers: RouterRing
     public let adaptersClient: LineClient
+    /// Every adapters instance's line client, in order.
+    public let adaptersClients: [LineClient]
     /// `switchboard-console`, started when ``Secrets/consolePassword`` is set.
     public let console: ServiceProcess?
-    public let webhookPort: UInt16
+    /// The first adapters instance's webhook port; ``webhookPorts`` has every instance's.
+    public var webhookPort: UInt16 { webhookPorts[0] }
+    public let webhookPorts: [UInt16]
     public let stateFolder: String
+    /// The partition file, with more than one router instance.
+    public let partitionFile: String?
 
     /// Starts the mesh. `fixedPorts` uses the documented defaults (7100–7105) instead of free ports.
     /// `consoleHashIterations`: PBKDF2 iterations of the console password's hash (tests use few).
@@ -59,7 +84,7 @@ public final class Mesh: Sendable {
     /// `ghl-token`/`ghl-oauth` the environment gives.
     public init(
         binaries: URL, stateFolder: String, testClock: Bool, fixedPorts: Bool = false, echo: Bool = false, secrets: Secrets = Secrets(),
-        consoleHashIterations: Int = PasswordHash.defaultIterations, crmBaseURL: String? = nil
+        consoleHashIterations: Int = PasswordHash.defaultIterations, crmBaseURL: String? = nil, layout: Layout = Layout()
     ) throws {
         self.secrets = secrets
         self.stateFolder = stateFolder
@@ -83,70 +108,121 @@ public final class Mesh: Sendable {
                 name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments,
                 environment: serviceEnvironment.merging(more) { _, added in added }, echo: echo)
         }
-        // The notifier reports to the router and the router sends to the notifier: the router's
-        // port is chosen first so both can be told it.
-        let routerAddress = fixedPorts ? "127.0.0.1:7102" : "127.0.0.1:\(try Socket.unusedLoopbackPort())"
+        // The notifier reports to the routers and the routers send to the notifier: the routers'
+        // ports are chosen first so both can be told them.
+        let names = layout.routers == 1 ? ["router"] : (1...layout.routers).map { "r\($0)" }
+        routerNames = names
+        var routerAddresses: [String: String] = [:]
+        for (index, name) in names.enumerated() {
+            routerAddresses[name] = fixedPorts ? "127.0.0.1:\(7102 + index * 10)" : "127.0.0.1:\(try Socket.unusedLoopbackPort())"
+        }
+        // How the other services find a location's router: the one address, or the partition file.
+        let routerSettings: [String]
+        if layout.routers > 1 {
+            let file = stateFolder + "/partitions.json"
+            let map = PartitionMap(routers: routerAddresses)
+            try Data(try WireJSON.prettyEncoder.encode(map)).write(to: URL(fileURLWithPath: file))
+            partitionFile = file
+            routerSettings = ["--partitions", file]
+        } else {
+            partitionFile = nil
+            routerSettings = ["--router", routerAddresses["router"]!]
+        }
         directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite", "--http", port(7113)])
         let directoryPort = try directory.port("lines")
         notifier = try start("notifier", [
-            "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2", "--router", routerAddress,
+            "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2",
             "--directory", "127.0.0.1:\(directoryPort)", "--http", port(7114),
-        ] + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
+        ] + routerSettings + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
         let notifierPort = try notifier.port("lines")
-        // The router listens on the address chosen above, so a restarted one is found again.
-        let routerArguments = [
-            "--listen", routerAddress, "--database", stateFolder + "/router.sqlite", "--http", port(7112),
-            "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)", "--test-clock", testClock ? "true" : "false",
-        ]
-        startRouter = { try start("router", routerArguments) }
-        let router = try startRouter()
-        routerProcess = Mutex(router)
-        let routerPort = try router.port("lines")
+        // Each router listens on the address chosen above, so a restarted one is found again.
+        var starters: [String: @Sendable () throws -> ServiceProcess] = [:]
+        var processes: [String: ServiceProcess] = [:]
+        for (index, name) in names.enumerated() {
+            let arguments = [
+                "--listen", routerAddresses[name]!, "--database", stateFolder + "/\(name).sqlite", "--http", port(7112 + index * 10),
+                "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)", "--test-clock", testClock ? "true" : "false",
+            ]
+            starters[name] = { try start("router", arguments) }
+            processes[name] = try starters[name]!()
+        }
+        for name in names { _ = try processes[name]!.port("lines") }
+        routerStarters = starters
+        routerProcesses = Mutex(processes)
         let goHighLevelKeyFile = stateFolder + "/ghl-webhook-public-key.pem"
         try secrets.goHighLevelKey.publicKeyPEM.write(toFile: goHighLevelKeyFile, atomically: true, encoding: .utf8)
-        adapters = try start("adapters", [
-            "--ghl-webhook-public-key-file", goHighLevelKeyFile,
-            "--listen", port(7101), "--http", port(7100), "--database", stateFolder + "/adapters.sqlite",
-            "--router", "127.0.0.1:\(routerPort)", "--public-base-url", "http://127.0.0.1", "--test-clock", testClock ? "true" : "false",
-        ])
-        let adaptersPort = try adapters.port("lines")
-        webhookPort = try adapters.port("http")
+        adaptersInstances = try (0..<layout.adapters).map { index in
+            try start("adapters", [
+                "--ghl-webhook-public-key-file", goHighLevelKeyFile,
+                "--listen", port(7101 + index * 10), "--http", port(7100 + index * 10),
+                "--database", stateFolder + (index == 0 ? "/adapters.sqlite" : "/adapters-\(index + 1).sqlite"),
+                "--public-base-url", "http://127.0.0.1", "--test-clock", testClock ? "true" : "false",
+            ] + routerSettings)
+        }
+        let adaptersPorts = try adaptersInstances.map { try $0.port("lines") }
+        webhookPorts = try adaptersInstances.map { try $0.port("http") }
         if let password = secrets.consolePassword {
             console = try start("console", [
-                "--listen", port(7105), "--database", stateFolder + "/console.sqlite",
-                "--router", "127.0.0.1:\(routerPort)", "--directory", "127.0.0.1:\(directoryPort)",
-            ], adding: ["SWITCHBOARD_CONSOLE_PASSWORD_HASH": PasswordHash(password: password, iterations: consoleHashIterations).description])
+                "--listen", port(7105), "--database", stateFolder + "/console.sqlite", "--directory", "127.0.0.1:\(directoryPort)",
+            ] + routerSettings, adding: ["SWITCHBOARD_CONSOLE_PASSWORD_HASH": PasswordHash(password: password, iterations: consoleHashIterations).description])
         } else {
             console = nil
         }
+        var template = LineClientOptions(host: "127.0.0.1", port: 1)
+        template.token = secrets.lineToken
+        template.clientName = "switchboardctl"
         func client(_ port: UInt16) -> LineClient {
-            var options = LineClientOptions(host: "127.0.0.1", port: port)
-            options.token = secrets.lineToken
-            options.clientName = "switchboardctl"
+            var options = template
+            options.port = port
             return LineClient(options: options)
         }
         directoryClient = client(directoryPort)
         notifierClient = client(notifierPort)
-        routerClient = client(routerPort)
-        adaptersClient = client(adaptersPort)
+        if let partitionFile {
+            routers = try RouterRing(partitionFile: partitionFile, template: template)
+        } else {
+            var options = template
+            options.port = UInt16(routerAddresses["router"]!.split(separator: ":").last!)!
+            routers = RouterRing(single: options)
+        }
+        routerClient = routers.client(named: names[0])
+        adaptersClients = adaptersPorts.map(client)
+        adaptersClient = adaptersClients[0]
     }
 
-    /// Kills the router with SIGKILL and starts it again on its file and address: what a crash
-    /// and systemd's restart do. Returns once the new process listens.
-    public func restartRouter() throws {
-        let old = router
+    /// Kills a router instance (the first by default) with SIGKILL and starts it again on its
+    /// file and address: what a crash and systemd's restart do. Returns once the new process
+    /// listens.
+    public func restartRouter(_ name: String? = nil) throws {
+        let name = name ?? routerNames[0]
+        guard let start = routerStarters[name], let old = routerProcesses.withLock({ $0[name] }) else { throw CtlError("no router instance \(name)") }
         kill(old.pid, SIGKILL)
         old.stop()
-        let new = try startRouter()
-        routerProcess.withLock { $0 = new }
+        let new = try start()
+        routerProcesses.withLock { $0[name] = new }
         _ = try new.port("lines")
+    }
+
+    /// Whether every adapters instance's inbox and every router instance's outbox is empty
+    /// (and, with `deliveries`, the notifier's queue): what a run waits for before it checks.
+    public func isDrained(deliveries: Bool = false) async throws -> Bool {
+        for client in adaptersClients where try await client.call("adapters.pending", EmptyBody(), as: [String: Int].self)["pending"] != 0 { return false }
+        for (_, client) in routers.all where try await client.call("router.pending", EmptyBody(), as: [String: Int].self)["outbox"] != 0 { return false }
+        if deliveries, try await notifierClient.call("notifier.pending", EmptyBody(), as: [String: Int].self, timeout: 60)["pending"] != 0 { return false }
+        return true
+    }
+
+    /// Every router instance's process, in name order.
+    public var routerInstances: [ServiceProcess] {
+        routerProcesses.withLock { processes in routerNames.map { processes[$0]! } }
     }
 
     /// Stops every service (adapters first, directory last) and closes the clients.
     public func stop() {
         ServiceTermination.shared.forget(self)
-        for client in [adaptersClient, routerClient, notifierClient, directoryClient] { client.close() }
+        for client in adaptersClients + [notifierClient, directoryClient] { client.close() }
+        routers.close()
         console?.stop()
-        for service in [adapters, router, notifier, directory] { service.stop() }
+        for service in adaptersInstances + routerInstances + [notifier, directory] { service.stop() }
     }
 }

@@ -150,13 +150,12 @@ struct Playback {
         return try await drained()
     }
 
-    /// Waits (bounded) until the adapters' inbox, the router's outbox and the notifier's intake are drained.
+    /// Waits (bounded) until every adapters inbox and router outbox is drained (the notifier
+    /// has committed what they handed it).
     func drained(timeout: Double = 20) async throws -> String? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            let inbox = try await mesh.adaptersClient.call("adapters.pending", EmptyBody(), as: [String: Int].self)
-            let outbox = try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)
-            if inbox["pending"] == 0, outbox["outbox"] == 0 { return nil }
+            if try await mesh.isDrained() { return nil }
             try await Task.sleep(for: .milliseconds(5))
         }
         return "queues did not drain within \(Int(timeout))s"

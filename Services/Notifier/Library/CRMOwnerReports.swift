@@ -11,14 +11,14 @@ import SwitchboardRuntime
 /// router finds the owner already set.
 final class CRMOwnerReports: Sendable {
     private let store: NotifierStore
-    private let router: LineClient
+    private let routers: RouterRing
     private let logger: Logger
     private let loop = BackgroundLoop()
     private let backoff = Backoff(initial: 0.2, multiplier: 2, maximum: 30)
 
-    init(store: NotifierStore, router: LineClient, logger: Logger) {
+    init(store: NotifierStore, routers: RouterRing, logger: Logger) {
         self.store = store
-        self.router = router
+        self.routers = routers
         self.logger = logger
     }
 
@@ -49,7 +49,7 @@ final class CRMOwnerReports: Sendable {
             do {
                 for report in try await store.ownerReports(limit: 64) {
                     do {
-                        let answer = try await router.call("router.crm_event", report, as: CRMEventAnswer.self)
+                        let answer = try await routers.client(for: report.location).call("router.crm_event", report, as: CRMEventAnswer.self)
                         logger.debug("CRM owner report delivered", ["applied": answer.applied, "note": answer.note])
                     } catch let refusal as WireError where !refusal.retryable {
                         // The router will answer the same every time: recorded, not retried forever.

@@ -19,6 +19,7 @@ public enum NotifierCommand {
         Settings.Key("crm-rate-limit", default: "100", help: "GoHighLevel requests per location per interval"),
         Settings.Key("crm-rate-interval", default: "10", help: "seconds of the GoHighLevel rate-limit interval"),
         Settings.Key("router", default: "127.0.0.1:7102", help: "host:port of switchboard-router (owners found in GoHighLevel are reported there)"),
+        RouterRing.settingKey,
         Settings.Key("directory", default: "127.0.0.1:7103", help: "host:port of switchboard-directory (GoHighLevel's users are synced there)"),
         HTTPServer.operationalKey(suggestedPort: 7114),
         Settings.Key("ghl-user-sync-minutes", default: "60", help: "minutes between syncs of the directory's users from GoHighLevel (0: only on demand)"),
@@ -71,12 +72,11 @@ public enum NotifierCommand {
             if configuration.webhookSecret == nil {
                 logger.warning("no webhook-secret: webhook channels will be dead-lettered until one is set")
             }
-            let router = LineClient(options: try LineClientOptions(
-                settings: settings, key: "router", secrets: secrets, tokenName: "router-token", clientName: "switchboard-notifier"))
+            let router = try RouterRing(settings: settings, secrets: secrets, tokenName: "router-token", clientName: "switchboard-notifier")
             let directory = LineClient(options: try LineClientOptions(
                 settings: settings, key: "directory", secrets: secrets, tokenName: "directory-token", clientName: "switchboard-notifier"))
             configuration.userSyncInterval = (try settings.double("ghl-user-sync-minutes") ?? 60) * 60
-            let service = try NotifierService(configuration: configuration, router: router, directory: directory, logger: logger, metrics: metrics)
+            let service = try NotifierService(configuration: configuration, routers: router, directory: directory, logger: logger, metrics: metrics)
             let server = try LineServer(
                 service: "notifier", settings: settings, secrets: secrets, logger: logger, metrics: metrics, register: service.register(on:))
             let http = try HTTPServer.operational(settings: settings, logger: logger, metrics: metrics)

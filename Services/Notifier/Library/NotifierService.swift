@@ -40,9 +40,9 @@ public final class NotifierService: Service {
     private let userSync: GoHighLevelUserSync
     let goHighLevel: GoHighLevelAPI
 
-    /// `router`: where owners found in GoHighLevel are reported (``CRMOwnerReports``);
+    /// `routers`: where owners found in GoHighLevel are reported, each to its location's instance (``CRMOwnerReports``);
     /// `directory`: where GoHighLevel's users go (``GoHighLevelUserSync``).
-    public init(configuration: Configuration, router: LineClient, directory: LineClient, logger: Logger, metrics: MetricsRegistry) throws {
+    public init(configuration: Configuration, routers: RouterRing, directory: LineClient, logger: Logger, metrics: MetricsRegistry) throws {
         store = try NotifierStore(path: configuration.databasePath)
         let poster = HTTPPoster(timeout: configuration.requestTimeout)
         let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender(), clock: configuration.clock)
@@ -51,7 +51,7 @@ public final class NotifierService: Service {
             credential: credential, store: store, poster: poster, baseURL: configuration.crmBaseURL,
             clock: configuration.clock)
         let limiter = RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval)
-        ownerReports = CRMOwnerReports(store: store, router: router, logger: logger)
+        ownerReports = CRMOwnerReports(store: store, routers: routers, logger: logger)
         goHighLevel = GoHighLevelAPI(poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, clock: configuration.clock)
         userSync = GoHighLevelUserSync(api: goHighLevel, tokens: tokens, directory: directory, interval: configuration.userSyncInterval, logger: logger)
         let crm = CRMSync(

@@ -80,6 +80,11 @@ public final class RouterService: Service {
                                 version: entry.version, accounts: entry.config.accounts.count)
             }]
         }
+        server.register("router.accounts") { [self] (_: EmptyBody, _) in
+            AccountIndex(accounts: configurations.all().flatMap { entry in
+                entry.config.accounts.map { AccountIndex.Entry(platform: $0.platform, address: ContactAddress.normalize($0.address), location: entry.config.location.id) }
+            })
+        }
         server.registerDeferred("router.route") { [self] request, _, reply in
             try await route(try request.decodeBody(InboundMessage.self), reply: reply)
         }
