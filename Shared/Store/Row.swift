@@ -48,6 +48,23 @@ public struct Row {
         return value
     }
 
+    /// The column as stored, whatever its type (copying rows between files).
+    public func value(_ index: Int32) -> SQLValue {
+        switch sqlite3_column_type(statement, index) {
+        case SQLITE_NULL: .null
+        case SQLITE_INTEGER: .integer(Int64(sqlite3_column_int64(statement, index)))
+        case SQLITE_FLOAT: .real(double(index))
+        case SQLITE_BLOB: .blob(blob(index))
+        default: .text(string(index))
+        }
+    }
+
+    public var columnCount: Int32 { sqlite3_column_count(statement) }
+
+    public func columnName(_ index: Int32) -> String {
+        sqlite3_column_name(statement, index).map { String(cString: $0) } ?? ""
+    }
+
     public func blob(_ index: Int32) -> [UInt8] {
         let count = Int(sqlite3_column_bytes(statement, index))
         guard count > 0, let bytes = sqlite3_column_blob(statement, index) else { return [] }

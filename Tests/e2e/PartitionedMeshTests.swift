@@ -130,4 +130,61 @@ import Testing
         #expect(doubled == 0)
         #expect(misplaced == 0)
     }
+
+    /// A location moved from its router instance to another with the real CLI while 300 of its
+    /// contacts write in: each is decided exactly once, all on the new instance, and the round
+    /// robin carries on where it was (100 each), so its state moved too.
+    @Test(.timeLimit(.minutes(3)))
+    func aLocationMovedUnderLoadLosesNothingAndItsRotationCarriesOn() async throws {
+        let folder = TemporaryDirectory()
+        let mesh = try await Self.start(folder, layout: Mesh.Layout(routers: 2, adapters: 2))
+        defer { mesh.stop() }
+        let location = "loc_p0"
+        let source = mesh.routers.map.owner(of: location)
+        let target = mesh.routerNames.first { $0 != source }!
+        let total = 300
+        let sent = Sent()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    // Every contact of location 0 (index a multiple of six).
+                    for index in stride(from: worker * Self.locations, to: total * Self.locations, by: 4 * Self.locations) {
+                        try await Self.send(index, mesh: mesh)
+                        sent.count.add(1, ordering: .relaxed)
+                    }
+                }
+            }
+            group.addTask {
+                try await eventually(timeout: 60) { sent.count.load(ordering: .relaxed) >= total / 3 }
+                let move = try ChildProcess("switchboardctl", ["partition", "move", location, "--to", target, "--partitions", mesh.partitionFile!])
+                #expect(try move.waitForExit(timeout: 60) == 0, "\(move.stdoutLines) \(move.stderrLines)")
+                #expect(move.stdoutLines.last?.hasPrefix("moved \(location) from \(source) to \(target)") == true, "\(move.stdoutLines)")
+            }
+            try await group.waitForAll()
+        }
+        try await eventually(timeout: 90, every: .milliseconds(50)) { try await mesh.isDrained() }
+        #expect(mesh.routers.map.owner(of: location) == target)
+
+        var lost = 0
+        var doubled = 0
+        for index in stride(from: 0, to: total * Self.locations, by: Self.locations) {
+            switch try await Self.decisions(mesh, location: location, contact: "+1556\(String(format: "%07d", index))") {
+            case nil: lost += 1
+            case 1?: break
+            default: doubled += 1
+            }
+        }
+        print("moved run: contacts=\(total) lost=\(lost) doubled=\(doubled) from=\(source) to=\(target)")
+        #expect(lost == 0)
+        #expect(doubled == 0)
+        struct Loads: Decodable { var loads: [String: Int] }
+        let loads = try await mesh.routers.client(named: target).call("router.loads", ["location": location], as: Loads.self).loads
+        #expect(loads == ["u0_a": 100, "u0_b": 100, "u0_c": 100])
+        await #expect(throws: WireError.self) {
+            _ = try await mesh.routers.client(named: source).call("router.contact", ["location": location, "contact": "+15560000000"], as: JSONValue.self)
+        }
+        let show = try ChildProcess("switchboardctl", ["partition", "show", "--partitions", mesh.partitionFile!])
+        #expect(try show.waitForExit() == 0)
+        #expect(show.stdoutLines.contains("\(location)\t\(target)\tpinned"), "\(show.stdoutLines)")
+    }
 }

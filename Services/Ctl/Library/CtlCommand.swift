@@ -22,10 +22,12 @@ public enum CtlCommand {
         Scenarios:       scenario run FILE… [--bin-dir DIR] [--verbose]
         Reports:         report [--since 7d] [--json | --html FILE] [--from SAVED.json]
         What if:         simulate -f NEW_CONFIG [--since 7d] [--json]   (replays stored messages with a proposed configuration)
+        Scale-out:       partition show | partition move LOCATION --to INSTANCE   (with --partitions FILE; docs/scaling.md)
         Console:         console hash-password   (reads the admin password from stdin, prints the console-password-hash credential)
         Local mesh:      up [--config FILE] [--state DIR] [--bin-dir DIR] [--demo]   (--demo sends signed demo webhooks and explains each decision)
 
         Service addresses default to 127.0.0.1:7101–7104 (SWITCHBOARD_ROUTER, SWITCHBOARD_DIRECTORY, …).
+        With several router instances, --partitions FILE (or SWITCHBOARD_PARTITIONS) finds each location's.
         A mesh that requires the line token: SWITCHBOARD_TOKEN, or --token-file FILE (never the token itself as a flag).
         """
 
@@ -90,6 +92,19 @@ public enum CtlCommand {
         let text = arguments.options[service] ?? ProcessInfo.processInfo.environment["SWITCHBOARD_\(service.uppercased())"] ?? "127.0.0.1:\(port)"
         let parts = text.split(separator: ":")
         var options = LineClientOptions(host: parts.count == 2 ? String(parts[0]) : "127.0.0.1", port: UInt16(parts.last ?? "") ?? UInt16(port))
+        options.token = try token(arguments)
+        options.clientName = "switchboardctl"
+        return LineClient(options: options)
+    }
+
+    /// The router instance of `location`: the one the partition file (`--partitions` or
+    /// `SWITCHBOARD_PARTITIONS`) gives it, else the one `--router` names.
+    static func routerClient(_ arguments: Arguments, location: String) throws -> LineClient {
+        guard let path = arguments.options["partitions"] ?? ProcessInfo.processInfo.environment["SWITCHBOARD_PARTITIONS"] else {
+            return try client(arguments, "router", 7102)
+        }
+        guard let address = try PartitionMap.load(path: path).address(of: location) else { throw CtlError("\(path): no router instance for \(location)") }
+        var options = LineClientOptions(host: address.host, port: address.port)
         options.token = try token(arguments)
         options.clientName = "switchboardctl"
         return LineClient(options: options)
@@ -172,12 +187,12 @@ public enum CtlCommand {
                 return 0
             }
             for warning in await GoHighLevelCheck.warnings(config, notifier: try client(arguments, "notifier", 7104)) { print("\(file): warning: \(warning)") }
-            try await ConfigApplier.apply(config, raw: raw, directory: try client(arguments, "directory", 7103), router: try client(arguments, "router", 7102))
+            try await ConfigApplier.apply(config, raw: raw, directory: try client(arguments, "directory", 7103), router: try routerClient(arguments, location: config.location.id))
             print("applied \(file) to \(config.location.id)")
             return 0
         case "get":
             let what = try word(arguments, 1, "what to get (contact, loads, config)")
-            let router = try client(arguments, "router", 7102)
+            let router = try routerClient(arguments, location: try location(arguments))
             switch what {
             case "contact":
                 try printJSON(try await router.call("router.contact", ["location": try location(arguments), "contact": try word(arguments, 2, "CONTACT")], as: JSONValue.self))
@@ -202,7 +217,7 @@ public enum CtlCommand {
             return 0
         case "explain":
             struct Explained: Decodable { var sentences: [String] }
-            let router = try client(arguments, "router", 7102)
+            let router = try routerClient(arguments, location: try location(arguments))
             let body = ["location": try location(arguments), "contact": try word(arguments, 1, "CONTACT")]
             if arguments.flags.contains("json") {
                 try printJSON(try await router.call("router.explain", body, as: JSONValue.self))
@@ -211,7 +226,7 @@ public enum CtlCommand {
             }
             return 0
         case "assign", "release", "unassign", "resolve", "tag", "drain":
-            let router = try client(arguments, "router", 7102)
+            let router = try routerClient(arguments, location: try location(arguments))
             var body: [String: JSONValue] = ["location": .string(try location(arguments))]
             if command == "drain" {
                 body["user"] = .string(try word(arguments, 1, "USER"))
@@ -258,7 +273,7 @@ public enum CtlCommand {
                 var body: [String: JSONValue] = ["location": .string(try location(arguments))]
                 let days = Double((arguments.options["since"] ?? "7d").replacingOccurrences(of: "d", with: "")) ?? 7
                 body["since"] = .string(RFC3339.format(Date().addingTimeInterval(-days * 86_400)))
-                report = try await client(arguments, "router", 7102).call("router.report", JSONValue.object(body), as: RoutingReport.self)
+                report = try await routerClient(arguments, location: try location(arguments)).call("router.report", JSONValue.object(body), as: RoutingReport.self)
             }
             if let file = arguments.options["html"] {
                 try ReportPage.html(report).write(toFile: file, atomically: true, encoding: .utf8)
@@ -277,7 +292,7 @@ public enum CtlCommand {
                 guard let days = Double(since.hasSuffix("d") ? String(since.dropLast()) : since) else { throw UsageError("--since takes days, e.g. 7d") }
                 body["since"] = .string(RFC3339.format(Date().addingTimeInterval(-days * 86_400)))
             }
-            let report = try await client(arguments, "router", 7102).call("router.simulate", JSONValue.object(body), as: JSONValue.self, timeout: 120)
+            let report = try await routerClient(arguments, location: config.location.id).call("router.simulate", JSONValue.object(body), as: JSONValue.self, timeout: 120)
             if arguments.flags.contains("json") {
                 try printJSON(report)
                 return 0
@@ -306,6 +321,8 @@ public enum CtlCommand {
             return 0
         case "up":
             return try await Launcher.run(arguments)
+        case "partition":
+            return try await PartitionCommand.run(arguments)
         case "console":
             guard arguments.words.count == 2, arguments.words[1] == "hash-password" else { throw UsageError("console hash-password") }
             // From stdin, never an argument: `printf %s "$PASSWORD" | switchboardctl console hash-password`.

@@ -42,6 +42,8 @@ final class LocationPipeline: Sendable {
         /// Batch jobs queued and not yet committed.
         var inFlight = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Closed for a move: new messages are refused (``close()``).
+        var closed = false
     }
 
     /// One message decided: the answer to send, the reason (nil for a repeat), the outbox rows,
@@ -82,10 +84,14 @@ final class LocationPipeline: Sendable {
         _ message: InboundMessage, routing: CompiledRouting, account: Account, answer: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
     ) async {
         let ticket = Ticket(message: message, routing: routing, account: account, answer: answer)
-        let startDraining = state.withLock { state -> Bool in
+        let startDraining = state.withLock { state -> Bool? in
+            guard !state.closed else { return nil }
             state.queue.append(ticket)
             defer { state.draining = true }
             return !state.draining
+        }
+        guard let startDraining else {
+            return answer(.failure(WireError.unavailable("\(location) is being moved to another router instance: try again")))
         }
         // The first caller drains, in its own task: queueing a batch costs no wait, so it is
         // done without waking another thread for it (the handler began on the connection's loop).
@@ -100,6 +106,24 @@ final class LocationPipeline: Sendable {
             defer { state.withLock { $0.snapshot = nil } }
             return try await body()
         }
+    }
+
+    /// Refuses new messages and returns once every message queued before is decided and
+    /// committed: after it, nothing lands in the file for this location until ``reopen()``.
+    /// (Checking "held" before queueing is not enough: a message checked just before the hold
+    /// could be queued after it; here the check and the queueing share one lock.)
+    func close() async {
+        state.withLock { $0.closed = true }
+        while true {
+            _ = try? await exclusively {}
+            if state.withLock({ $0.queue.isEmpty && !$0.draining && $0.inFlight == 0 }) { return }
+            await Task.yield()
+        }
+    }
+
+    /// Accepts messages again (a move given up).
+    func reopen() {
+        state.withLock { $0.closed = false }
     }
 
     // MARK: Deciding

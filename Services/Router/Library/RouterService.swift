@@ -20,6 +20,15 @@ public final class RouterService: Service {
     private let configurations = AppliedConfigurations()
     private let pipelines = Mutex<[String: LocationPipeline]>([:])
     private let timing: Timing
+    /// Locations on their way to another router instance, or gone there (docs/scaling.md).
+    private let moves = Mutex<[String: Move]>([:])
+
+    private enum Move {
+        /// `router.hold`: no new event is decided; the mover is reading the rows.
+        case holding
+        /// `router.drop`: the rows are on instance `to`; events are answered "moved".
+        case moved(to: String)
+    }
     /// Set once in `init`, after `self` exists (the timers call back into the router).
     private nonisolated(unsafe) var timers: RouterTimers!
 
@@ -49,6 +58,7 @@ public final class RouterService: Service {
         for (version, config) in try await store.configs() {
             configurations.apply(try CompiledRouting(config), version: version)
         }
+        for (location, instance) in try await store.movedLocations() { moves.withLock { $0[location] = .moved(to: instance) } }
         metrics.collect { [store] in
             if let pending = try? await store.outboxCount() { metrics.setGauge("switchboard_outbox_pending", to: Double(pending)) }
             if let open = try? await store.openContactCount() { metrics.setGauge("switchboard_open_contacts", to: Double(open)) }
@@ -75,13 +85,13 @@ public final class RouterService: Service {
             return ConfigResponse(config: entry.config, version: entry.version)
         }
         server.register("router.locations") { [self] (_: EmptyBody, _) in
-            ["locations": configurations.all().map { entry in
+            ["locations": configurations.all().filter { routes($0.config.location.id) }.map { entry in
                 LocationSummary(id: entry.config.location.id, name: entry.config.location.name, timezone: entry.config.location.timezone,
                                 version: entry.version, accounts: entry.config.accounts.count)
             }]
         }
         server.register("router.accounts") { [self] (_: EmptyBody, _) in
-            AccountIndex(accounts: configurations.all().flatMap { entry in
+            AccountIndex(accounts: configurations.all().filter { routes($0.config.location.id) }.flatMap { entry in
                 entry.config.accounts.map { AccountIndex.Entry(platform: $0.platform, address: ContactAddress.normalize($0.address), location: entry.config.location.id) }
             })
         }
@@ -141,6 +151,7 @@ public final class RouterService: Service {
         server.register("router.pending") { [self] (_: EmptyBody, _) in
             ["outbox": try await store.outboxCount()]
         }
+        registerMoves(on: server)
         if case .manual = timing {
             // `--test-clock` only: tests move time instead of waiting for it.
             server.register("router.advance_clock") { [self] (request: AdvanceClockRequest, _) in
@@ -151,9 +162,73 @@ public final class RouterService: Service {
         }
     }
 
+    // MARK: Moving a location to another instance
+
+    /// The router's side of `switchboardctl partition move`: `hold` (stop deciding the
+    /// location, wait for what is in flight), `export` (its rows), `import` (on the target),
+    /// `drop` (the source forgets the rows and answers "moved"), `unhold` (a move given up).
+    private func registerMoves(on server: LineServer) {
+        server.register("router.hold") { [self] (request: LocationRequest, _) in
+            _ = try configuration(request.location)
+            moves.withLock { $0[request.location] = .holding }
+            // Every message and event accepted before the hold commits; later ones are refused.
+            await pipeline(request.location).close()
+            logger.info("location held for a move", ["location": request.location])
+            return ["held": true]
+        }
+        server.register("router.unhold") { [self] (request: LocationRequest, _) in
+            let released = moves.withLock { moves -> Bool in
+                guard case .holding? = moves[request.location] else { return false }
+                moves[request.location] = nil
+                return true
+            }
+            if released { pipeline(request.location).reopen() }
+            return ["released": released]
+        }
+        server.register("router.export") { [self] (request: ExportRequest, _) in
+            guard case .holding? = moves.withLock({ $0[request.location] }) else {
+                throw WireError.conflict("\(request.location) is not held: router.hold first, so no decision lands after the copy")
+            }
+            return try await store.exportPage(location: request.location, table: request.table, after: request.after, limit: min(max(1, request.limit), 2_000))
+        }
+        server.register("router.import") { [self] (page: RouterStore.RowPage, _) in
+            try await store.importPage(page, routedHere: routes(page.location))
+            if page.first { moves.withLock { $0[page.location] = .holding } }
+            return ["rows": page.rows.count]
+        }
+        // A move given up: the target forgets what it was given (never routed here).
+        server.register("router.import_abort") { [self] (request: LocationRequest, _) in
+            guard !routes(request.location), case .holding? = moves.withLock({ $0[request.location] }) else {
+                throw WireError.conflict("\(request.location) is routed here, or was not being imported")
+            }
+            try await store.clearImported(location: request.location)
+            moves.withLock { $0[request.location] = nil }
+            return ["cleared": true]
+        }
+        // The last step on the target: the imported location is routed from now on.
+        server.register("router.import_done") { [self] (request: LocationRequest, _) in
+            let configs = try await store.configs().filter { $0.config.location.id == request.location }
+            guard let (version, config) = configs.first else { throw WireError.notFound("no imported configuration for \(request.location)") }
+            configurations.apply(try CompiledRouting(config), version: version)
+            moves.withLock { $0[request.location] = nil }
+            pipeline(request.location).reopen()
+            timers.wake()
+            logger.info("location imported", ["location": request.location])
+            return ["routed": true]
+        }
+        server.register("router.drop") { [self] (request: DropRequest, _) in
+            guard case .holding? = moves.withLock({ $0[request.location] }) else { throw WireError.conflict("\(request.location) is not held") }
+            try await store.dropMoved(location: request.location, to: request.to, at: Date())
+            moves.withLock { $0[request.location] = .moved(to: request.to) }
+            logger.info("location moved away", ["location": request.location, "to": request.to])
+            return ["dropped": true]
+        }
+    }
+
     // MARK: Configuration
 
     private func putConfig(_ config: LocationConfig) async throws -> [String: Int] {
+        if configurations.entry(location: config.location.id) != nil { try refuseIfMoving(config.location.id) }
         let routing: CompiledRouting
         do {
             routing = try CompiledRouting(config)
@@ -178,7 +253,23 @@ public final class RouterService: Service {
     /// The configuration `location` runs, or `not_found`.
     private func configuration(_ location: String) throws(WireError) -> AppliedConfigurations.Entry {
         guard let entry = configurations.entry(location: location) else { throw WireError.notFound("no configuration for \(location)") }
+        try refuseIfMoving(location)
         return entry
+    }
+
+    /// A location being moved, or moved, is not this instance's to decide: retryable, so the
+    /// sender tries again and, once its partition map has the new owner, reaches it.
+    private func refuseIfMoving(_ location: String) throws(WireError) {
+        switch moves.withLock({ $0[location] }) {
+        case nil: return
+        case .holding?: throw WireError.unavailable("\(location) is being moved to another router instance: try again")
+        case .moved(let instance)?: throw WireError.unavailable("\(location) moved to router instance \(instance): the partition file sends it there")
+        }
+    }
+
+    /// Whether this instance decides `location`'s events now.
+    private func routes(_ location: String) -> Bool {
+        moves.withLock { $0[location] == nil } && configurations.entry(location: location) != nil
     }
 
     private func pipeline(_ location: String) -> LocationPipeline {
@@ -205,6 +296,7 @@ public final class RouterService: Service {
         guard let (entry, account) = configurations.entry(platform: message.platform, address: message.account) else {
             throw WireError.notFound("no account for \(message.platform):\(message.account)")
         }
+        try refuseIfMoving(entry.config.location.id)
         await pipeline(entry.config.location.id).route(message, routing: entry.routing, account: account) { [metrics] answer in
             metrics.observe("switchboard_decision_seconds", seconds: Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9)
             reply(answer)
@@ -313,7 +405,7 @@ public final class RouterService: Service {
             return 0
         }
         var assigned = 0
-        for location in locations where configurations.entry(location: location)?.config.assignsAnyQueue ?? false {
+        for location in locations where routes(location) && configurations.entry(location: location)?.config.assignsAnyQueue ?? false {
             do {
                 assigned += try await pipeline(location).exclusively { try await offerQueuedHoldingLocation(location, at: time) }
             } catch {
@@ -328,7 +420,7 @@ public final class RouterService: Service {
     /// contact placed seeing the loads the ones before it left, all committed in one
     /// transaction. The caller holds the location (``LocationPipeline/exclusively(_:)``).
     private func offerQueuedHoldingLocation(_ location: String, at time: Date) async throws -> Int {
-        guard let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return 0 }
+        guard routes(location), let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return 0 }
         let queued = try await store.queuedContacts(location: location)
         guard !queued.isEmpty else { return 0 }
         var snapshot = try await store.locationSnapshot(location: location)
@@ -451,6 +543,21 @@ public final class RouterService: Service {
         }
         return lines
     }
+}
+
+struct ExportRequest: Decodable, Sendable {
+    var location: String
+    var table: String
+    var after: Int
+    var limit: Int
+    enum CodingKeys: String, CodingKey { case location, table, after, limit }
+}
+
+struct DropRequest: Decodable, Sendable {
+    var location: String
+    /// The instance the location went to.
+    var to: String
+    enum CodingKeys: String, CodingKey { case location, to }
 }
 
 struct AdvanceClockRequest: Decodable, Sendable {

@@ -86,6 +86,11 @@ final class RouterStore: Sendable {
             CREATE INDEX contacts_due ON contacts (due_at) WHERE due_at IS NOT NULL;
             CREATE INDEX contacts_queued ON contacts (location, queued_at) WHERE queued_at IS NOT NULL;
             """),
+        // Locations moved to another router instance (`switchboardctl partition move`): their
+        // events are answered "moved", retryable, until every sender has the new partition map.
+        Migration("moved locations", sql: """
+            CREATE TABLE moved_locations (location TEXT PRIMARY KEY, moved_to TEXT NOT NULL, at REAL NOT NULL) STRICT;
+            """),
     ]
 
     /// SQL that counts `table`'s open rows per `user` column into `open_loads` under `kind`:

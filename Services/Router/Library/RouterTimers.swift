@@ -61,6 +61,11 @@ final class RouterTimers: Sendable {
         if plan.withLock({ due < $0.wake }) { loop.wake() }
     }
 
+    /// Deadlines may have arrived from elsewhere (a location imported): the loop looks again.
+    func wake() {
+        loop.wake()
+    }
+
     /// The directory changed: queued contacts are offered at once.
     func directoryChanged() {
         plan.withLock { $0.sweepNow = true }
