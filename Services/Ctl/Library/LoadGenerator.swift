@@ -19,6 +19,9 @@ public enum LoadGenerator {
         var seconds: Double = 5
         var connections = 16
         var locations = 4
+        /// Router and adapters instances (docs/scaling.md); webhooks are spread over the adapters.
+        var routers = 1
+        var adapters = 1
         var json = false
         /// Keep the mesh's state folder (the four SQLite files, notifications) for inspection.
         var keepState = false
@@ -35,10 +38,12 @@ public enum LoadGenerator {
             case "--seconds": options.seconds = Double(value) ?? 5; index += 1
             case "--connections": options.connections = Int(value) ?? 16; index += 1
             case "--locations": options.locations = Int(value) ?? 4; index += 1
+            case "--routers": options.routers = max(1, Int(value) ?? 1); index += 1
+            case "--adapters": options.adapters = max(1, Int(value) ?? 1); index += 1
             case "--json": options.json = true
             case "--keep-state": options.keepState = true
             case "--help":
-                print("usage: switchboard-loadgen [--rate MSGS_PER_S (0: as fast as possible)] [--seconds S] [--connections N] [--locations L] [--json] [--keep-state]")
+                print("usage: switchboard-loadgen [--rate MSGS_PER_S (0: as fast as possible)] [--seconds S] [--connections N] [--locations L] [--routers N] [--adapters N] [--json] [--keep-state]")
                 return 0
             default:
                 FileHandle.standardError.write(Data("switchboard-loadgen: unknown argument \(name)\n".utf8))
@@ -86,7 +91,7 @@ public enum LoadGenerator {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-load-\(UUID().uuidString)").path
         let binaries = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         Mesh.stopServicesOnTermination()
-        let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false)
+        let mesh = try Mesh(binaries: binaries, stateFolder: state, testClock: false, layout: Mesh.Layout(routers: options.routers, adapters: options.adapters))
         if !options.keepState { mesh.removeOnTermination(state) }
         defer {
             mesh.stop()
@@ -100,16 +105,16 @@ public enum LoadGenerator {
         for location in 0..<options.locations {
             let bytes = Array(config(location: location, notifications: state + "/notifications.jsonl").utf8)
             let (config, raw) = try ConfigApplier.load(bytes)
-            try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routerClient)
+            try await ConfigApplier.apply(config, raw: raw, directory: mesh.directoryClient, router: mesh.routers.client(for: config.location.id))
             for account in config.accounts {
                 configured.append((account.platform, account.address))
                 let channel = AdapterChannelFactory.channel(for: account)
-                _ = try await mesh.adaptersClient.call("adapters.put_channel", ["channel": channel], as: JSONValue.self)
+                for client in mesh.adaptersClients { _ = try await client.call("adapters.put_channel", ["channel": channel], as: JSONValue.self) }
             }
         }
         let accounts = configured
         let factory = WebhookFactory(secrets: mesh.secrets, publicBaseURL: "http://127.0.0.1")
-        let processes = [mesh.adapters, mesh.router, mesh.directory, mesh.notifier]
+        let processes = mesh.adaptersInstances + mesh.routerInstances + [mesh.directory, mesh.notifier]
         let cpuBefore = processes.map { cpuSeconds($0.pid) }
         let sentAt = SendLog()
         let started = Date()
@@ -119,7 +124,7 @@ public enum LoadGenerator {
             for connection in 0..<options.connections {
                 group.addTask {
                     try await onOwnThread {
-                        var client = try KeepAliveHTTP(port: mesh.webhookPort)
+                        var client = try KeepAliveHTTP(port: mesh.webhookPorts[connection % mesh.webhookPorts.count])
                         defer { client.close() }
                         var sequence = 0
                         while Date() < deadline {
@@ -146,10 +151,7 @@ public enum LoadGenerator {
         let total = sent.count
         let drainDeadline = Date().addingTimeInterval(120)
         while true {
-            let inbox = try await mesh.adaptersClient.call("adapters.pending", EmptyBody(), as: [String: Int].self)
-            let outbox = try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)
-            let deliveries = try await mesh.notifierClient.call("notifier.pending", EmptyBody(), as: [String: Int].self, timeout: 60)
-            if inbox["pending"] == 0, outbox["outbox"] == 0, deliveries["pending"] == 0 { break }
+            if try await mesh.isDrained(deliveries: true) { break }
             guard Date() < drainDeadline else { throw CtlError("the mesh did not drain within 120 s") }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -175,7 +177,13 @@ public enum LoadGenerator {
         let lost = total - notified.count
         let raw = try rawPerHopLimit()
         let throughput = Double(total) / endToEndSeconds
-        let cpu = zip(processes, zip(cpuBefore, cpuAfter)).map { ($0.name, ($1.1 - $1.0) / Double(max(total, 1)) * 1000) }
+        // Per service, every instance of it summed.
+        var cpuByService: [(String, Double)] = []
+        for (process, (before, after)) in zip(processes, zip(cpuBefore, cpuAfter)) {
+            let seconds = (after - before) / Double(max(total, 1)) * 1000
+            if let index = cpuByService.firstIndex(where: { $0.0 == process.name }) { cpuByService[index].1 += seconds } else { cpuByService.append((process.name, seconds)) }
+        }
+        let cpu = cpuByService
         if options.json {
             let summary: [String: JSONValue] = [
                 "accepted": .number(Double(total)), "lost": .number(Double(lost)), "sendSeconds": .number(sendSeconds), "endToEndSeconds": .number(endToEndSeconds),
@@ -187,6 +195,7 @@ public enum LoadGenerator {
             print(String(decoding: try WireJSON.prettyEncoder.encode(JSONValue.object(summary)), as: UTF8.self))
         } else {
             let cpuText = cpu.map { String(format: "%@ %.3f", $0.0, $0.1) }.joined(separator: ", ")
+            if options.routers > 1 || options.adapters > 1 { print("layout: \(options.adapters) adapters, \(options.routers) routers (partitioned by location)") }
             print(String(format: "loadgen: %d webhooks (%@), %d connections, %.1f s sending (adapters accepted %.0f/s), %.1f s to drain: %.0f msgs/s end to end, p50 %.2f ms, p99 %.2f ms, p999 %.2f ms, lost=%d; CPU s per 1,000: %@; raw per-hop limit %.0f/s (ratio %.3f)",
                          total, options.rate > 0 ? "target \(Int(options.rate))/s" : "as fast as possible", options.connections, sendSeconds,
                          Double(total) / sendSeconds, endToEndSeconds,
