@@ -11,13 +11,9 @@ import Testing
 /// certificate, free ports). A signed webhook through it reaches the adapters and is routed,
 /// the console answers through it, and the adapters' `/metrics` stays private.
 @Suite(.serialized) struct NginxExampleTests {
-    static let nginx = "/usr/sbin/nginx"
-    static var available: Bool {
-        FileManager.default.isExecutableFile(atPath: nginx) && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
-            && FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
-    }
+    static let nginx = Nginx.path
 
-    @Test(.enabled(if: NginxExampleTests.available, "needs nginx, openssl and curl"))
+    @Test(.enabled(if: Nginx.available, "needs nginx, openssl and curl"))
     func theExampleServesSignedWebhooksAndTheConsoleOverTLSAndHidesMetrics() async throws {
         let mesh = try await ConsoleMesh()
         defer { mesh.stop() }
