@@ -33,6 +33,9 @@ public final class Store: Sendable {
 
     private struct Queue {
         var jobs: [Job] = []
+        /// ``deferWrite(within:_:)``'s bodies, waiting for the next transaction.
+        var deferred: [@Sendable (Database) throws -> Void] = []
+        var flushScheduled = false
         var closing = false
         var closed = false
     }
@@ -157,11 +160,54 @@ public final class Store: Sendable {
         return queue.jobs.count
     }
 
+    /// Queues `body` to run in the next transaction the store commits anyway, or in one of its
+    /// own `delay` seconds from now when none comes first.
+    ///
+    /// For writes that a crash may lose because they are done again afterwards: the marks that
+    /// a hand-off finished (an inbox event forwarded, outbox rows delivered). Acknowledged at
+    /// once and written with the next commit, they cost no transaction, sync or thread wake-up
+    /// of their own while messages flow (at 1,000 a second each mark was a commit of its own).
+    /// A body that throws is undone alone and not retried: what it marks is found again.
+    public func deferWrite(within delay: Double = 0.05, _ body: @escaping @Sendable (Database) throws -> Void) {
+        condition.lock()
+        guard !queue.closing else {
+            condition.unlock()
+            return enqueueWrite(body) { _ in }
+        }
+        queue.deferred.append(body)
+        let schedule = !queue.flushScheduled
+        queue.flushScheduled = true
+        condition.unlock()
+        guard schedule else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in self?.flushDeferred() }
+    }
+
+    /// The deferred writes' own transaction, when no other took them meanwhile.
+    private func flushDeferred() {
+        condition.lock()
+        queue.flushScheduled = false
+        let waiting = !queue.deferred.isEmpty && !queue.closing
+        condition.unlock()
+        if waiting { enqueueWrite({ _ in }, completion: { _ in }) }
+    }
+
+    private func takeDeferred() -> [@Sendable (Database) throws -> Void] {
+        condition.lock()
+        defer { condition.unlock() }
+        defer { queue.deferred = [] }
+        return queue.deferred
+    }
+
     /// How many transactions group commit has run (for metrics and benchmarks).
     public var committedBatches: Int { batches.load(ordering: .relaxed) }
 
     /// Finishes queued work, then closes the database. Later calls fail.
     public func close() {
+        // Deferred writes go in a last transaction of their own.
+        condition.lock()
+        let waiting = !queue.deferred.isEmpty && !queue.closing
+        condition.unlock()
+        if waiting { enqueueWrite({ _ in }, completion: { _ in }) }
         condition.lock()
         queue.closing = true
         condition.broadcast()
@@ -266,6 +312,7 @@ public final class Store: Sendable {
         var failures: [(Job, any Error)] = []
         do {
             try database.transaction {
+                for body in takeDeferred() { _ = try database.attempt { try body(database) } }
                 var next: Job? = first
                 while let job = next {
                     group.append(job)

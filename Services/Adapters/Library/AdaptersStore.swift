@@ -287,6 +287,17 @@ final class AdaptersStore: Sendable {
         }, completion: completion)
     }
 
+    /// Marks an event the router answered as done, with the next commit (``Store/deferWrite(within:_:)``):
+    /// should the mark be lost in a crash, the event goes again and the router, which keeps
+    /// every decided message id, answers as before.
+    func markDone(_ seq: Int, now: Date) {
+        store.deferWrite { database in
+            try database.run(
+                "UPDATE inbox SET status = ?, reason = NULL, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
+                [.text(InboxStatus.done.rawValue), .real(now.timeIntervalSince1970), .integer(seq)])
+        }
+    }
+
     /// Counts a failed attempt and keeps its reason; `completion` as for ``finish(_:status:reason:now:completion:)``.
     func countAttempt(_ seq: Int, reason: String, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
         store.enqueueWrite({ database in

@@ -18,8 +18,10 @@ import SwitchboardRuntime
 /// notifier twice (a retry after a failed delete); the notifier deduplicates by item id. A row
 /// is never skipped.
 ///
-/// The delete of a delivered batch is not awaited. Should a delete or a direct send fail, the
-/// loop starts again from the oldest row. A restart also starts from the oldest row.
+/// The delete of a delivered batch is not awaited: it rides on the store's next commit
+/// (``Store/deferWrite(within:_:)``), so delivering costs no transaction of its own. Should a
+/// direct send fail, the loop starts again from the oldest row. A restart also starts from the
+/// oldest row (rows whose delete was lost go again; the notifier deduplicates by item id).
 final class OutboxForwarder: Sendable {
     private struct Handover {
         /// Which rows have been handed over, and whether offers go direct.
@@ -116,11 +118,10 @@ final class OutboxForwarder: Sendable {
         }
     }
 
-    /// Deletes delivered rows; a failed delete makes the loop start again from the oldest row.
+    /// Deletes delivered rows, with the store's next commit (a delete lost in a crash sends
+    /// the rows again after the restart, and the notifier takes each once).
     private func acknowledge(_ rows: [RouterStore.OutboxRow]) {
-        store.acknowledge(rows.map(\.seq)) { [self] result in
-            if case .failure(let error) = result { startOver(because: "outbox delete failed; its rows will be sent again", error) }
-        }
+        store.acknowledge(rows.map(\.seq))
     }
 
     /// Sends everything from the oldest row again, by the loop's way.
