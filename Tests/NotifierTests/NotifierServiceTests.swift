@@ -18,12 +18,13 @@ import SwitchboardTestSupport
         let client: LineClient
     }
 
-    static func start(_ directory: TemporaryDirectory, crm: RecordingReceiver? = nil, extra: [String] = []) throws -> Running {
+    /// `ghlToken`: the GoHighLevel credential (nil: CRM sync not configured).
+    static func start(_ directory: TemporaryDirectory, crm: RecordingReceiver? = nil, extra: [String] = [], ghlToken: String? = "ghl-test-token") throws -> Running {
         var arguments = ["--listen", "127.0.0.1:0", "--database", directory.file("notifier.sqlite"), "--retry-initial", "0.05", "--retry-maximum", "0.2"]
         if let crm { arguments += ["--crm-base-url", crm.url("")] }
-        let process = try ChildProcess(
-            "switchboard-notifier", arguments + extra,
-            environment: ["SWITCHBOARD_WEBHOOK_SECRET": secret, "SWITCHBOARD_GHL_TOKEN": "ghl-test-token"])
+        var environment = ["SWITCHBOARD_WEBHOOK_SECRET": secret]
+        environment["SWITCHBOARD_GHL_TOKEN"] = ghlToken
+        let process = try ChildProcess("switchboard-notifier", arguments + extra, environment: environment)
         let port = try process.listeningPort()
         return Running(process: process, client: LineClient(host: "127.0.0.1", port: port))
     }
@@ -177,6 +178,24 @@ import SwitchboardTestSupport
         await #expect(throws: WireError.self) {
             _ = try await running.client.call("notifier.advance_clock", ["seconds": 1.0], as: JSONValue.self)
         }
+    }
+
+    @Test func aCRMUpdateWithoutACredentialIsSkippedAsItIsCommittedNeverAttempted() async throws {
+        let directory = TemporaryDirectory()
+        let ghl = try RecordingReceiver()
+        let running = try Self.start(directory, crm: ghl, ghlToken: nil)
+        let update = OutboxItem(id: "crm-unconfigured", crm: CRMUpdate(location: "loc_acme", contact: "+15551230001", assignedTo: "u_alice", tags: [], sequence: 1))
+        let answer = try await running.client.call("notifier.enqueue", EnqueueRequest(items: [update]), as: EnqueueResponse.self)
+        #expect(answer.accepted == 1)
+        // Skipped in the enqueue's own transaction: no attempt to wait for.
+        #expect(try await Self.pending(running.client)["pending"] ?? 0 == 0)
+        struct Listed: Decodable { var deliveries: [Delivery] }
+        struct Delivery: Decodable { var id: String; var lastError: String? }
+        let skipped = try await running.client.call("notifier.list", ["status": "skipped"], as: Listed.self).deliveries
+        #expect(skipped.map(\.id) == ["crm-unconfigured"])
+        #expect(skipped.first?.lastError == "CRM sync is not configured for loc_acme")
+        #expect(ghl.requests.isEmpty)
+        await ghl.stop()
     }
 
     @Test func a404IsDeadLetteredAndRetrySendsItAgain() async throws {

@@ -39,6 +39,8 @@ public final class NotifierService: Service {
     private let ownerReports: CRMOwnerReports
     private let userSync: GoHighLevelUserSync
     let goHighLevel: GoHighLevelAPI
+    /// Whether a location has a GoHighLevel credential (fixed for the process's life).
+    private let syncsCRM: @Sendable (String) -> Bool
 
     /// `routers`: where owners found in GoHighLevel are reported, each to its location's instance (``CRMOwnerReports``);
     /// `directory`: where GoHighLevel's users go (``GoHighLevelUserSync``).
@@ -51,6 +53,7 @@ public final class NotifierService: Service {
             credential: credential, store: store, poster: poster, baseURL: configuration.crmBaseURL,
             clock: configuration.clock)
         let limiter = RateLimiter(capacity: configuration.crmRateLimit, interval: configuration.crmRateInterval)
+        syncsCRM = { [tokens] in tokens.isConfigured($0) }
         ownerReports = CRMOwnerReports(store: store, routers: routers, logger: logger)
         goHighLevel = GoHighLevelAPI(poster: poster, baseURL: configuration.crmBaseURL, tokens: tokens, limiter: limiter, clock: configuration.clock)
         userSync = GoHighLevelUserSync(api: goHighLevel, tokens: tokens, directory: directory, interval: configuration.userSyncInterval, logger: logger)
@@ -80,7 +83,7 @@ public final class NotifierService: Service {
         // Answered from the store's thread once the items are committed: no hop back to this task.
         server.registerDeferred("notifier.enqueue") { [self] request, _, reply in
             let items = try Self.items(of: request)
-            store.enqueue(items, now: clock.now) { [self] committed in
+            store.enqueue(items, now: clock.now, syncsCRM: syncsCRM) { [self] committed in
                 reply(committed.flatMap { enqueued in
                     metrics.increment("switchboard_notifier_items_total", by: enqueued.accepted)
                     if enqueued.accepted > 0 { engine.offer(enqueued.fresh, withOthers: enqueued.crmUpdates > 0) }

@@ -103,12 +103,19 @@ final class NotifierStore: Sendable {
 
     /// Commits the items not seen before; `committed` gets what was new, on the store's thread
     /// once it is durable.
-    func enqueue(_ items: [(OutboxItem, String)], now: Date, committed: @escaping @Sendable (Result<Enqueued, any Error>) -> Void) {
+    ///
+    /// A CRM update for a location without a GoHighLevel credential (`syncsCRM` false) is
+    /// recorded as skipped at once: attempting it could only skip it (the credential is read
+    /// at start), and each attempt cost the delivery loop a wake-up, a query and a commit.
+    func enqueue(
+        _ items: [(OutboxItem, String)], now: Date, syncsCRM: @escaping @Sendable (String) -> Bool = { _ in true },
+        committed: @escaping @Sendable (Result<Enqueued, any Error>) -> Void
+    ) {
         store.enqueueWrite({ database in
             var enqueued = Enqueued()
-            for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, into: database) {
+            for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, syncsCRM: syncsCRM, into: database) {
                 enqueued.accepted += 1
-                if item.crm != nil { enqueued.crmUpdates += 1 }
+                if let crm = item.crm, syncsCRM(crm.location) { enqueued.crmUpdates += 1 }
                 for (index, channel) in (item.notification?.channels ?? []).enumerated() {
                     enqueued.fresh.append(DueDelivery(
                         id: "\(item.id)/\(index)", channel: channel.channel.rawValue, target: channel.url ?? channel.path, attempts: 0,
@@ -120,7 +127,7 @@ final class NotifierStore: Sendable {
     }
 
     /// Inserts `item` and its deliveries; false when its id was already committed.
-    private static func insert(_ item: OutboxItem, payload: String, now: Double, into database: Database) throws -> Bool {
+    private static func insert(_ item: OutboxItem, payload: String, now: Double, syncsCRM: (String) -> Bool, into database: Database) throws -> Bool {
         if let notification = item.notification {
             try database.run(
                 "INSERT OR IGNORE INTO items (id, type, location, recipient, kind, contact, payload, created_at) VALUES (?, 'notification', ?, ?, ?, ?, ?, ?)",
@@ -142,6 +149,12 @@ final class NotifierStore: Sendable {
                 "INSERT OR IGNORE INTO items (id, type, location, contact, payload, created_at) VALUES (?, 'crm', ?, ?, ?, ?)",
                 [.text(item.id), .text(crm.location), .text(crm.contact), .text(payload), .real(now)])
             guard database.changes == 1 else { return false }
+            guard syncsCRM(crm.location) else {
+                try database.run(
+                    "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, last_error) VALUES (?, ?, 'crm', 'skipped', ?, ?, ?)",
+                    [.text(item.id), .text(item.id), .real(now), .real(now), .text("CRM sync is not configured for \(crm.location)")])
+                return true
+            }
             try database.run(
                 "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, contact_key, sequence) VALUES (?, ?, 'crm', 'pending', ?, ?, ?, ?)",
                 [.text(item.id), .text(item.id), .real(now), .real(now), .text("\(crm.location)|\(crm.contact)"), .integer(crm.sequence)])
