@@ -19,6 +19,8 @@ public final class RouterRing: Sendable {
 
     private let state: Mutex<State>
     private let path: String?
+    /// The one router's client when there is no partition file (every call takes it, unlooked-up).
+    private let only: LineClient?
     /// Options for every client; host and port come from the map.
     private let template: LineClientOptions
 
@@ -29,23 +31,27 @@ public final class RouterRing: Sendable {
         self.template = template
         let map = try PartitionMap.load(path: path)
         state = Mutex(State(map: map, fileStamp: Self.stamp(path)))
+        only = nil
     }
 
     /// One router for every location.
     public init(single options: LineClientOptions) {
         path = nil
         template = options
-        state = Mutex(State(map: PartitionMap(routers: ["router": "\(options.host):\(options.port)"])))
+        let client = LineClient(options: options)
+        only = client
+        state = Mutex(State(map: PartitionMap(routers: ["router": "\(options.host):\(options.port)"]), clients: ["router": client]))
     }
 
     /// The client for `location`'s router.
     public func client(for location: String) -> LineClient {
-        client(named: map.owner(of: location))
+        only ?? client(named: map.owner(of: location))
     }
 
     /// The client for the instance `name` (the map's first when unknown).
     public func client(named name: String) -> LineClient {
-        state.withLock { state in
+        if let only { return only }
+        return state.withLock { state in
             let known = state.map.routers[name] != nil ? name : state.map.names[0]
             if let client = state.clients[known] { return client }
             var options = template
@@ -66,7 +72,10 @@ public final class RouterRing: Sendable {
     }
 
     /// Whether there is one router instance (then there is nothing to look up).
-    public var isSingle: Bool { map.routers.count == 1 }
+    public var isSingle: Bool { only != nil || map.routers.count == 1 }
+
+    /// The first instance's client (where an event with no partition key goes).
+    public var first: LineClient { only ?? client(named: map.names[0]) }
 
     /// The map now, read again from the file if it changed (at most one look a second). A file
     /// that became unreadable or invalid keeps the last good map.

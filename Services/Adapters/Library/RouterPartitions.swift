@@ -65,7 +65,7 @@ final class RouterPartitions: Sendable {
 
     /// The instance `key`'s event goes to, or `.wait` while the account index is being refreshed.
     func route(_ key: PartitionKey?) -> Route {
-        guard !ring.isSingle, let key else { return .send(ring.client(named: ring.map.names[0])) }
+        guard !ring.isSingle, let key else { return .send(ring.first) }
         switch key {
         case .location(let location): return .send(ring.client(for: location))
         case .account:
@@ -83,7 +83,7 @@ final class RouterPartitions: Sendable {
             }
             switch found {
             case .location(let location): return .send(ring.client(for: location))
-            case .absent: return .send(ring.client(named: ring.map.names[0]))
+            case .absent: return .send(ring.first)
             case .refreshing: return .wait
             case .startRefresh:
                 Task { await refresh() }
