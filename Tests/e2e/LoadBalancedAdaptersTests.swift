@@ -18,38 +18,12 @@ import Testing
         let folder = TemporaryDirectory()
         let mesh = try await PartitionedMeshTests.start(folder, layout: Mesh.Layout(routers: 2, adapters: 2))
         defer { mesh.stop() }
-        let (made, madeOutput) = try runToCompletion("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hooks.example.com",
-            "-keyout", folder.file("key.pem"), "-out", folder.file("cert.pem"),
-        ])
-        #expect(made == 0, "\(madeOutput)")
         let https = try Socket.unusedLoopbackPort()
-        var site = try String(contentsOf: SharedFiles.repositoryRoot.appendingPathComponent("deploy/nginx/switchboard-scaled.conf"), encoding: .utf8)
-        site = site.replacingOccurrences(of: "/etc/letsencrypt/live/hooks.example.com/fullchain.pem", with: folder.file("cert.pem"))
-            .replacingOccurrences(of: "/etc/letsencrypt/live/hooks.example.com/privkey.pem", with: folder.file("key.pem"))
-            .replacingOccurrences(of: "listen 443 ssl http2;", with: "listen 127.0.0.1:\(https) ssl http2;")
-            .replacingOccurrences(of: "listen [::]:443 ssl http2;", with: "")
-            .replacingOccurrences(of: "127.0.0.1:7100 ", with: "127.0.0.1:\(mesh.webhookPorts[0]) ")
-            .replacingOccurrences(of: "127.0.0.1:7110 ", with: "127.0.0.1:\(mesh.webhookPorts[1]) ")
-        try site.write(toFile: folder.file("site.conf"), atomically: true, encoding: .utf8)
-        try """
-            daemon off; master_process off; pid \(folder.file("nginx.pid")); error_log \(folder.file("error.log")) warn;
-            events {}
-            http { access_log off; client_body_temp_path \(folder.path)/body; proxy_temp_path \(folder.path)/proxy;
-                   include \(folder.file("site.conf")); }
-            """.write(toFile: folder.file("nginx.conf"), atomically: true, encoding: .utf8)
-        let (checked, checkOutput) = try runToCompletion(Nginx.path, ["-t", "-p", folder.path, "-c", folder.file("nginx.conf")])
-        #expect(checked == 0, "nginx -t: \(checkOutput)")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: Nginx.path)
-        server.arguments = ["-p", folder.path, "-c", folder.file("nginx.conf")]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            kill(server.processIdentifier, SIGKILL)
-            server.waitUntilExit()
-        }
+        let site = try Nginx.site(
+            "switchboard-scaled.conf", hosts: ["hooks.example.com"], in: folder, https: https,
+            replacing: [("127.0.0.1:7100 ", "127.0.0.1:\(mesh.webhookPorts[0]) "), ("127.0.0.1:7110 ", "127.0.0.1:\(mesh.webhookPorts[1]) ")])
+        let server = try Nginx.start(site, in: folder)
+        defer { Nginx.stop(server) }
 
         let factory = WebhookFactory(secrets: mesh.secrets, publicBaseURL: "http://127.0.0.1")
         /// Posts contact `index`'s message (to its location's line) through nginx.
