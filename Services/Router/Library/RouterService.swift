@@ -12,25 +12,25 @@ public import SwitchboardRuntime
 /// ``LocationPipeline`` (in batches, ahead of their commits), other events with the location to
 /// themselves. `router.route` is idempotent on platform + provider message id.
 public final class RouterService: Service {
-    private let store: RouterStore
-    private let directory: DirectoryCache
-    private let outbox: OutboxForwarder
-    private let logger: Logger
-    private let metrics: MetricsRegistry
-    private let configurations = AppliedConfigurations()
-    private let pipelines = Mutex<[String: LocationPipeline]>([:])
-    private let timing: Timing
+    let store: RouterStore
+    let directory: DirectoryCache
+    let outbox: OutboxForwarder
+    let logger: Logger
+    let metrics: MetricsRegistry
+    let configurations = AppliedConfigurations()
+    let pipelines = Mutex<[String: LocationPipeline]>([:])
+    let timing: Timing
     /// Locations on their way to another router instance, or gone there (docs/scaling.md).
-    private let moves = Mutex<[String: Move]>([:])
+    let moves = Mutex<[String: Move]>([:])
 
-    private enum Move {
+    enum Move {
         /// `router.hold`: no new event is decided; the mover is reading the rows.
         case holding
         /// `router.drop`: the rows are on instance `to`; events are answered "moved".
         case moved(to: String)
     }
     /// Set once in `init`, after `self` exists (the timers call back into the router).
-    private nonisolated(unsafe) var timers: RouterTimers!
+    nonisolated(unsafe) var timers: RouterTimers!
 
     /// How the router's timers run (``RouterTimers``).
     public enum Timing: Sendable {
@@ -162,69 +162,6 @@ public final class RouterService: Service {
         }
     }
 
-    // MARK: Moving a location to another instance
-
-    /// The router's side of `switchboardctl partition move`: `hold` (stop deciding the
-    /// location, wait for what is in flight), `export` (its rows), `import` (on the target),
-    /// `drop` (the source forgets the rows and answers "moved"), `unhold` (a move given up).
-    private func registerMoves(on server: LineServer) {
-        server.register("router.hold") { [self] (request: LocationRequest, _) in
-            _ = try configuration(request.location)
-            moves.withLock { $0[request.location] = .holding }
-            // Every message and event accepted before the hold commits; later ones are refused.
-            await pipeline(request.location).close()
-            logger.info("location held for a move", ["location": request.location])
-            return ["held": true]
-        }
-        server.register("router.unhold") { [self] (request: LocationRequest, _) in
-            let released = moves.withLock { moves -> Bool in
-                guard case .holding? = moves[request.location] else { return false }
-                moves[request.location] = nil
-                return true
-            }
-            if released { pipeline(request.location).reopen() }
-            return ["released": released]
-        }
-        server.register("router.export") { [self] (request: ExportRequest, _) in
-            guard case .holding? = moves.withLock({ $0[request.location] }) else {
-                throw WireError.conflict("\(request.location) is not held: router.hold first, so no decision lands after the copy")
-            }
-            return try await store.exportPage(location: request.location, table: request.table, after: request.after, limit: min(max(1, request.limit), 2_000))
-        }
-        server.register("router.import") { [self] (page: RouterStore.RowPage, _) in
-            try await store.importPage(page, routedHere: routes(page.location))
-            if page.first { moves.withLock { $0[page.location] = .holding } }
-            return ["rows": page.rows.count]
-        }
-        // A move given up: the target forgets what it was given (never routed here).
-        server.register("router.import_abort") { [self] (request: LocationRequest, _) in
-            guard !routes(request.location), case .holding? = moves.withLock({ $0[request.location] }) else {
-                throw WireError.conflict("\(request.location) is routed here, or was not being imported")
-            }
-            try await store.clearImported(location: request.location)
-            moves.withLock { $0[request.location] = nil }
-            return ["cleared": true]
-        }
-        // The last step on the target: the imported location is routed from now on.
-        server.register("router.import_done") { [self] (request: LocationRequest, _) in
-            let configs = try await store.configs().filter { $0.config.location.id == request.location }
-            guard let (version, config) = configs.first else { throw WireError.notFound("no imported configuration for \(request.location)") }
-            configurations.apply(try CompiledRouting(config), version: version)
-            moves.withLock { $0[request.location] = nil }
-            pipeline(request.location).reopen()
-            timers.wake()
-            logger.info("location imported", ["location": request.location])
-            return ["routed": true]
-        }
-        server.register("router.drop") { [self] (request: DropRequest, _) in
-            guard case .holding? = moves.withLock({ $0[request.location] }) else { throw WireError.conflict("\(request.location) is not held") }
-            try await store.dropMoved(location: request.location, to: request.to, at: Date())
-            moves.withLock { $0[request.location] = .moved(to: request.to) }
-            logger.info("location moved away", ["location": request.location, "to": request.to])
-            return ["dropped": true]
-        }
-    }
-
     // MARK: Configuration
 
     private func putConfig(_ config: LocationConfig) async throws -> [String: Int] {
@@ -251,28 +188,13 @@ public final class RouterService: Service {
     }
 
     /// The configuration `location` runs, or `not_found`.
-    private func configuration(_ location: String) throws(WireError) -> AppliedConfigurations.Entry {
+    func configuration(_ location: String) throws(WireError) -> AppliedConfigurations.Entry {
         guard let entry = configurations.entry(location: location) else { throw WireError.notFound("no configuration for \(location)") }
         try refuseIfMoving(location)
         return entry
     }
 
-    /// A location being moved, or moved, is not this instance's to decide: retryable, so the
-    /// sender tries again and, once its partition map has the new owner, reaches it.
-    private func refuseIfMoving(_ location: String) throws(WireError) {
-        switch moves.withLock({ $0[location] }) {
-        case nil: return
-        case .holding?: throw WireError.unavailable("\(location) is being moved to another router instance: try again")
-        case .moved(let instance)?: throw WireError.unavailable("\(location) moved to router instance \(instance): the partition file sends it there")
-        }
-    }
-
-    /// Whether this instance decides `location`'s events now.
-    private func routes(_ location: String) -> Bool {
-        moves.withLock { $0[location] == nil } && configurations.entry(location: location) != nil
-    }
-
-    private func pipeline(_ location: String) -> LocationPipeline {
+    func pipeline(_ location: String) -> LocationPipeline {
         pipelines.withLock { pipelines in
             if let pipeline = pipelines[location] { return pipeline }
             let pipeline = LocationPipeline(
@@ -312,7 +234,7 @@ public final class RouterService: Service {
     }
 
     /// Why an event decided nothing: the reason `unless` gave, and the contact's owner.
-    private struct NotDecided: Error {
+    struct NotDecided: Error {
         var why: String
         var owner: String?
     }
@@ -321,7 +243,7 @@ public final class RouterService: Service {
     /// first inside the location's turn (with the contact, nil when the router has never seen it,
     /// and when the router last decided about it): a reason it gives throws ``NotDecided`` and
     /// commits nothing.
-    private func handle(
+    func handle(
         _ event: ContactEvent, location: String, address: String, at: Date, unless skip: (@Sendable (ContactState?, Date?) -> String?)? = nil
     ) async throws -> Decision {
         // Refused before the wait: `pipeline(_:)` would make a pipeline for any location named.
@@ -364,83 +286,6 @@ public final class RouterService: Service {
             return ["recorded": false]
         }
         return ["recorded": try await store.recordReply(location: location, contact: address, at: reply.at)]
-    }
-
-    // MARK: Time-driven routing
-
-    /// Fires every reply deadline due by `now`, at `now`, each with its location to itself.
-    private func fireDue(_ now: Date) async -> (fired: Int, failed: Bool) {
-        let due: [(location: String, address: String)]
-        do {
-            due = try await store.dueContacts(upTo: now)
-        } catch {
-            logger.error("reply deadlines not read", ["error": "\(error)"])
-            return (0, true)
-        }
-        var fired = 0
-        var failed = false
-        for (location, address) in due {
-            do {
-                _ = try await handle(.replyOverdue, location: location, address: address, at: now) { found, _ in
-                    (found?.replyDeadline?.due).map { $0 <= now } == true ? nil : "no reply is due"
-                }
-                fired += 1
-            } catch is NotDecided {
-                continue
-            } catch {
-                logger.error("reply deadline not handled", ["location": location, "contact": address, "error": "\(error)"])
-                failed = true
-            }
-        }
-        return (fired, failed)
-    }
-
-    /// Offers the queued contacts of every location that has some, at `time`.
-    private func offerQueued(at time: Date) async -> Int {
-        let locations: [String]
-        do {
-            locations = try await store.locationsWithQueues()
-        } catch {
-            logger.error("queues not read", ["error": "\(error)"])
-            return 0
-        }
-        var assigned = 0
-        for location in locations where routes(location) && configurations.entry(location: location)?.config.assignsAnyQueue ?? false {
-            do {
-                assigned += try await pipeline(location).exclusively { try await offerQueuedHoldingLocation(location, at: time) }
-            } catch {
-                logger.error("queue not offered", ["location": location, "error": "\(error)"])
-            }
-        }
-        if assigned > 0 { outbox.wake() }
-        return assigned
-    }
-
-    /// One queue pass over `location` at `time` (``TimedRouting/queuePass(_:offer:)``), each
-    /// contact placed seeing the loads the ones before it left, all committed in one
-    /// transaction. The caller holds the location (``LocationPipeline/exclusively(_:)``).
-    private func offerQueuedHoldingLocation(_ location: String, at time: Date) async throws -> Int {
-        guard routes(location), let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return 0 }
-        let queued = try await store.queuedContacts(location: location)
-        guard !queued.isEmpty else { return 0 }
-        var snapshot = try await store.locationSnapshot(location: location)
-        let expansion = try await directory.expansion(location: location)
-        var commits: [RouterStore.Commit] = []
-        try TimedRouting.queuePass(queued) { contact in
-            let engine = RoutingEngine(compiled: routing, world: SnapshotWorld(snapshot: snapshot, directory: expansion))
-            guard let decision = try engine.dequeue(contact, at: time) else { return false }
-            snapshot.record(decision, replacing: contact, at: time)
-            commits.append(commit(decision, of: .dequeued, previous: contact, config: routing.config, at: time))
-            return true
-        }
-        guard !commits.isEmpty else { return 0 }
-        try await store.commit(commits, location: location, logging: nil)
-        for decision in commits.map(\.decision) {
-            count(decision)
-            decision.contact.replyDeadline.map { timers.scheduled($0.due) }
-        }
-        outbox.wake()
-        return commits.count
     }
 
     /// A change a person made in GoHighLevel (`CRMEvent`): tags route as tags do; a new owner
@@ -521,13 +366,13 @@ public final class RouterService: Service {
         return ["decided": decisions.count]
     }
 
-    private func commit(_ decision: Decision, of event: ContactEvent, previous: ContactState, config: LocationConfig, at: Date) -> RouterStore.Commit {
+    func commit(_ decision: Decision, of event: ContactEvent, previous: ContactState, config: LocationConfig, at: Date) -> RouterStore.Commit {
         RouterStore.Commit(
             location: config.location.id, event: event.name, decision: decision, previous: previous, at: at,
             effects: DecisionEffects(decision, key: "\(event.name)-\(UUID().uuidString)", config: config, at: at))
     }
 
-    private func count(_ decision: Decision) {
+    func count(_ decision: Decision) {
         if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason.rawValue]) }
     }
 
@@ -542,35 +387,6 @@ public final class RouterService: Service {
             lines.append("Decision: no one, because \(row.reason.rawValue.replacingOccurrences(of: "_", with: " ")).")
         }
         return lines
-    }
-}
-
-struct ExportRequest: Decodable, Sendable {
-    var location: String
-    var table: String
-    var after: Int
-    var limit: Int
-    enum CodingKeys: String, CodingKey { case location, table, after, limit }
-}
-
-struct DropRequest: Decodable, Sendable {
-    var location: String
-    /// The instance the location went to.
-    var to: String
-    enum CodingKeys: String, CodingKey { case location, to }
-}
-
-struct AdvanceClockRequest: Decodable, Sendable {
-    var to: Date
-    enum CodingKeys: String, CodingKey { case to }
-}
-
-extension RouterService.Timing {
-    var sweepEvery: Double {
-        switch self {
-        case .live(let seconds): seconds
-        case .manual: .infinity
-        }
     }
 }
 
