@@ -33,11 +33,12 @@ public enum ContactEvent: Sendable, Equatable {
     case dequeued
 
     /// Whether the event can leave someone with room for a queued contact (an owner loses a
-    /// contact, or a contact leaves an owner's load): the router offers queued contacts after it.
+    /// contact, or a contact leaves an owner's load), or is one people make when they free
+    /// someone up (a release): the router offers queued contacts after it.
     public var mayFreeCapacity: Bool {
         switch self {
-        case .assigned, .assignedInCRM, .unassigned, .resolved, .drained, .replyOverdue: true
-        case .inbound, .tagged, .released, .replied, .dequeued: false
+        case .assigned, .assignedInCRM, .released, .unassigned, .resolved, .drained, .replyOverdue: true
+        case .inbound, .tagged, .replied, .dequeued: false
         }
     }
 
