@@ -8,6 +8,8 @@ public final class ChildProcess: @unchecked Sendable {
     public let process: Process
     private let output = Mutex<(stdout: [String], stderr: [String], partial: [String: [UInt8]])>(([], [], [:]))
     private let changed = NSCondition()
+    /// Output streams not yet at end of file.
+    private let openStreams = Mutex(2)
 
     /// Starts `binary` (a product name found beside the test bundle) with `arguments`.
     public init(_ binary: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws {
@@ -36,6 +38,7 @@ public final class ChildProcess: @unchecked Sendable {
                     self?.collect(Array(buffer[0..<count]), stream: stream)
                 }
                 try? handle.close()
+                self?.reachedEnd()
             }.start()
         }
     }
@@ -92,6 +95,12 @@ public final class ChildProcess: @unchecked Sendable {
             if Date() >= deadline { throw TestFailure("process \(pid) did not exit within \(timeout)s") }
             _ = changed.wait(until: min(deadline, Date().addingTimeInterval(0.01)))
         }
+        // Its last output may still be in the pipes: read to their end (bounded: a grandchild
+        // holding them open must not stall the test).
+        let outputDeadline = min(deadline, Date().addingTimeInterval(5))
+        while openStreams.withLock({ $0 }) > 0, Date() < outputDeadline {
+            _ = changed.wait(until: min(outputDeadline, Date().addingTimeInterval(0.01)))
+        }
         return process.terminationStatus
     }
 
@@ -104,6 +113,13 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    private func reachedEnd() {
+        openStreams.withLock { $0 -= 1 }
+        changed.lock()
+        changed.broadcast()
+        changed.unlock()
+    }
 
     private func collect(_ bytes: [UInt8], stream: String) {
         output.withLock { state in
