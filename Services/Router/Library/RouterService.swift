@@ -29,8 +29,7 @@ public final class RouterService: Service {
         /// `router.drop`: the rows are on instance `to`; events are answered "moved".
         case moved(to: String)
     }
-    /// Set once in `init`, after `self` exists (the timers call back into the router).
-    nonisolated(unsafe) var timers: RouterTimers!
+    let timers: RouterTimers
 
     /// How the router's timers run (``RouterTimers``).
     public enum Timing: Sendable {
@@ -49,12 +48,12 @@ public final class RouterService: Service {
         self.logger = logger
         self.metrics = metrics
         self.timing = timing
-        timers = RouterTimers(work: RouterTimers.Work(
+        timers = RouterTimers(sweepEvery: timing.sweepEvery)
+        timers.attach(RouterTimers.Work(
             nextDue: { [store] in try await store.nextDue() },
             fireDue: { [weak self] now in await self?.fireDue(now) ?? (0, false) },
-            offerQueued: { [weak self] now in await self?.offerQueued(at: now) ?? 0 }
-        ), sweepEvery: timing.sweepEvery)
-        if case .live = timing { self.directory.changed = { [timers] in timers?.directoryChanged() } }
+            offerQueued: { [weak self] now in await self?.offerQueued(at: now) ?? 0 }))
+        if case .live = timing { self.directory.changed = { [timers] in timers.directoryChanged() } }
         for (version, config) in try await store.configs() {
             configurations.apply(try CompiledRouting(config), version: version)
         }
@@ -199,7 +198,7 @@ public final class RouterService: Service {
             if let pipeline = pipelines[location] { return pipeline }
             let pipeline = LocationPipeline(
                 location: location, store: store, directory: directory, metrics: metrics, committed: { [outbox] rows in outbox.offer(rows) },
-                scheduled: { [timers] due in timers?.scheduled(due) })
+                scheduled: { [timers] due in timers.scheduled(due) })
             pipelines[location] = pipeline
             return pipeline
         }

@@ -33,7 +33,11 @@ final class RouterTimers: Sendable {
         var sweepNow = false
     }
 
-    private let work: Work
+    /// Given by ``attach(_:)`` once the router exists (its closures call back into it).
+    private let attached = Mutex<Work?>(nil)
+    private var work: Work {
+        attached.withLock { $0 } ?? Work(nextDue: { nil }, fireDue: { _ in (0, false) }, offerQueued: { _ in 0 })
+    }
     private let clock: any WallClock
     private let sweepEvery: Double
     /// Waits after a round in which a firing failed (the store or the directory), so a deadline
@@ -42,10 +46,14 @@ final class RouterTimers: Sendable {
     private let loop = BackgroundLoop()
     private let plan = Mutex(Plan())
 
-    init(work: Work, clock: any WallClock = SystemWallClock(), sweepEvery: Double) {
-        self.work = work
+    init(clock: any WallClock = SystemWallClock(), sweepEvery: Double) {
         self.clock = clock
         self.sweepEvery = sweepEvery
+    }
+
+    /// What firing and sweeping do; before ``start()`` or ``advance(to:)``.
+    func attach(_ work: Work) {
+        attached.withLock { $0 = work }
     }
 
     func start() {
