@@ -143,6 +143,29 @@ import Testing
         Array(pairs.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }.joined(separator: "&").utf8)
     }
 
+    @Test func aTeamsQueueIsHandedOutFromTheTeamPageAndStaysSoAfterAnAssignmentEdit() async throws {
+        let mesh = try await ConsoleMesh()
+        defer { mesh.stop() }
+        let client = mesh.client
+        _ = try await client.signIn(ConsoleMesh.password)
+        let page = try await client.request("GET", "/locations/loc_acme/team")
+        #expect(page.body.contains("waits for a person"))
+        let version = try await mesh.storedVersion()
+        let toggled = try await client.request(
+            "POST", "/locations/loc_acme/teams/t_sales",
+            body: Self.form([("csrf", client.csrf ?? ""), ("version", String(version)), ("action", "assign-queue")]),
+            contentType: "application/x-www-form-urlencoded")
+        #expect(toggled.status == 303, "\(toggled.body)")
+        #expect(try await mesh.storedVersion() == version + 1)
+        // A later edit rebuilds the document from the directory's teams: the flag must survive it.
+        #expect(try await client.json("PUT", "/api/locations/loc_acme/accounts/acc_sms/assignment", ["target": ["user": "u_bob"]]).status == 200)
+        struct Stored: Decodable { var config: LocationConfig }
+        let config = try await mesh.mesh.routerClient.call("router.get_config", ["location": "loc_acme"], as: Stored.self).config
+        #expect(config.teams.first { $0.id == "t_sales" }?.assignQueued == true)
+        #expect(config.teams.first { $0.id == "t_support" }?.assignQueued == false)
+        #expect(try await client.request("GET", "/locations/loc_acme/team").body.contains("handed out"))
+    }
+
     @Test func anAccountWhosePeopleAreAllInactiveShowsLintsWarningOnItsFormAndABadFormIsShownAgainWithTheField() async throws {
         let mesh = try await ConsoleMesh()
         defer { mesh.stop() }

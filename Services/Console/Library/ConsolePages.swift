@@ -59,6 +59,13 @@ extension ConsoleServer {
     private func addPageRoutes(to routes: inout RouteTable, _ request: HTTPRequest, form: [(name: String, value: String)], token: String, csrf: String) {
         let query = request.queryFields
         func field(_ name: String) -> String? { form.first { $0.name == name }?.value }
+        /// The configuration version the form was made from (its `If-Match`), when it says.
+        func formVersion() throws -> Int? {
+            try field("version").map { text -> Int in
+                guard let version = Int(text) else { throw ConsoleError.badRequest("version must be a number", field: "version") }
+                return version
+            }
+        }
 
         routes.add("GET", "") { [self] _ in
             let locations = try await gateway.locations()
@@ -105,14 +112,24 @@ extension ConsoleServer {
             case "deactivate": changes = ["active": .bool(false)]
             default: throw ConsoleError.badRequest("action must be away, back, activate or deactivate", field: "action")
             }
-            let version = try field("version").map { text -> Int in
-                guard let version = Int(text) else { throw ConsoleError.badRequest("version must be a number", field: "version") }
-                return version
-            }
+            let version = try formVersion()
             _ = try await gateway.edit(captured[0], expectedVersion: version) { json in
                 json = try json.changingUser(captured[1], changes, location: captured[0])
             }
             return Self.redirect("/locations/\(Layout.url(captured[0]))/team#user-\(Layout.url(captured[1]))")
+        }
+        routes.add("POST", "locations/*/teams/*") { [self] captured in
+            let assignQueued: Bool
+            switch field("action") {
+            case "assign-queue": assignQueued = true
+            case "hold-queue": assignQueued = false
+            default: throw ConsoleError.badRequest("action must be assign-queue or hold-queue", field: "action")
+            }
+            let version = try formVersion()
+            _ = try await gateway.edit(captured[0], expectedVersion: version) { json in
+                json = try json.changingTeam(captured[1], ["assignQueued": assignQueued ? .bool(true) : .null], location: captured[0])
+            }
+            return Self.redirect("/locations/\(Layout.url(captured[0]))/team#team-\(Layout.url(captured[1]))")
         }
         routes.add("GET", "locations/*/contacts") { [self] captured in
             let filter = ContactsPage.Filter(text: query["q"] ?? "", owner: query["owner"] ?? "", openOnly: query["open"] == "true")

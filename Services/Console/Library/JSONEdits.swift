@@ -41,4 +41,12 @@ extension JSONValue {
             fields.reduce(current) { user, field in user.setting(field.key, to: field.value == .null ? nil : field.value) }
         }
     }
+
+    /// The document with team `team`'s `fields` set (a `null` value removes the field).
+    func changingTeam(_ team: String, _ fields: [String: JSONValue], location: String) throws -> JSONValue {
+        guard let index = index(in: "teams", id: team) else { throw ConsoleError.notFound("no team \(team) in \(location)") }
+        return updating("teams", at: index) { current in
+            fields.reduce(current) { team, field in team.setting(field.key, to: field.value == .null ? nil : field.value) }
+        }
+    }
 }

@@ -38,12 +38,26 @@ enum TeamPage {
                 <td><div class="actions">\(toggles.joined())</div></td></tr>
                 """
         }.joined()
+        let teamRows = teams.map { team in
+            let path = "/locations/\(Layout.url(location))/teams/\(Layout.url(team.id))"
+            let (state, action, label) = team.assignQueued
+                ? ("<span class=\"pill ok\">handed out</span>", "hold-queue", "Let a person pick them up")
+                : ("<span class=\"pill\">waits for a person</span>", "assign-queue", "Hand them out")
+            let toggle = "<form method=\"post\" action=\"\(path)\" class=\"inline\">\(Layout.hidden("csrf", csrf))\(Layout.hidden("version", String(version)))<button class=\"secondary\" name=\"action\" value=\"\(action)\">\(label)</button></form>"
+            return """
+                <tr id="team-\(Layout.escape(team.id))"><td><strong>\(Layout.escape(team.name))</strong></td><td>\(state)</td><td><div class="actions">\(toggle)</div></td></tr>
+                """
+        }.joined()
         return Layout.page(
             title: "Team", location: location, section: .team, csrf: csrf, notices: notices,
             body: """
                 <p class="muted">Away users keep their contacts but get no new ones; inactive users get none and are skipped by every rotation.</p>
                 <div class="scroll"><table><thead><tr><th>User</th><th>Status</th><th>Shift now</th><th>Open / capacity</th><th></th></tr></thead>
                 <tbody>\(rows)</tbody></table></div>
+                <h2>Queued contacts</h2>
+                <p class="muted">When no one in a team can take a contact, it waits in the team's queue. Handed out, the oldest goes to the first member who can take it (a conversation resolved, someone back from away); otherwise a person assigns it.</p>
+                <div class="scroll"><table><thead><tr><th>Team</th><th>Its queue</th><th></th></tr></thead>
+                <tbody>\(teamRows)</tbody></table></div>
                 """)
     }
 }
