@@ -118,8 +118,9 @@ struct Playback {
             return try await drained()
         }
         if let change = step["directory"] {
-            _ = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": change["user"] ?? .null, "set": change["set"] ?? .object([:])]), as: JSONValue.self)
-            return nil
+            let answer = try await mesh.directoryClient.call(
+                "directory.update_user", JSONValue.object(["id": change["user"] ?? .null, "set": change["set"] ?? .object([:])]), as: JSONValue.self)
+            return try await routersHeard(directoryVersion: Int(answer["version"]?.doubleValue ?? 0))
         }
         if let expect = step["expect"] { return try await expectContact(expect) }
         if let expected = step["expectNotifications"]?.arrayValue { return try await expectNotifications(expected) }
@@ -148,6 +149,23 @@ struct Playback {
             return "\(op) failed: \(error)"
         }
         return try await drained()
+    }
+
+    /// Waits (bounded) until every router that watches the directory has heard of `version`:
+    /// the directory's change notice reaches a router on its own connection, and the next step
+    /// (an `advance`, a resolve) must be decided with the change.
+    func routersHeard(directoryVersion version: Int, timeout: Double = 10) async throws -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            var heard = true
+            for (_, client) in mesh.routers.all {
+                let pending = try await client.call("router.pending", EmptyBody(), as: [String: Int].self)
+                if let seen = pending["directoryVersion"], seen < version { heard = false }
+            }
+            if heard { return nil }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return "the routers did not hear of directory version \(version) within \(Int(timeout))s"
     }
 
     /// Waits (bounded) until every adapters inbox and router outbox is drained (the notifier

@@ -41,6 +41,12 @@ final class DirectoryCache: Sendable {
         self.maximumAge = maximumAge
     }
 
+    /// The latest directory version announced to this router; nil before it subscribes (its
+    /// first decision): until then every copy is fetched fresh, so none can be stale.
+    var announcedVersion: Int? {
+        state.withLock { $0.subscribed ? $0.latestVersion : nil }
+    }
+
     /// The location's directory as of the latest version the directory announced, fetched when
     /// the copy is older than that or than `maximumAge`.
     func expansion(location: String) async throws -> CandidateExpansion {

@@ -148,7 +148,11 @@ public final class RouterService: Service {
             return ["loads": try await store.allLoads(location: request.location, threads: separate)]
         }
         server.register("router.pending") { [self] (_: EmptyBody, _) in
-            ["outbox": try await store.outboxCount()]
+            var pending = ["outbox": try await store.outboxCount()]
+            // Which directory change the router has heard of: a caller that just changed the
+            // directory waits for it before its next op (the notice comes on another connection).
+            pending["directoryVersion"] = directory.announcedVersion
+            return pending
         }
         registerMoves(on: server)
         if case .manual = timing {
