@@ -95,6 +95,14 @@ import SwitchboardTestSupport
 
     struct Answer: Decodable, Equatable { var owner: String?; var reason: String }
 
+    /// Waits (bounded) until the router has heard of directory version `version`.
+    static func waitUntilRouterHeard(_ mesh: Mesh, directoryVersion version: Int) async throws {
+        let heard = try await eventually {
+            (try await mesh.routerClient.call("router.pending", EmptyBody(), as: [String: Int].self)["directoryVersion"] ?? 0) >= version
+        }
+        guard heard else { throw TestFailure("the router never heard of directory version \(version)") }
+    }
+
     @Test func roundRobinDecisionsFollowTheDirectoryAndRepeatsChangeNothing() async throws {
         let folder = TemporaryDirectory()
         let mesh = try await Self.start(folder, scenario: "02-round-robin-availability.json")
@@ -104,7 +112,9 @@ import SwitchboardTestSupport
             owners.append(answer.owner)
         }
         #expect(owners == ["u_a", "u_b", "u_c", "u_a"])
-        _ = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": .string("u_b"), "set": .object(["away": .bool(true)])]), as: JSONValue.self)
+        let away = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": .string("u_b"), "set": .object(["away": .bool(true)])]), as: JSONValue.self)
+        // The change notice reaches the router on its own connection: decide after it has.
+        try await Self.waitUntilRouterHeard(mesh, directoryVersion: Int(away["version"]?.doubleValue ?? 0))
         let skipped = try await mesh.routerClient.call("router.route", Self.message("+15552220005", to: "+15550020001", id: "m5", at: "2026-11-30T15:10:00Z"), as: Answer.self)
         #expect(skipped == Answer(owner: "u_c", reason: "account"))
         let repeated = try await mesh.routerClient.call("router.route", Self.message("+15552220005", to: "+15550020001", id: "m5", at: "2026-11-30T15:10:00Z"), as: Answer.self)

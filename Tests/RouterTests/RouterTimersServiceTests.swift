@@ -107,7 +107,11 @@ import SwitchboardTestSupport
         for (index, contact) in ["+15559000011", "+15559000012"].enumerated() {
             _ = try await mesh.routerClient.call("router.route", RouterServiceTests.message(contact, to: "+15550900001", id: "q\(index)", at: now), as: Answer.self)
         }
-        _ = try await mesh.directoryClient.call("directory.update_user", JSONValue.object(["id": .string("u_a"), "set": .object(["away": .bool(true)])]), as: JSONValue.self)
+        let away = try await mesh.directoryClient.call(
+            "directory.update_user", JSONValue.object(["id": .string("u_a"), "set": .object(["away": .bool(true)])]), as: JSONValue.self)
+        // The directory's notice reaches the router on its own connection: wait for it, so the
+        // next message is decided with u_a away.
+        try await RouterServiceTests.waitUntilRouterHeard(mesh, directoryVersion: Int(away["version"]?.doubleValue ?? 0))
         _ = try await mesh.routerClient.call("router.resolve", ["location": "loc_t", "contact": "+15559000011"], as: Answer.self)
         let waiting = try await mesh.routerClient.call("router.route", RouterServiceTests.message("+15559000013", to: "+15550900001", id: "q3", at: now), as: Answer.self)
         #expect(waiting == Answer(owner: nil, reason: "queued"))
