@@ -31,11 +31,18 @@ public final class Store: Sendable {
         var fail: @Sendable (any Error) -> Void
     }
 
+    /// A write for the next transaction, and who hears that it committed (or failed).
+    private struct Deferred: Sendable {
+        var body: @Sendable (Database) throws -> Void
+        var completion: (@Sendable (Result<Void, any Error>) -> Void)?
+    }
+
     private struct Queue {
         var jobs: [Job] = []
-        /// ``deferWrite(within:_:)``'s bodies, waiting for the next transaction.
-        var deferred: [@Sendable (Database) throws -> Void] = []
-        var flushScheduled = false
+        /// ``deferWrite(within:_:completion:)``'s writes, waiting for the next transaction.
+        var deferred: [Deferred] = []
+        /// When the earliest flush timer armed for them fires (nil: none armed).
+        var flushAt: DispatchTime?
         var closing = false
         var closed = false
     }
@@ -168,30 +175,37 @@ public final class Store: Sendable {
     /// once and written with the next commit, they cost no transaction, sync or thread wake-up
     /// of their own while messages flow (at 1,000 a second each mark was a commit of its own).
     /// A body that throws is undone alone and not retried: what it marks is found again.
-    public func deferWrite(within delay: Double = 0.05, _ body: @escaping @Sendable (Database) throws -> Void) {
+    /// `completion`, when given, hears the outcome once the transaction that carried the write
+    /// has committed or failed (on the store's thread).
+    public func deferWrite(
+        within delay: Double = 0.05, _ body: @escaping @Sendable (Database) throws -> Void,
+        completion: (@Sendable (Result<Void, any Error>) -> Void)? = nil
+    ) {
         condition.lock()
         guard !queue.closing else {
             condition.unlock()
-            return enqueueWrite(body) { _ in }
+            return enqueueWrite(body) { completion?($0) }
         }
-        queue.deferred.append(body)
-        let schedule = !queue.flushScheduled
-        queue.flushScheduled = true
+        queue.deferred.append(Deferred(body: body, completion: completion))
+        let deadline = DispatchTime.now() + max(0, delay)
+        // One timer armed at a time, unless this write must go sooner than the armed one.
+        let arm = queue.flushAt.map { deadline < $0 } ?? true
+        if arm { queue.flushAt = deadline }
         condition.unlock()
-        guard schedule else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [weak self] in self?.flushDeferred() }
+        guard arm else { return }
+        DispatchQueue.global().asyncAfter(deadline: deadline) { [weak self] in self?.flushDeferred(armedFor: deadline) }
     }
 
     /// The deferred writes' own transaction, when no other took them meanwhile.
-    private func flushDeferred() {
+    private func flushDeferred(armedFor deadline: DispatchTime) {
         condition.lock()
-        queue.flushScheduled = false
+        if queue.flushAt == deadline { queue.flushAt = nil }
         let waiting = !queue.deferred.isEmpty && !queue.closing
         condition.unlock()
         if waiting { enqueueWrite({ _ in }, completion: { _ in }) }
     }
 
-    private func takeDeferred() -> [@Sendable (Database) throws -> Void] {
+    private func takeDeferred() -> [Deferred] {
         condition.lock()
         defer { condition.unlock() }
         defer { queue.deferred = [] }
@@ -310,9 +324,12 @@ public final class Store: Sendable {
         var group: [Job] = []
         var deliveries: [@Sendable () -> Void] = []
         var failures: [(Job, any Error)] = []
+        var deferred: [Deferred] = []
+        var deferredOutcomes: [Result<Void, any Error>] = []
         do {
             try database.transaction {
-                for body in takeDeferred() { _ = try database.attempt { try body(database) } }
+                deferred = takeDeferred()
+                for write in deferred { deferredOutcomes.append(try database.attempt { try write.body(database) }) }
                 var next: Job? = first
                 while let job = next {
                     group.append(job)
@@ -325,11 +342,13 @@ public final class Store: Sendable {
             }
         } catch {
             for job in group { job.fail(error) }
+            for write in deferred { write.completion?(.failure(error)) }
             return
         }
         batches.add(1, ordering: .relaxed)
         // The group's answers leave together: one write per connection, not one per answer.
         FlushScope.run {
+            for (write, outcome) in zip(deferred, deferredOutcomes) { write.completion?(outcome) }
             for (job, error) in failures { job.fail(error) }
             for deliver in deliveries { deliver() }
         }

@@ -28,6 +28,30 @@ import SwitchboardTestSupport
         store.close()
     }
 
+    @Test func aDeferredWriteRidesOnTheNextCommitOrCommitsAloneAfterItsDelay() async throws {
+        let directory = TemporaryDirectory()
+        let store = try Store(path: directory.file("d.sqlite"), migrations: Self.migrations)
+        let committed = Recorder<Bool>()
+        // A long delay: only the write that follows can carry it.
+        store.deferWrite(within: 60, { try $0.run("INSERT INTO items (id, value) VALUES ('deferred', 1)") }) { committed.append((try? $0.get()) != nil) }
+        let before = store.committedBatches
+        try await store.write { try $0.run("INSERT INTO items (id, value) VALUES ('carrier', 2)") }
+        #expect(store.committedBatches == before + 1, "one transaction for both")
+        #expect(committed.values == [true])
+        #expect(try await store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } } == 2)
+        // With no write to carry it, it commits on its own after its delay.
+        let alone = Recorder<Bool>()
+        store.deferWrite(within: 0.01, { try $0.run("INSERT INTO items (id, value) VALUES ('alone', 3)") }) { alone.append((try? $0.get()) != nil) }
+        #expect(try await eventually { alone.values == [true] })
+        // One that throws is undone alone, and says so.
+        let failing = Recorder<Bool>()
+        store.deferWrite(within: 60, { try $0.run("INSERT INTO items (id, value) VALUES ('alone', 4)") }) { failing.append((try? $0.get()) != nil) }
+        try await store.write { try $0.run("INSERT INTO items (id, value) VALUES ('second carrier', 5)") }
+        #expect(failing.values == [false])
+        #expect(try await store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } } == 4)
+        store.close()
+    }
+
     @Test func aThrowInsideAWriteRollsBackOnlyThatWrite() async throws {
         let directory = TemporaryDirectory()
         let store = try Store(path: directory.file("b.sqlite"), migrations: Self.migrations)

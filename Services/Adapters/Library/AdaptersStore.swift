@@ -287,7 +287,7 @@ final class AdaptersStore: Sendable {
         }, completion: completion)
     }
 
-    /// Marks an event the router answered as done, with the next commit (``Store/deferWrite(within:_:)``):
+    /// Marks an event the router answered as done, with the next commit (``Store/deferWrite(within:_:completion:)``):
     /// should the mark be lost in a crash, the event goes again and the router, which keeps
     /// every decided message id, answers as before.
     func markDone(_ seq: Int, now: Date) {

@@ -19,7 +19,7 @@ import SwitchboardRuntime
 /// is never skipped.
 ///
 /// The delete of a delivered batch is not awaited: it rides on the store's next commit
-/// (``Store/deferWrite(within:_:)``), so delivering costs no transaction of its own. Should a
+/// (``Store/deferWrite(within:_:completion:)``), so delivering costs no transaction of its own. Should a
 /// direct send fail, the loop starts again from the oldest row. A restart also starts from the
 /// oldest row (rows whose delete was lost go again; the notifier deduplicates by item id).
 final class OutboxForwarder: Sendable {
@@ -28,6 +28,9 @@ final class OutboxForwarder: Sendable {
         var feed = HandOffFeed()
         /// Rows offered direct and not yet sent: a group commit's offers leave together.
         var pending: [RouterStore.OutboxRow] = []
+        /// Rows delivered whose delete has not committed yet: a read of the outbox meanwhile
+        /// (after a start-over) skips them rather than send them again.
+        var deleting: Set<Int> = []
     }
 
     /// The most rows in one `notifier.enqueue`.
@@ -100,9 +103,10 @@ final class OutboxForwarder: Sendable {
             let read = handover.withLock { $0.feed.nextRead }
             do {
                 let rows = try await store.outbox(after: read.after, limit: Self.batchSize)
-                if !rows.isEmpty {
-                    _ = try await notifier.send("notifier.enqueue", encodedBody: Self.body(rows))
-                    acknowledge(rows)
+                let undelivered = handover.withLock { handover in rows.filter { !handover.deleting.contains($0.seq) } }
+                if !undelivered.isEmpty {
+                    _ = try await notifier.send("notifier.enqueue", encodedBody: Self.body(undelivered))
+                    acknowledge(undelivered)
                 }
                 failures = 0
                 // Caught up: what commits next is offered, or wakes the loop.
@@ -119,9 +123,15 @@ final class OutboxForwarder: Sendable {
     }
 
     /// Deletes delivered rows, with the store's next commit (a delete lost in a crash sends
-    /// the rows again after the restart, and the notifier takes each once).
+    /// the rows again after the restart, and the notifier takes each once). Until it commits,
+    /// the rows are skipped by the loop's reads; a delete that fails sends them again.
     private func acknowledge(_ rows: [RouterStore.OutboxRow]) {
-        store.acknowledge(rows.map(\.seq))
+        let seqs = rows.map(\.seq)
+        handover.withLock { $0.deleting.formUnion(seqs) }
+        store.acknowledge(seqs) { [self] result in
+            handover.withLock { $0.deleting.subtract(seqs) }
+            if case .failure(let error) = result { startOver(because: "outbox delete failed; its rows will be sent again", error) }
+        }
     }
 
     /// Sends everything from the oldest row again, by the loop's way.

@@ -286,13 +286,13 @@ final class RouterStore: Sendable {
         }
     }
 
-    /// Deletes delivered outbox rows with the next commit (``Store/deferWrite(within:_:)``):
+    /// Deletes delivered outbox rows with the next commit (``Store/deferWrite(within:_:completion:)``):
     /// should the delete be lost in a crash, the rows go again and the notifier, which
-    /// deduplicates by item id, takes them once.
-    func acknowledge(_ seqs: [Int]) {
-        store.deferWrite { database in
+    /// deduplicates by item id, takes them once. `completion` hears when it committed.
+    func acknowledge(_ seqs: [Int], completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        store.deferWrite({ database in
             for seq in seqs { try database.run("DELETE FROM outbox WHERE seq = ?", [.integer(seq)]) }
-        }
+        }, completion: completion)
     }
 
     func outboxCount() async throws -> Int {
