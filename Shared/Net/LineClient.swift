@@ -49,9 +49,21 @@ public final class LineClient: Sendable {
         case closed
     }
 
+    /// A request made while there was no connection, waiting for one.
+    private struct Queued {
+        var request: [UInt8]
+        var id: String
+        var op: String
+        var timeout: Double
+        var completion: @Sendable (Result<[UInt8], any Error>) -> Void
+    }
+
     private struct State {
         var connection = Connection.idle
         var waiters: [CheckedContinuation<ClientLink, any Error>] = []
+        /// Requests waiting for the connection, in the order they were made: written in that
+        /// order, before any made later (a connection is not shown as up until they are).
+        var queued: [Queued] = []
         var consecutiveFailures = 0
         var pending: [String: Pending] = [:]
         var nextId: UInt64 = 0
@@ -115,23 +127,27 @@ public final class LineClient: Sendable {
     public func send(
         _ op: String, encodedBody: [UInt8], timeout: Double? = nil, completion: @escaping @Sendable (Result<[UInt8], any Error>) -> Void
     ) {
-        let (id, established) = state.withLock { state -> (String, ClientLink?) in
+        let id = state.withLock { state -> String in
             state.nextId += 1
-            if case .connected(let link) = state.connection, !link.connection.isClosed { return ("r\(state.nextId)", link) }
-            return ("r\(state.nextId)", nil)
+            return "r\(state.nextId)"
         }
         let request = Envelope.request(id: id, op: op, encodedBody: encodedBody)
         let timeout = timeout ?? options.requestTimeout
-        if let established {
-            dispatch(request, id: id, op: op, timeout: timeout, on: established, completion: completion)
-            return
+        enum Route { case direct(ClientLink), queued(connect: Double?), closed }
+        let route = state.withLock { state -> Route in
+            if case .connected(let link) = state.connection, !link.connection.isClosed, state.queued.isEmpty { return .direct(link) }
+            if case .closed = state.connection { return .closed }
+            state.queued.append(Queued(request: request, id: id, op: op, timeout: timeout, completion: completion))
+            if case .connecting = state.connection { return .queued(connect: nil) }
+            state.connection = .connecting
+            let failures = state.consecutiveFailures
+            return .queued(connect: failures == 0 ? 0 : options.reconnectBackoff.delay(attempt: failures))
         }
-        Task {
-            do {
-                dispatch(request, id: id, op: op, timeout: timeout, on: try await currentLink(), completion: completion)
-            } catch {
-                completion(.failure(error))
-            }
+        switch route {
+        case .direct(let link): dispatch(request, id: id, op: op, timeout: timeout, on: link, completion: completion)
+        case .closed: completion(.failure(WireError.unavailable("client for \(endpoint) is closed")))
+        case .queued(let delay?): startConnecting(after: delay)
+        case .queued(nil): break
         }
     }
 
@@ -193,12 +209,16 @@ public final class LineClient: Sendable {
 
     /// Closes the connection and fails everything pending; later calls fail `unavailable`.
     public func close() {
-        let link = state.withLock { state -> ClientLink? in
-            defer { state.connection = .closed }
-            if case .connected(let link) = state.connection { return link }
-            return nil
+        let (link, queued) = state.withLock { state -> (ClientLink?, [Queued]) in
+            defer {
+                state.connection = .closed
+                state.queued = []
+            }
+            if case .connected(let link) = state.connection { return (link, state.queued) }
+            return (nil, state.queued)
         }
         link?.connection.close()
+        for request in queued { request.completion(.failure(WireError.unavailable("client for \(endpoint) is closed"))) }
     }
 
     var endpoint: String { "\(options.host):\(options.port)" }
@@ -234,13 +254,18 @@ public final class LineClient: Sendable {
             case .wait: break
             case .closed: continuation.resume(throwing: WireError.unavailable("client for \(endpoint) is closed"))
             case .connect(let delay):
-                loop.execute { [self] in
-                    if delay > 0 {
-                        loop.schedule(after: delay) { [self] in connect() }
-                    } else {
-                        connect()
-                    }
-                }
+                startConnecting(after: delay)
+            }
+        }
+    }
+
+    /// Dials on ``loop`` after `delay` seconds (a backoff after failures).
+    private func startConnecting(after delay: Double) {
+        loop.execute { [self] in
+            if delay > 0 {
+                loop.schedule(after: delay) { [self] in connect() }
+            } else {
+                connect()
             }
         }
     }
@@ -317,30 +342,66 @@ public final class LineClient: Sendable {
         }
     }
 
-    /// Hands the connection (or why there is none) to every request waiting for it.
+    /// Hands the connection (or why there is none) to every request waiting for it. Requests
+    /// queued while connecting are written first, in order; only then is the connection shown
+    /// as up, so a request made meanwhile queues behind them rather than overtaking them.
     private func finishConnecting(_ result: Result<ClientLink, WireError>) {
-        let (waiters, subscriptions) = state.withLock { state -> ([CheckedContinuation<ClientLink, any Error>], [Subscription]) in
-            defer { state.waiters = [] }
-            if case .closed = state.connection {
-                if case .success(let link) = result { link.connection.close() }
-                return (state.waiters, [])
-            }
-            switch result {
-            case .success(let link):
-                state.connection = .connected(link)
-                state.consecutiveFailures = 0
-            case .failure:
+        guard case .success(let link) = result else {
+            let failure: WireError
+            if case .failure(let error) = result { failure = error } else { failure = .unavailable("connection to \(endpoint) failed") }
+            let (waiters, queued) = state.withLock { state -> ([CheckedContinuation<ClientLink, any Error>], [Queued]) in
+                defer {
+                    state.waiters = []
+                    state.queued = []
+                }
+                if case .closed = state.connection { return (state.waiters, state.queued) }
                 state.connection = .idle
                 state.consecutiveFailures += 1
+                return (state.waiters, state.queued)
             }
-            return (state.waiters, state.subscriptions)
+            for waiter in waiters { waiter.resume(throwing: failure) }
+            for request in queued { request.completion(.failure(failure)) }
+            return
         }
-        switch result {
-        case .success(let link):
-            for subscription in subscriptions { sendSubscription(op: subscription.op, body: subscription.body, on: link) }
-            for waiter in waiters { waiter.resume(returning: link) }
-        case .failure(let error):
-            for waiter in waiters { waiter.resume(throwing: error) }
+        var subscriptionsSent = false
+        while true {
+            enum Next { case closed([CheckedContinuation<ClientLink, any Error>], [Queued]), write([Queued], [Subscription]), up([CheckedContinuation<ClientLink, any Error>]) }
+            let next = state.withLock { state -> Next in
+                if case .closed = state.connection {
+                    defer {
+                        state.waiters = []
+                        state.queued = []
+                    }
+                    return .closed(state.waiters, state.queued)
+                }
+                if !state.queued.isEmpty || !subscriptionsSent {
+                    defer { state.queued = [] }
+                    return .write(state.queued, subscriptionsSent ? [] : state.subscriptions)
+                }
+                state.connection = .connected(link)
+                state.consecutiveFailures = 0
+                defer { state.waiters = [] }
+                return .up(state.waiters)
+            }
+            switch next {
+            case .closed(let waiters, let queued):
+                link.connection.close()
+                let closed = WireError.unavailable("client for \(endpoint) is closed")
+                for waiter in waiters { waiter.resume(throwing: closed) }
+                for request in queued { request.completion(.failure(closed)) }
+                return
+            case .write(let queued, let subscriptions):
+                if !subscriptionsSent {
+                    for subscription in subscriptions { sendSubscription(op: subscription.op, body: subscription.body, on: link) }
+                    subscriptionsSent = true
+                }
+                for request in queued {
+                    dispatch(request.request, id: request.id, op: request.op, timeout: request.timeout, on: link, completion: request.completion)
+                }
+            case .up(let waiters):
+                for waiter in waiters { waiter.resume(returning: link) }
+                return
+            }
         }
     }
 

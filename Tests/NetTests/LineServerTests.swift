@@ -37,6 +37,36 @@ import SwitchboardTestSupport
         return server
     }
 
+    /// Requests made while a client is still connecting reach the server in the order they were
+    /// made, and none made just after the connection comes up overtakes them (the router's
+    /// outbox hands notifications over in commit order this way).
+    @Test func requestsMadeWhileConnectingArriveInTheOrderTheyWereMade() async throws {
+        let order = Recorder<Int>()
+        let server = LineServer(service: "test", options: LineServerOptions(), logger: Logger(service: "test", minimumLevel: .error), metrics: MetricsRegistry())
+        server.register("test.record") { (body: Echo, _) in
+            order.append(body.sequence)
+            return body
+        }
+        let port = try server.listen()
+        for round in 0..<20 {
+            let client = LineClient(host: "127.0.0.1", port: port)
+            let answered = Recorder<Int>()
+            let base = round * 1_000
+            // From one thread, back to back: the first few queue while the client dials.
+            for sequence in base..<(base + 200) {
+                client.send("test.record", encodedBody: try WireJSON.encode(Echo(client: round, sequence: sequence))) { _ in answered.append(sequence) }
+            }
+            #expect(try await eventually { answered.values.count == 200 })
+            client.close()
+        }
+        let expected = (0..<20).flatMap { round in (round * 1_000)..<(round * 1_000 + 200) }
+        let arrived = order.values
+        let firstOutOfOrder = zip(arrived, expected).enumerated().first { $0.element.0 != $0.element.1 }
+        #expect(arrived.count == expected.count && firstOutOfOrder == nil,
+                "request \(firstOutOfOrder.map { "\($0.element.1)" } ?? "?") was overtaken: \(firstOutOfOrder.map { "\($0.element.0)" } ?? "?") arrived in its place")
+        await server.stop()
+    }
+
     @Test(.timeLimit(.minutes(3)))
     func twoHundredClientsPipeliningAThousandRequestsEachGetTheirOwnAnswers() async throws {
         let server = try Self.makeServer()
