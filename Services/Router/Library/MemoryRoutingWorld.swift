@@ -15,6 +15,11 @@ public final class MemoryRoutingWorld: RoutingWorld {
         var assignedAt: [String: Date] = [:]
         /// Loads, recency and rotation, kept as the router's pipeline keeps them.
         var snapshot = LocationSnapshot()
+        /// The contacts owing a reply, and those waiting in a queue: what the router's `due_at`
+        /// and `queued_at` columns index, so `simulate` (which looks before every replayed
+        /// event) does not scan every contact.
+        var owing: Set<String> = []
+        var queued: Set<String> = []
     }
 
     private let state: Mutex<State>
@@ -64,11 +69,17 @@ public final class MemoryRoutingWorld: RoutingWorld {
 
     public var contacts: [ContactState] { state.withLock { Array($0.contacts.values) } }
 
+    /// The contacts owing a reply.
+    private var owingReplies: [ContactState] { state.withLock { state in state.owing.compactMap { state.contacts[$0] } } }
+
     /// Applies a committed decision: what the router's transaction writes.
     public func commit(_ decision: Decision, at: Date) {
         state.withLock { state in
             state.snapshot.record(decision, replacing: state.contacts[decision.contact.address], at: at)
-            state.contacts[decision.contact.address] = decision.contact
+            let contact = decision.contact
+            state.contacts[contact.address] = contact
+            if contact.replyDeadline != nil { state.owing.insert(contact.address) } else { state.owing.remove(contact.address) }
+            if contact.open, contact.queuedFor != nil { state.queued.insert(contact.address) } else { state.queued.remove(contact.address) }
             if !decision.assigned.isEmpty { state.assignedAt[decision.contact.address] = at }
         }
     }
@@ -113,7 +124,7 @@ public final class MemoryRoutingWorld: RoutingWorld {
     @discardableResult
     public func fireDeadlines(upTo time: Date, engine: RoutingEngine) throws -> [Decision] {
         var decisions: [Decision] = []
-        while let next = TimedRouting.dueOrder(contacts, upTo: time).first, let due = next.replyDeadline?.due {
+        while let next = TimedRouting.dueOrder(owingReplies, upTo: time).first, let due = next.replyDeadline?.due {
             let decision = try engine.handle(.replyOverdue, contact: next, at: due)
             commit(decision, at: due)
             decisions.append(decision)
@@ -125,7 +136,7 @@ public final class MemoryRoutingWorld: RoutingWorld {
     /// One queue pass at `at` (``TimedRouting/queuePass(_:offer:)``).
     public func offerQueued(at: Date, engine: RoutingEngine) throws -> [Decision] {
         var decisions: [Decision] = []
-        try TimedRouting.queuePass(contacts.filter { $0.open && $0.queuedFor != nil }) { queued in
+        try TimedRouting.queuePass(state.withLock { state in state.queued.compactMap { state.contacts[$0] } }) { queued in
             guard let decision = try engine.dequeue(queued, at: at) else { return false }
             commit(decision, at: at)
             decisions.append(decision)
