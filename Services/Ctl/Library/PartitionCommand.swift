@@ -9,7 +9,8 @@ import SwitchboardNet
 /// A move loses nothing and decides nothing twice:
 /// 1. `router.hold` on the source: it refuses the location's new events (retryable, so senders
 ///    keep them) and returns once everything accepted before is committed;
-/// 2. every row is copied, page by page, to the target (`router.export` → `router.import`),
+/// 2. the target clears what an earlier move cut short (`router.import_begin`), then every row
+///    is copied, page by page as the source pages its tables (`router.export` → `router.import`),
 ///    message ids included, so a message retried after the move is answered as before;
 /// 3. `router.import_done`: the target routes the location;
 /// 4. the partition file is rewritten (atomically) with the location pinned to the target;
@@ -63,26 +64,16 @@ enum PartitionCommand {
         _ = try await from.call("router.hold", LocationRequest(location: location), as: JSONValue.self)
         var rows = 0
         do {
-            var first = true
-            for table in ["configs", "accounts", "contacts", "threads", "decisions", "rotations", "recency", "open_loads",
-                          "inbound_events", "contact_events", "crm_attribution", "processed"] {
-                var after = 0
-                while true {
-                    var page = try await from.call(
-                        "router.export", ["location": .string(location), "table": .string(table), "after": .number(Double(after)), "limit": .number(500)] as [String: JSONValue],
-                        as: JSONValue.self)
-                    if first, case .object(var fields) = page {
-                        fields["first"] = .bool(true)
-                        page = .object(fields)
-                    }
-                    let count = page["rows"]?.arrayValue?.count ?? 0
-                    if count > 0 || first { _ = try await to.call("router.import", page, as: JSONValue.self) }
-                    first = false
-                    rows += count
-                    guard count == 500, let last = page["last"]?.doubleValue else { break }
-                    after = Int(last)
-                }
-            }
+            _ = try await to.call("router.import_begin", LocationRequest(location: location), as: JSONValue.self)
+            // The source pages through its tables and says where the next page starts.
+            var cursor = JSONValue.null
+            repeat {
+                let page = try await from.call("router.export", ["location": .string(location), "from": cursor] as [String: JSONValue], as: JSONValue.self)
+                let count = page["rows"]?.arrayValue?.count ?? 0
+                if count > 0 { _ = try await to.call("router.import", page, as: JSONValue.self) }
+                rows += count
+                cursor = page["next"] ?? .null
+            } while cursor != .null
             _ = try await to.call("router.import_done", LocationRequest(location: location), as: JSONValue.self)
         } catch {
             _ = try? await to.call("router.import_abort", LocationRequest(location: location), as: JSONValue.self)

@@ -34,11 +34,21 @@ extension RouterService {
             guard case .holding? = moves.withLock({ $0[request.location] }) else {
                 throw WireError.conflict("\(request.location) is not held: router.hold first, so no decision lands after the copy")
             }
-            return try await store.exportPage(location: request.location, table: request.table, after: request.after, limit: min(max(1, request.limit), 2_000))
+            return try await store.exportPage(location: request.location, from: request.from, limit: 500)
+        }
+        // On the target, before the pages: refuses a location routed here, clears what a move
+        // cut short left, and holds the location until `import_done`.
+        server.register("router.import_begin") { [self] (request: LocationRequest, _) in
+            guard !routes(request.location) else { throw WireError.conflict("this router instance already routes \(request.location)") }
+            try await store.beginImport(location: request.location)
+            moves.withLock { $0[request.location] = .holding }
+            return ["ready": true]
         }
         server.register("router.import") { [self] (page: RouterStore.RowPage, _) in
-            try await store.importPage(page, routedHere: routes(page.location))
-            if page.first { moves.withLock { $0[page.location] = .holding } }
+            guard !routes(page.location), case .holding? = moves.withLock({ $0[page.location] }) else {
+                throw WireError.conflict("\(page.location) is routed here, or no import of it has begun")
+            }
+            try await store.importPage(page)
             return ["rows": page.rows.count]
         }
         // A move given up: the target forgets what it was given (never routed here).
@@ -46,7 +56,7 @@ extension RouterService {
             guard !routes(request.location), case .holding? = moves.withLock({ $0[request.location] }) else {
                 throw WireError.conflict("\(request.location) is routed here, or was not being imported")
             }
-            try await store.clearImported(location: request.location)
+            try await store.beginImport(location: request.location)
             moves.withLock { $0[request.location] = nil }
             return ["cleared": true]
         }
@@ -88,10 +98,9 @@ extension RouterService {
 
 struct ExportRequest: Decodable, Sendable {
     var location: String
-    var table: String
-    var after: Int
-    var limit: Int
-    enum CodingKeys: String, CodingKey { case location, table, after, limit }
+    /// Where to read (the previous page's `next`); nil: from the start.
+    var from: RouterStore.Cursor?
+    enum CodingKeys: String, CodingKey { case location, from }
 }
 
 struct DropRequest: Decodable, Sendable {

@@ -17,12 +17,18 @@ extension RouterStore {
         var table: String
         var columns: [String]
         var rows: [[JSONValue]]
-        /// The last row's `rowid`: where the next page starts.
-        var last: Int
-        /// The first page of the whole move: the target clears what a move cut short left.
-        var first: Bool
+        /// Where the next page starts (a table and a `rowid` after which to read); nil: this
+        /// was the last page of the last table. The router says, so the mover need not know
+        /// the tables.
+        var next: Cursor?
 
-        enum CodingKeys: String, CodingKey { case location, table, columns, rows, last, first }
+        enum CodingKeys: String, CodingKey { case location, table, columns, rows, next }
+    }
+
+    struct Cursor: Codable, Sendable {
+        var table: String
+        var after: Int
+        enum CodingKeys: String, CodingKey { case table, after }
     }
 
     /// The tables with a `location` column, in an order that keeps references valid, and the
@@ -33,12 +39,16 @@ extension RouterStore {
     ]
     static let movedTables = locationTables.map(\.name) + ["processed"]
 
-    /// Up to `limit` rows of `location` in `table` after `rowid`.
-    func exportPage(location: String, table: String, after rowid: Int, limit: Int) async throws -> RowPage {
-        guard Self.movedTables.contains(table) else { throw WireError.badRequest("table: \(table) is not one of \(Self.movedTables)") }
+    /// Up to `limit` rows of `location` from `cursor` (nil: the first table's first row), with
+    /// the cursor of the page after.
+    func exportPage(location: String, from cursor: Cursor?, limit: Int) async throws -> RowPage {
+        let table = cursor?.table ?? Self.movedTables[0]
+        let rowid = cursor?.after ?? 0
+        guard let position = Self.movedTables.firstIndex(of: table) else { throw WireError.badRequest("table: \(table) is not one of \(Self.movedTables)") }
         let sequence = Self.locationTables.first { $0.name == table }?.sequence
         return try await store.read { database in
-            var page = RowPage(location: location, table: table, columns: [], rows: [], last: rowid, first: false)
+            var page = RowPage(location: location, table: table, columns: [], rows: [], next: nil)
+            var last = rowid
             let sql = table == "processed"
                 // `processed` has no rowid: paged by the decisions that name the ids.
                 ? """
@@ -51,24 +61,31 @@ extension RouterStore {
                 let kept = (1..<row.columnCount).filter { row.columnName($0) != sequence }
                 if page.columns.isEmpty { page.columns = kept.map(row.columnName) }
                 page.rows.append(kept.map { Self.json(row.value($0)) })
-                page.last = row.int(0)
+                last = row.int(0)
+            }
+            if page.rows.count == limit {
+                page.next = Cursor(table: table, after: last)
+            } else if position + 1 < Self.movedTables.count {
+                page.next = Cursor(table: Self.movedTables[position + 1], after: 0)
             }
             return page
         }
     }
 
-    /// Writes one page exported from another instance, in one transaction. The first page of
-    /// a move refuses a location this instance routes, and clears the rows of one a move cut
-    /// short (or of one that moved away earlier and now comes back).
-    func importPage(_ page: RowPage, routedHere: Bool) async throws {
+    /// Clears what a move cut short left of `location` here (or the configuration kept of one
+    /// that moved away earlier and now comes back), before the pages of a new move.
+    func beginImport(location: String) async throws {
+        try await store.write { database in
+            for (name, _) in Self.locationTables { try database.run("DELETE FROM \(name) WHERE location = ?", [.text(location)]) }
+            try database.run("DELETE FROM moved_locations WHERE location = ?", [.text(location)])
+        }
+    }
+
+    /// Writes one page exported from another instance, in one transaction.
+    func importPage(_ page: RowPage) async throws {
         guard Self.movedTables.contains(page.table) else { throw WireError.badRequest("table: \(page.table) is not one of \(Self.movedTables)") }
         try await store.write { database in
             let location = page.location
-            if page.first {
-                if routedHere { throw WireError.conflict("this router instance already routes \(location)") }
-                for (name, _) in Self.locationTables { try database.run("DELETE FROM \(name) WHERE location = ?", [.text(location)]) }
-                try database.run("DELETE FROM moved_locations WHERE location = ?", [.text(location)])
-            }
             guard !page.rows.isEmpty else { return }
             let known = Set(try database.rows("SELECT name FROM pragma_table_info(?)", [.text(page.table)]) { $0.string(0) })
             guard page.columns.allSatisfy(known.contains), page.table == "processed" || page.columns.contains("location") else {
@@ -83,13 +100,6 @@ extension RouterStore {
                 if let locationColumn, values[locationColumn] != .text(location) { throw WireError.badRequest("table \(page.table): a row of another location") }
                 try database.run(sql, values)
             }
-        }
-    }
-
-    /// Deletes what a move given up left of `location` here (it was never routed here).
-    func clearImported(location: String) async throws {
-        try await store.write { database in
-            for (name, _) in Self.locationTables { try database.run("DELETE FROM \(name) WHERE location = ?", [.text(location)]) }
         }
     }
 
