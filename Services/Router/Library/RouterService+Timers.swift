@@ -53,7 +53,6 @@ extension RouterService {
                 logger.error("queue not offered", ["location": location, "error": "\(error)"])
             }
         }
-        if assigned > 0 { outbox.wake() }
         return assigned
     }
 
@@ -76,11 +75,7 @@ extension RouterService {
         }
         guard !commits.isEmpty else { return 0 }
         try await store.commit(commits, location: location, logging: nil)
-        for decision in commits.map(\.decision) {
-            count(decision)
-            decision.contact.replyDeadline.map { timers.scheduled($0.due) }
-        }
-        outbox.wake()
+        committed(commits.map(\.decision))
         return commits.count
     }
 }

@@ -159,7 +159,6 @@ public final class RouterService: Service {
             // `--test-clock` only: tests move time instead of waiting for it.
             server.register("router.advance_clock") { [self] (request: AdvanceClockRequest, _) in
                 let (fired, dequeued) = try await timers.advance(to: request.to)
-                outbox.wake()
                 return ["fired": fired, "dequeued": dequeued]
             }
         }
@@ -265,12 +264,10 @@ public final class RouterService: Service {
             let decision = try RoutingEngine(compiled: routing, world: world).handle(event, contact: contact, at: at)
             try await store.commit(
                 [commit(decision, of: event, previous: contact, config: routing.config, at: at)], location: location, logging: LoggedContactEvent(event, contact: address, at: at))
-            decision.contact.replyDeadline.map { timers.scheduled($0.due) }
             if event.mayFreeCapacity { _ = try await offerQueuedHoldingLocation(location, at: at) }
             return decision
         }
-        count(decision)
-        outbox.wake()
+        committed([decision])
         return decision
     }
 
@@ -360,12 +357,10 @@ public final class RouterService: Service {
                 commits.append(commit(decision, of: event, previous: contact, config: routing.config, at: at))
             }
             try await store.commit(commits, location: request.location, logging: LoggedContactEvent(event, contact: "", at: at))
-            for decision in commits.map(\.decision) { decision.contact.replyDeadline.map { timers.scheduled($0.due) } }
             _ = try await offerQueuedHoldingLocation(request.location, at: at)
             return commits.map(\.decision)
         }
-        decisions.forEach(count)
-        outbox.wake()
+        committed(decisions)
         return ["decided": decisions.count]
     }
 
@@ -375,8 +370,14 @@ public final class RouterService: Service {
             effects: DecisionEffects(decision, key: "\(event.name)-\(UUID().uuidString)", config: config, at: at))
     }
 
-    func count(_ decision: Decision) {
-        if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason.rawValue]) }
+    /// What follows the commit of decisions made outside the pipeline (which does the same for
+    /// its own): each counted, its reply deadline given to the timers, the outbox woken.
+    func committed(_ decisions: [Decision]) {
+        for decision in decisions {
+            if decision.recorded { metrics.increment("switchboard_decisions_total", labels: ["reason": decision.reason.rawValue]) }
+            if let deadline = decision.contact.replyDeadline { timers.scheduled(deadline.due) }
+        }
+        outbox.wake()
     }
 
     // MARK: Explaining
