@@ -47,7 +47,8 @@ import Testing
         }
         try await eventually(timeout: 30, every: .milliseconds(20)) { try await mesh.isDrained() }
         struct Inbox: Decodable { var events: [JSONValue]; enum CodingKeys: String, CodingKey { case events } }
-        let done = try await mesh.adaptersClients.asyncMap { try await $0.call("adapters.inbox", ["status": "done"], as: Inbox.self).events.count }
+        var done: [Int] = []
+        for client in mesh.adaptersClients { done.append(try await client.call("adapters.inbox", ["status": "done"], as: Inbox.self).events.count) }
         #expect(done.allSatisfy { $0 > 0 }, "both instances took webhooks: \(done)")
 
         // One instance goes away: nginx passes it over and nothing is refused.
@@ -62,13 +63,5 @@ import Testing
             decisions.append(try await PartitionedMeshTests.decisions(mesh, location: location, contact: "+1557\(String(format: "%07d", index))"))
         }
         #expect(decisions.allSatisfy { $0 == 1 }, "every contact decided exactly once: \(decisions)")
-    }
-}
-
-extension Array {
-    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
-        var results: [T] = []
-        for element in self { results.append(try await transform(element)) }
-        return results
     }
 }
