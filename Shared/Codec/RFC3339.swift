@@ -86,16 +86,18 @@ public enum RFC3339 {
         return String(decoding: output, as: UTF8.self)
     }
 
+    /// Appends `value`'s last `width` decimal digits, zero-padded, in place (a temporary array
+    /// per field was most of what formatting a timestamp cost).
     private static func appendPadded(_ output: inout [UInt8], _ value: Int, _ width: Int) {
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+        let end = output.count + width
+        output.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
         var remaining = value
-        var index = width - 1
-        while index >= 0 {
-            digits[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+        var index = end - 1
+        while index >= end - width {
+            output[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
             remaining /= 10
             index -= 1
         }
-        output.append(contentsOf: digits)
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

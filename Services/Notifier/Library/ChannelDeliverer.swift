@@ -28,6 +28,23 @@ struct ChannelDeliverer: Sendable {
         }
     }
 
+    /// The attempt on a channel that needs no network (a file line), made on the caller's
+    /// thread; nil for the others.
+    func deliverLocally(_ delivery: NotifierStore.DueDelivery, _ notification: UserNotification) -> AttemptResult? {
+        guard delivery.channel == "file" else { return nil }
+        return appendLine(delivery, Payload(deliveryId: delivery.id, notification: notification).jsonBytes)
+    }
+
+    private func appendLine(_ delivery: NotifierStore.DueDelivery, _ body: [UInt8]) -> AttemptResult {
+        guard let path = delivery.target else { return .permanent(status: nil, error: "file channel without a path") }
+        do {
+            try files.append(line: body + [0x0A], to: path)
+            return .success(status: nil)
+        } catch {
+            return .transient(status: nil, error: "cannot append to \(path): \(error)", retryAfter: nil)
+        }
+    }
+
     func deliver(_ delivery: NotifierStore.DueDelivery, _ notification: UserNotification, now: Date) async -> AttemptResult {
         let body = Payload(deliveryId: delivery.id, notification: notification).jsonBytes
         switch delivery.channel {
@@ -48,13 +65,7 @@ struct ChannelDeliverer: Sendable {
             let text = (try? WireJSON.encode(["text": NotificationText.slack(notification)])) ?? []
             return AttemptResult(await poster.send("POST", url, headers: ["Content-Type": "application/json"], body: Data(text)), now: clock.now)
         case "file":
-            guard let path = delivery.target else { return .permanent(status: nil, error: "file channel without a path") }
-            do {
-                try files.append(line: body + [0x0A], to: path)
-                return .success(status: nil)
-            } catch {
-                return .transient(status: nil, error: "cannot append to \(path): \(error)", retryAfter: nil)
-            }
+            return appendLine(delivery, body)
         default:
             return .permanent(status: nil, error: "unknown channel \(delivery.channel)")
         }

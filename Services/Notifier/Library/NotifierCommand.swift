@@ -44,7 +44,8 @@ public enum NotifierCommand {
             if let grant = try secrets.value("ghl-oauth")?.trimmingCharacters(in: .whitespacesAndNewlines), !grant.isEmpty, CRMCredential.oauth(json: grant) == nil {
                 throw SettingsError("ghl-oauth is not a JSON object with clientId, clientSecret and refreshToken")
             }
-            // Read per location when first needed: credentials can be added without a restart.
+            // Read per location when needed, again every few seconds (``CRMCredentialCache``): credentials
+            // can be added without a restart.
             configuration.crmCredential = { location in
                 // An empty credential (install.sh leaves ghl-oauth empty until used) is none.
                 for name in ["ghl-oauth-\(location)", "ghl-token-\(location)", "ghl-oauth", "ghl-token"] {

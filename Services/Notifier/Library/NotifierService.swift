@@ -15,6 +15,8 @@ public final class NotifierService: Service {
         /// How a location's GoHighLevel calls are authorized, or nil when it has no CRM sync: a
         /// fixed token, or an OAuth grant whose tokens the notifier refreshes.
         public var crmCredential: @Sendable (String) -> CRMCredential? = { _ in nil }
+        /// Seconds a location's credential is used before it is read again (``CRMCredentialCache``).
+        public var credentialRefresh: Double = 5
         public var retry = RetryPolicy()
         public var requestTimeout: Double = 10
         public var concurrency = 64
@@ -39,7 +41,7 @@ public final class NotifierService: Service {
     private let ownerReports: CRMOwnerReports
     private let userSync: GoHighLevelUserSync
     let goHighLevel: GoHighLevelAPI
-    /// Whether a location has a GoHighLevel credential (fixed for the process's life).
+    /// Whether a location has a GoHighLevel credential (read again every `credentialRefresh` seconds).
     private let syncsCRM: @Sendable (String) -> Bool
 
     /// `routers`: where owners found in GoHighLevel are reported, each to its location's instance (``CRMOwnerReports``);
@@ -48,7 +50,8 @@ public final class NotifierService: Service {
         store = try NotifierStore(path: configuration.databasePath)
         let poster = HTTPPoster(timeout: configuration.requestTimeout)
         let channels = ChannelDeliverer(poster: poster, webhookSecret: configuration.webhookSecret, files: FileAppender(), clock: configuration.clock)
-        let credential = configuration.crmCredential
+        let credentials = CRMCredentialCache(refresh: configuration.credentialRefresh, read: configuration.crmCredential)
+        let credential: @Sendable (String) -> CRMCredential? = { credentials.credential($0) }
         let tokens = GoHighLevelTokens(
             credential: credential, store: store, poster: poster, baseURL: configuration.crmBaseURL,
             clock: configuration.clock)
