@@ -144,6 +144,20 @@ public struct JSONObjectReader {
         }
     }
 
+    /// A `true` or `false` member, or nil when it is absent or `null`.
+    public mutating func optionalBool(_ key: String) -> Bool? {
+        guard let token = token(key) else { return nil }
+        if token.elementsEqual("true".utf8) { return true }
+        if token.elementsEqual("false".utf8) { return false }
+        failed = true
+        return nil
+    }
+
+    /// An array of objects, or nil when the member is absent or `null`.
+    public mutating func optionalObjects<T: JSONReadable>(_ key: String, as type: T.Type) -> [T]? {
+        token(key) == nil ? nil : objects(key, as: T.self)
+    }
+
     /// An array of objects (required).
     public mutating func objects<T: JSONReadable>(_ key: String, as type: T.Type) -> [T] {
         elements(key).compactMap { token in
