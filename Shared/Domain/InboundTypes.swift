@@ -129,11 +129,22 @@ public enum ContactAddress {
         }
         let text = UnsafeBufferPointer(rebasing: utf8[start..<end])
         if text.contains(UInt8(ascii: "@")) { return String(decoding: text.map(lower), as: UTF8.self) }
-        var digits = text.filter { !" -().".utf8.contains($0) }
-        if digits.first == UInt8(ascii: "+") { digits.removeFirst() }
-        if !digits.isEmpty, digits.count <= 15, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
-            return "+" + String(decoding: digits, as: UTF8.self)
+        // One pass: separators dropped, one leading "+", then 1 to 15 digits (a filtered copy,
+        // a set lookup per byte and a `removeFirst` were most of what a message's addresses cost).
+        var number: [UInt8] = [UInt8(ascii: "+")]
+        number.reserveCapacity(text.count + 1)
+        var isNumber = true
+        var sawSign = false
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."): continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): number.append(byte)
+            case UInt8(ascii: "+") where number.count == 1 && !sawSign: sawSign = true
+            default: isNumber = false
+            }
+            if !isNumber { break }
         }
+        if isNumber, number.count > 1, number.count <= 16 { return String(decoding: number, as: UTF8.self) }
         return String(decoding: text, as: UTF8.self)
     }
 }
