@@ -81,8 +81,8 @@ final class DeliveryEngine: Sendable {
     /// does not claim it.
     ///
     /// A delivery to a local channel (a file line) is made right here, on the store's thread,
-    /// and its outcome queued behind the enqueue: a task of Swift's pool woken for it, and the
-    /// store's thread woken again for its outcome, cost more than the line itself.
+    /// and its outcome rides on the next commit: a task of Swift's pool woken for it, and a
+    /// transaction of its own for its outcome, cost more than the line itself.
     func offer(_ fresh: [NotifierStore.DueDelivery], withOthers: Bool) {
         let direct = state.withLock { state -> Bool in
             // Stopping refuses them: they stay pending for the next start.
@@ -95,7 +95,7 @@ final class DeliveryEngine: Sendable {
             for delivery in fresh {
                 let started = DispatchTime.now()
                 if let notification = delivery.item.notification, let result = channels.deliverLocally(delivery, notification) {
-                    settle(delivery, result, started: started)
+                    settle(delivery, result, started: started, withNextCommit: true)
                 } else {
                     Task { await attempt(delivery) }
                 }
@@ -177,10 +177,10 @@ final class DeliveryEngine: Sendable {
     }
 
     /// Records an attempt's outcome; the delivery is settled on the store's thread once that is
-    /// committed, with no hop back to the caller.
-    private func settle(_ delivery: NotifierStore.DueDelivery, _ result: AttemptResult, started: DispatchTime) {
+    /// committed, with no hop back to the caller. `withNextCommit`: see ``NotifierStore/record(_:_:now:withNextCommit:completion:)``.
+    private func settle(_ delivery: NotifierStore.DueDelivery, _ result: AttemptResult, started: DispatchTime, withNextCommit: Bool = false) {
         let outcome = decide(result, delivery, now: clock.now)
-        store.record(delivery.id, outcome, now: clock.now) { [self] recorded in
+        store.record(delivery.id, outcome, now: clock.now, withNextCommit: withNextCommit) { [self] recorded in
             var unrecorded = false
             if case .failure(let error) = recorded {
                 unrecorded = true

@@ -227,9 +227,18 @@ final class NotifierStore: Sendable {
     }
 
     /// Records an attempt's outcome; `completion` runs on the store's thread once it is committed.
-    func record(_ deliveryID: String, _ outcome: Outcome, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+    ///
+    /// `withNextCommit`: the outcome rides on the next transaction the store commits anyway (an
+    /// enqueue's), or commits alone within 50 ms (``Store/deferWrite(within:_:completion:)``),
+    /// instead of a transaction of its own. A crash before then attempts the delivery again after
+    /// the restart, as a crash during an attempt does: for a delivery that costs less than its own
+    /// commit (a file line, which carries its delivery id for the reader to deduplicate).
+    func record(
+        _ deliveryID: String, _ outcome: Outcome, now: Date, withNextCommit: Bool = false,
+        completion: @escaping @Sendable (Result<Void, any Error>) -> Void
+    ) {
         let time = now.timeIntervalSince1970
-        store.enqueueWrite({ database in
+        let write: @Sendable (Database) throws -> Void = { database in
             switch outcome {
             case .delivered(let status, let note):
                 try database.run(
@@ -246,7 +255,12 @@ final class NotifierStore: Sendable {
             case .skipped(let reason):
                 try database.run("UPDATE deliveries SET status = 'skipped', last_error = ? WHERE id = ?", [.text(reason), .text(deliveryID)])
             }
-        }, completion: completion)
+        }
+        if withNextCommit {
+            store.deferWrite(write, completion: completion)
+        } else {
+            store.enqueueWrite(write, completion: completion)
+        }
     }
 
     // MARK: GoHighLevel contact state
