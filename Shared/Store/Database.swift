@@ -294,7 +294,8 @@ public final class Database {
             statements[StatementKey(sql: sql)] = created
             statement = created
         }
-        sqlite3_clear_bindings(statement)
+        // Every parameter is bound below (the count is checked first), so no value of the previous
+        // call survives: clearing them first (`sqlite3_clear_bindings`) was work for nothing.
         let expected = Int(sqlite3_bind_parameter_count(statement))
         guard expected == arguments.count else {
             throw SQLiteError(code: SQLITE_RANGE, message: "statement takes \(expected) parameters, got \(arguments.count)", sql: sql)
