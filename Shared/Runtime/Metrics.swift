@@ -12,9 +12,13 @@ public final class MetricsRegistry: Sendable {
         0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
     ]
 
+    /// A series is kept by its labels as given and rendered only when scraped: rendering them
+    /// (an array, a sort, a string built) on every update was most of what an update cost.
     private struct Series: Hashable {
         var name: String
-        var labels: String
+        var labels: [String: String]
+
+        var rendered: String { MetricsRegistry.render(labels) }
     }
 
     private struct Histogram {
@@ -45,18 +49,18 @@ public final class MetricsRegistry: Sendable {
 
     /// Adds `amount` to a counter.
     public func increment(_ name: String, labels: [String: String] = [:], by amount: Int = 1) {
-        let series = Series(name: name, labels: Self.render(labels))
+        let series = Series(name: name, labels: labels)
         state.withLock { $0.counters[series, default: 0] += amount }
     }
 
     public func setGauge(_ name: String, labels: [String: String] = [:], to value: Double) {
-        let series = Series(name: name, labels: Self.render(labels))
+        let series = Series(name: name, labels: labels)
         state.withLock { $0.gauges[series] = value }
     }
 
     /// Records one duration, in seconds.
     public func observe(_ name: String, labels: [String: String] = [:], seconds: Double) {
-        let series = Series(name: name, labels: Self.render(labels))
+        let series = Series(name: name, labels: labels)
         let bucket = Self.latencyBuckets.firstIndex { seconds <= $0 }
         state.withLock { state in
             // In place: a copy out and back would copy the bucket array on every request.
@@ -81,7 +85,7 @@ public final class MetricsRegistry: Sendable {
 
     /// The current value of a counter (0 when never incremented).
     public func counter(_ name: String, labels: [String: String] = [:]) -> Int {
-        let series = Series(name: name, labels: Self.render(labels))
+        let series = Series(name: name, labels: labels)
         return state.withLock { $0.counters[series] ?? 0 }
     }
 
@@ -95,27 +99,27 @@ public final class MetricsRegistry: Sendable {
         }
         for name in Set(snapshot.counters.keys.map(\.name)).sorted() {
             header(name, "counter")
-            for (series, value) in snapshot.counters.filter({ $0.key.name == name }).sorted(by: { $0.key.labels < $1.key.labels }) {
-                lines.append("\(name)\(Self.braced(series.labels)) \(value)")
+            for (series, value) in snapshot.counters.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
+                lines.append("\(name)\(Self.braced(series.rendered)) \(value)")
             }
         }
         for name in Set(snapshot.gauges.keys.map(\.name)).sorted() {
             header(name, "gauge")
-            for (series, value) in snapshot.gauges.filter({ $0.key.name == name }).sorted(by: { $0.key.labels < $1.key.labels }) {
-                lines.append("\(name)\(Self.braced(series.labels)) \(value)")
+            for (series, value) in snapshot.gauges.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
+                lines.append("\(name)\(Self.braced(series.rendered)) \(value)")
             }
         }
         for name in Set(snapshot.histograms.keys.map(\.name)).sorted() {
             header(name, "histogram")
-            for (series, histogram) in snapshot.histograms.filter({ $0.key.name == name }).sorted(by: { $0.key.labels < $1.key.labels }) {
+            for (series, histogram) in snapshot.histograms.filter({ $0.key.name == name }).sorted(by: { $0.key.rendered < $1.key.rendered }) {
                 var cumulative = 0
                 for (index, bound) in Self.latencyBuckets.enumerated() {
                     cumulative += histogram.bucketCounts[index]
-                    lines.append("\(name)_bucket\(Self.braced(Self.joined(series.labels, "le=\"\(bound)\""))) \(cumulative)")
+                    lines.append("\(name)_bucket\(Self.braced(Self.joined(series.rendered, "le=\"\(bound)\""))) \(cumulative)")
                 }
-                lines.append("\(name)_bucket\(Self.braced(Self.joined(series.labels, "le=\"+Inf\""))) \(histogram.count)")
-                lines.append("\(name)_sum\(Self.braced(series.labels)) \(histogram.sum)")
-                lines.append("\(name)_count\(Self.braced(series.labels)) \(histogram.count)")
+                lines.append("\(name)_bucket\(Self.braced(Self.joined(series.rendered, "le=\"+Inf\""))) \(histogram.count)")
+                lines.append("\(name)_sum\(Self.braced(series.rendered)) \(histogram.sum)")
+                lines.append("\(name)_count\(Self.braced(series.rendered)) \(histogram.count)")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -126,10 +130,10 @@ public final class MetricsRegistry: Sendable {
     public func snapshot() -> MetricsSnapshot {
         let state = state.withLock { $0 }
         var snapshot = MetricsSnapshot()
-        for (series, value) in state.counters { snapshot.counters[series.name + Self.braced(series.labels)] = value }
-        for (series, value) in state.gauges { snapshot.gauges[series.name + Self.braced(series.labels)] = value }
+        for (series, value) in state.counters { snapshot.counters[series.name + Self.braced(series.rendered)] = value }
+        for (series, value) in state.gauges { snapshot.gauges[series.name + Self.braced(series.rendered)] = value }
         for (series, histogram) in state.histograms {
-            snapshot.histograms[series.name + Self.braced(series.labels)] = MetricsSnapshot.Summary(
+            snapshot.histograms[series.name + Self.braced(series.rendered)] = MetricsSnapshot.Summary(
                 count: histogram.count, sum: histogram.sum,
                 p50: Self.quantile(0.5, histogram), p99: Self.quantile(0.99, histogram))
         }
@@ -147,7 +151,7 @@ public final class MetricsRegistry: Sendable {
         return latencyBuckets.last
     }
 
-    private static func render(_ labels: [String: String]) -> String {
+    fileprivate static func render(_ labels: [String: String]) -> String {
         guard !labels.isEmpty else { return "" }
         var rendered = ""
         for (key, value) in labels.count == 1 ? Array(labels) : labels.sorted(by: { $0.key < $1.key }) {
