@@ -108,6 +108,15 @@ public final class Mesh: Sendable {
                 name: name, binary: binaries.appendingPathComponent("switchboard-\(name)"), arguments: arguments,
                 environment: serviceEnvironment.merging(more) { _, added in added }, echo: echo)
         }
+        // A service that fails to start leaves none of those started before it running: the
+        // caller gets the error and no mesh to stop.
+        var started: [ServiceProcess] = []
+        var complete = false
+        defer { if !complete { for service in started.reversed() { service.stop() } } }
+        func tracked(_ service: ServiceProcess) -> ServiceProcess {
+            started.append(service)
+            return service
+        }
         // The notifier reports to the routers and the routers send to the notifier: the routers'
         // ports are chosen first so both can be told them.
         let names = layout.routers == 1 ? ["router"] : (1...layout.routers).map { "r\($0)" }
@@ -128,12 +137,12 @@ public final class Mesh: Sendable {
             partitionFile = nil
             routerSettings = ["--router", routerAddresses["router"]!]
         }
-        directory = try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite", "--http", port(7113)])
+        directory = tracked(try start("directory", ["--listen", port(7103), "--database", stateFolder + "/directory.sqlite", "--http", port(7113)]))
         let directoryPort = try directory.port("lines")
-        notifier = try start("notifier", [
+        notifier = tracked(try start("notifier", [
             "--listen", port(7104), "--database", stateFolder + "/notifier.sqlite", "--retry-initial", "0.2",
             "--directory", "127.0.0.1:\(directoryPort)", "--http", port(7114),
-        ] + routerSettings + (crmBaseURL.map { ["--crm-base-url", $0] } ?? []))
+        ] + routerSettings + (crmBaseURL.map { ["--crm-base-url", $0] } ?? [])))
         let notifierPort = try notifier.port("lines")
         // Each router listens on the address chosen above, so a restarted one is found again.
         var starters: [String: @Sendable () throws -> ServiceProcess] = [:]
@@ -144,7 +153,7 @@ public final class Mesh: Sendable {
                 "--directory", "127.0.0.1:\(directoryPort)", "--notifier", "127.0.0.1:\(notifierPort)", "--test-clock", testClock ? "true" : "false",
             ]
             starters[name] = { try start("router", arguments) }
-            processes[name] = try starters[name]!()
+            processes[name] = tracked(try starters[name]!())
         }
         for name in names { _ = try processes[name]!.port("lines") }
         routerStarters = starters
@@ -152,19 +161,19 @@ public final class Mesh: Sendable {
         let goHighLevelKeyFile = stateFolder + "/ghl-webhook-public-key.pem"
         try secrets.goHighLevelKey.publicKeyPEM.write(toFile: goHighLevelKeyFile, atomically: true, encoding: .utf8)
         adaptersInstances = try (0..<layout.adapters).map { index in
-            try start("adapters", [
+            tracked(try start("adapters", [
                 "--ghl-webhook-public-key-file", goHighLevelKeyFile,
                 "--listen", port(7101 + index * 10), "--http", port(7100 + index * 10),
                 "--database", stateFolder + (index == 0 ? "/adapters.sqlite" : "/adapters-\(index + 1).sqlite"),
                 "--public-base-url", "http://127.0.0.1", "--test-clock", testClock ? "true" : "false",
-            ] + routerSettings)
+            ] + routerSettings))
         }
         let adaptersPorts = try adaptersInstances.map { try $0.port("lines") }
         webhookPorts = try adaptersInstances.map { try $0.port("http") }
         if let password = secrets.consolePassword {
-            console = try start("console", [
+            console = tracked(try start("console", [
                 "--listen", port(7105), "--database", stateFolder + "/console.sqlite", "--directory", "127.0.0.1:\(directoryPort)",
-            ] + routerSettings, adding: ["SWITCHBOARD_CONSOLE_PASSWORD_HASH": PasswordHash(password: password, iterations: consoleHashIterations).description])
+            ] + routerSettings, adding: ["SWITCHBOARD_CONSOLE_PASSWORD_HASH": PasswordHash(password: password, iterations: consoleHashIterations).description]))
         } else {
             console = nil
         }
@@ -188,6 +197,7 @@ public final class Mesh: Sendable {
         routerClient = routers.client(named: names[0])
         adaptersClients = adaptersPorts.map(client)
         adaptersClient = adaptersClients[0]
+        complete = true
     }
 
     /// Kills a router instance (the first by default) with SIGKILL and starts it again on its
