@@ -346,9 +346,10 @@ public final class LineClient: Sendable {
     /// queued while connecting are written first, in order; only then is the connection shown
     /// as up, so a request made meanwhile queues behind them rather than overtaking them.
     private func finishConnecting(_ result: Result<ClientLink, WireError>) {
-        guard case .success(let link) = result else {
-            let failure: WireError
-            if case .failure(let error) = result { failure = error } else { failure = .unavailable("connection to \(endpoint) failed") }
+        let link: ClientLink
+        switch result {
+        case .success(let established): link = established
+        case .failure(let failure):
             let (waiters, queued) = state.withLock { state -> ([CheckedContinuation<ClientLink, any Error>], [Queued]) in
                 defer {
                     state.waiters = []

@@ -200,6 +200,14 @@ public final class Store: Sendable {
     private func flushDeferred(armedFor deadline: DispatchTime) {
         condition.lock()
         if queue.flushAt == deadline { queue.flushAt = nil }
+        condition.unlock()
+        commitDeferredAlone()
+    }
+
+    /// Queues an empty write, so deferred writes still waiting get a transaction (every
+    /// transaction takes them first).
+    private func commitDeferredAlone() {
+        condition.lock()
         let waiting = !queue.deferred.isEmpty && !queue.closing
         condition.unlock()
         if waiting { enqueueWrite({ _ in }, completion: { _ in }) }
@@ -218,10 +226,7 @@ public final class Store: Sendable {
     /// Finishes queued work, then closes the database. Later calls fail.
     public func close() {
         // Deferred writes go in a last transaction of their own.
-        condition.lock()
-        let waiting = !queue.deferred.isEmpty && !queue.closing
-        condition.unlock()
-        if waiting { enqueueWrite({ _ in }, completion: { _ in }) }
+        commitDeferredAlone()
         condition.lock()
         queue.closing = true
         condition.broadcast()

@@ -50,9 +50,9 @@ import SwitchboardTestSupport
         // A duplicate member goes to the decoder, which reads it as it always has.
         let duplicate = #"{"message_handle":"h1","message_handle":"h2","number":"+1","to_number":"+2"}"#
         #expect(Array(duplicate.utf8).withUnsafeBufferPointer { JSONObjectReader.read(BridgeParser.Payload.self, from: $0) } == nil)
-        #expect(try ProviderPayload.decode(BridgeParser.Payload.self, from: Array(duplicate.utf8)).messageHandle
+        #expect(try WireJSON.decode(BridgeParser.Payload.self, from: Array(duplicate.utf8)).messageHandle
             == JSONDecoder().decode(BridgeParser.Payload.self, from: Data(duplicate.utf8)).messageHandle)
         let notBoolean = #"{"message_handle":"h1","is_outbound":"yes"}"#
-        #expect(throws: (any Error).self) { try ProviderPayload.decode(BridgeParser.Payload.self, from: Array(notBoolean.utf8)) }
+        #expect(throws: (any Error).self) { try WireJSON.decode(BridgeParser.Payload.self, from: Array(notBoolean.utf8)) }
     }
 }

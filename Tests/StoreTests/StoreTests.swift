@@ -49,7 +49,12 @@ import SwitchboardTestSupport
         try await store.write { try $0.run("INSERT INTO items (id, value) VALUES ('second carrier', 5)") }
         #expect(failing.values == [false])
         #expect(try await store.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } } == 4)
+        // Closing commits what is still deferred.
+        store.deferWrite(within: 60, { try $0.run("INSERT INTO items (id, value) VALUES ('at close', 6)") })
         store.close()
+        let reopened = try Store(path: directory.file("d.sqlite"), migrations: Self.migrations)
+        #expect(try await reopened.read { try $0.first("SELECT COUNT(*) FROM items") { $0.int(0) } } == 5)
+        reopened.close()
     }
 
     @Test func aThrowInsideAWriteRollsBackOnlyThatWrite() async throws {

@@ -1,11 +1,10 @@
-import Foundation
 import SwitchboardCodec
 
 // The JSON providers' payloads read without `JSONDecoder` (``JSONReadable``): every webhook is
 // read on an event loop, and the decoder's generic machinery was about half of what a WhatsApp
 // webhook cost the adapters (`docs/performance.md`). A payload the plain reader does not take
-// (a mistyped or duplicate member) is decoded with `Decodable`, which accepts and refuses
-// exactly as before; `ProviderPayloadReadingTests` compares the two on every sample.
+// (a mistyped or duplicate member) is decoded with `Decodable` by `WireJSON.decode`, which
+// accepts and refuses as before; `ProviderPayloadReadingTests` compares the two on every sample.
 
 extension WhatsAppParser.Payload: JSONReadable {
     init(reading object: inout JSONObjectReader) {
@@ -114,14 +113,5 @@ extension BridgeParser.Payload: JSONReadable {
         sendblueNumber = object.optionalString("sendblue_number")
         mediaURL = object.optionalString("media_url")
         status = object.optionalString("status")
-    }
-}
-
-/// Reads a provider's JSON payload with its ``JSONReadable`` reader, or with `JSONDecoder` when
-/// the plain reader does not take it (the decoder's error then says what is wrong).
-enum ProviderPayload {
-    static func decode<T: Decodable & JSONReadable>(_ type: T.Type, from body: [UInt8]) throws -> T {
-        if let value = body.withUnsafeBufferPointer({ JSONObjectReader.read(T.self, from: $0) }) { return value }
-        return try JSONDecoder().decode(T.self, from: Data(body))
     }
 }

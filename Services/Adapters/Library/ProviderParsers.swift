@@ -167,7 +167,7 @@ enum WhatsAppParser {
     static func identifiedEvents(_ body: [UInt8], receivedAt: Date, account: (Metadata) -> String) throws -> [(event: InboxEvent, identity: WhatsAppIdentity)] {
         let payload: Payload
         do {
-            payload = try ProviderPayload.decode(Payload.self, from: body)
+            payload = try WireJSON.decode(Payload.self, from: body)
         } catch {
             throw MalformedWebhook("WhatsApp webhook is not a valid notification: \(error)")
         }
@@ -249,7 +249,7 @@ enum BridgeParser {
     static func event(_ body: [UInt8], receivedAt: Date, preferReceivedAt: Bool) throws -> InboxEvent? {
         let payload: Payload
         do {
-            payload = try ProviderPayload.decode(Payload.self, from: body)
+            payload = try WireJSON.decode(Payload.self, from: body)
         } catch {
             throw MalformedWebhook("bridge webhook is not a valid message: \(error)")
         }

@@ -46,7 +46,8 @@ extension RouterService {
             return 0
         }
         var assigned = 0
-        for location in locations where routes(location) && configurations.entry(location: location)?.config.assignsAnyQueue ?? false {
+        // Only locations that hand queues out take their turn (``queueRouting(_:)``).
+        for location in locations where queueRouting(location) != nil {
             do {
                 assigned += try await pipeline(location).exclusively { try await offerQueuedHoldingLocation(location, at: time) }
             } catch {
@@ -60,7 +61,7 @@ extension RouterService {
     /// contact placed seeing the loads the ones before it left, all committed in one
     /// transaction. The caller holds the location (``LocationPipeline/exclusively(_:)``).
     func offerQueuedHoldingLocation(_ location: String, at time: Date) async throws -> Int {
-        guard routes(location), let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return 0 }
+        guard let routing = queueRouting(location) else { return 0 }
         let queued = try await store.queuedContacts(location: location)
         guard !queued.isEmpty else { return 0 }
         var snapshot = try await store.locationSnapshot(location: location)
@@ -77,6 +78,15 @@ extension RouterService {
         try await store.commit(commits, location: location, logging: nil)
         committed(commits.map(\.decision))
         return commits.count
+    }
+}
+
+extension RouterService {
+    /// The routing of `location` when this instance routes it and one of its teams hands its
+    /// queue out; nil when a queue pass has nothing to do there.
+    func queueRouting(_ location: String) -> CompiledRouting? {
+        guard routes(location), let routing = configurations.entry(location: location)?.routing, routing.config.assignsAnyQueue else { return nil }
+        return routing
     }
 }
 
