@@ -212,14 +212,15 @@ final class AdaptersStore: Sendable {
                         payload = try event.payload()
                     }
                 }
+                let partitionKey = event.partitionKey
                 try database.run(
                     "INSERT OR IGNORE INTO inbox (kind, platform, message_id, contact, payload, status, received_at, partition_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [.text(event.kind), .text(event.platform.rawValue), .text(event.messageID), .text(event.contact),
                      .text(String(decoding: payload, as: UTF8.self)), .text(InboxStatus.pending.rawValue), .real(receivedAt.timeIntervalSince1970),
-                     .text(event.partitionKey.description)])
+                     .text(partitionKey.description)])
                 if database.changes > 0 {
                     added.append(Pending(
-                        seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload, partitionKey: event.partitionKey))
+                        seq: Int(database.lastInsertRowID), kind: event.kind, contact: event.contact, payload: payload, partitionKey: partitionKey))
                 }
             }
             return added
@@ -280,22 +281,20 @@ final class AdaptersStore: Sendable {
     /// Records the router's answer for an event; `completion` runs on the store's thread once it
     /// is committed (or failed).
     func finish(_ seq: Int, status: InboxStatus, reason: String?, now: Date, completion: @escaping @Sendable (Result<Void, any Error>) -> Void) {
-        store.enqueueWrite({ database in
-            try database.run(
-                "UPDATE inbox SET status = ?, reason = ?, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
-                [.text(status.rawValue), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
-        }, completion: completion)
+        store.enqueueWrite({ try Self.finish(seq, status: status, reason: reason, now: now, in: $0) }, completion: completion)
+    }
+
+    private static func finish(_ seq: Int, status: InboxStatus, reason: String?, now: Date, in database: Database) throws {
+        try database.run(
+            "UPDATE inbox SET status = ?, reason = ?, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
+            [.text(status.rawValue), SQLValue(reason), .real(now.timeIntervalSince1970), .integer(seq)])
     }
 
     /// Marks an event the router answered as done, with the next commit (``Store/deferWrite(within:_:completion:)``):
     /// should the mark be lost in a crash, the event goes again and the router, which keeps
     /// every decided message id, answers as before.
     func markDone(_ seq: Int, now: Date) {
-        store.deferWrite { database in
-            try database.run(
-                "UPDATE inbox SET status = ?, reason = NULL, attempts = attempts + 1, finished_at = ? WHERE seq = ?",
-                [.text(InboxStatus.done.rawValue), .real(now.timeIntervalSince1970), .integer(seq)])
-        }
+        store.deferWrite { try Self.finish(seq, status: .done, reason: nil, now: now, in: $0) }
     }
 
     /// Counts a failed attempt and keeps its reason; `completion` as for ``finish(_:status:reason:now:completion:)``.

@@ -88,10 +88,8 @@ enum PartitionCommand {
         return (source, rows)
     }
 
-    /// Writes the file whole or not at all (a temporary file renamed over it).
+    /// Writes the file whole or not at all (`.atomic`: a temporary file renamed over it).
     static func write(_ map: PartitionMap, to path: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try Data(try WireJSON.prettyEncoder.encode(map)).write(to: URL(fileURLWithPath: temporary))
-        guard rename(temporary, path) == 0 else { throw CtlError("cannot replace \(path): \(String(cString: strerror(errno)))") }
+        try Data(try WireJSON.prettyEncoder.encode(map)).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

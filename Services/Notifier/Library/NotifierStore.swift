@@ -105,17 +105,19 @@ final class NotifierStore: Sendable {
     /// once it is durable.
     ///
     /// A CRM update for a location without a GoHighLevel credential (`syncsCRM` false) is
-    /// recorded as skipped at once: attempting it could only skip it (the credential is read
-    /// at start), and each attempt cost the delivery loop a wake-up, a query and a commit.
+    /// recorded as skipped at once: attempting it could only skip it, and each attempt cost the
+    /// delivery loop a wake-up, a query and a commit.
     func enqueue(
         _ items: [(OutboxItem, String)], now: Date, syncsCRM: @escaping @Sendable (String) -> Bool = { _ in true },
         committed: @escaping @Sendable (Result<Enqueued, any Error>) -> Void
     ) {
         store.enqueueWrite({ database in
             var enqueued = Enqueued()
-            for (item, payload) in items where try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, syncsCRM: syncsCRM, into: database) {
+            for (item, payload) in items {
+                guard case .inserted(let pendingCRMUpdate) = try Self.insert(item, payload: payload, now: now.timeIntervalSince1970, syncsCRM: syncsCRM, into: database)
+                else { continue }
                 enqueued.accepted += 1
-                if let crm = item.crm, syncsCRM(crm.location) { enqueued.crmUpdates += 1 }
+                if pendingCRMUpdate { enqueued.crmUpdates += 1 }
                 for (index, channel) in (item.notification?.channels ?? []).enumerated() {
                     enqueued.fresh.append(DueDelivery(
                         id: "\(item.id)/\(index)", channel: channel.channel.rawValue, target: channel.url ?? channel.path, attempts: 0,
@@ -126,14 +128,21 @@ final class NotifierStore: Sendable {
         }, completion: committed)
     }
 
-    /// Inserts `item` and its deliveries; false when its id was already committed.
-    private static func insert(_ item: OutboxItem, payload: String, now: Double, syncsCRM: (String) -> Bool, into database: Database) throws -> Bool {
+    private enum Inserted {
+        /// Its id was already committed: nothing written.
+        case duplicate
+        /// Written; `pendingCRMUpdate`: a CRM update left to the delivery loop (not skipped).
+        case inserted(pendingCRMUpdate: Bool)
+    }
+
+    /// Inserts `item` and its deliveries.
+    private static func insert(_ item: OutboxItem, payload: String, now: Double, syncsCRM: (String) -> Bool, into database: Database) throws -> Inserted {
         if let notification = item.notification {
             try database.run(
                 "INSERT OR IGNORE INTO items (id, type, location, recipient, kind, contact, payload, created_at) VALUES (?, 'notification', ?, ?, ?, ?, ?, ?)",
                 [.text(item.id), .text(notification.location), .text(notification.recipient), .text(notification.kind.rawValue),
                  .text(notification.contact), .text(payload), .real(now)])
-            guard database.changes == 1 else { return false }
+            guard database.changes == 1 else { return .duplicate }
             if notification.channels.isEmpty {
                 try database.run(
                     "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, last_error) VALUES (?, ?, 'none', 'skipped', ?, ?, 'the user has no notify channel')",
@@ -148,20 +157,21 @@ final class NotifierStore: Sendable {
             try database.run(
                 "INSERT OR IGNORE INTO items (id, type, location, contact, payload, created_at) VALUES (?, 'crm', ?, ?, ?, ?)",
                 [.text(item.id), .text(crm.location), .text(crm.contact), .text(payload), .real(now)])
-            guard database.changes == 1 else { return false }
+            guard database.changes == 1 else { return .duplicate }
             guard syncsCRM(crm.location) else {
                 try database.run(
                     "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, last_error) VALUES (?, ?, 'crm', 'skipped', ?, ?, ?)",
                     [.text(item.id), .text(item.id), .real(now), .real(now), .text("CRM sync is not configured for \(crm.location)")])
-                return true
+                return .inserted(pendingCRMUpdate: false)
             }
             try database.run(
                 "INSERT INTO deliveries (id, item_id, channel, status, next_attempt_at, created_at, contact_key, sequence) VALUES (?, ?, 'crm', 'pending', ?, ?, ?, ?)",
                 [.text(item.id), .text(item.id), .real(now), .real(now), .text("\(crm.location)|\(crm.contact)"), .integer(crm.sequence)])
+            return .inserted(pendingCRMUpdate: true)
         } else {
             throw WireError.badRequest("item \(item.id) has neither notification nor crm")
         }
-        return true
+        return .inserted(pendingCRMUpdate: false)
     }
 
     /// A delivery ready to attempt, with its item.
